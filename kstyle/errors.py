@@ -1,0 +1,34 @@
+"""The exceptions kstyle raises, so callers can tell a user's mistake from a bug.
+
+Everything kstyle refuses is an `Error` with a message a user can act on; the CLI
+prints it as one line and exits 1, or 2 for a `UsageError` (a bad option value).
+"""
+
+
+class Error(Exception):
+    """Something kstyle cannot do with the input it was given (exit status 1)."""
+
+
+class UsageError(Error):
+    """An option or flag value that can never work, whatever the files (exit status 2)."""
+
+
+class ImageError(Error):
+    """An image that cannot be read, decoded, or written."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C during a long run, carrying the latest image so it is not lost.
+
+    It subclasses KeyboardInterrupt so that code which does not know about it
+    still stops as usual.
+
+    Attributes:
+        image: the latest image, uint8 `[height, width, 3]`.
+        step: the number of steps completed.
+    """
+
+    def __init__(self, image, step):
+        super().__init__(f"interrupted after step {step}")
+        self.image = image
+        self.step = step
