@@ -1,0 +1,108 @@
+"""Every option of a stylization, checked in one place for the API and the CLI.
+
+`StylizeOptions` refuses values that can never work with a `UsageError` naming
+the option, before any image is read or model built. TensorFlow is not imported.
+"""
+
+import dataclasses
+import math
+import os
+
+from kstyle.errors import UsageError
+from kstyle.layer_spec import parse_layer_weights
+
+MAX_SIZE_LIMIT = 16384
+INITS = ("content", "noise", "style")
+WEIGHT_SOURCES = ("auto", "imagenet", "hed", "none")
+
+DEFAULT_STYLE_LAYERS = "block1_conv1,block2_conv1,block3_conv1,block4_conv1,block5_conv1"
+DEFAULT_CONTENT_LAYERS = "block4_conv2"
+
+
+@dataclasses.dataclass
+class StylizeOptions:
+    """Options of `kstyle.stylize`; the CLI flags of `kstyle stylize` have the same names.
+
+    Attributes:
+        max_size: the longest side of the output in pixels; the style image is
+            resized to the same longest side.
+        iterations: optimizer iterations.
+        optimizer: `lbfgs` (better results sooner) or `adam`.
+        learning_rate: Adam's step in [0, 1] pixel units (unused by L-BFGS).
+        init: the starting image: `content`, `noise`, `style`, or a path.
+        seed: seeds noise and random weights; same seed, same output.
+        style_layers, content_layers: VGG16 layers as `name[:weight],...`;
+            unweighted layers get 1 / number of layers.
+        style_weight, content_weight, tv_weight: the weights of the terms.
+        gram_normalization: `gatys` (the paper) or `hw` (the TF tutorial).
+        pooling: VGG16's pooling, `max` or `avg`.
+        vgg_weights: `auto`, `imagenet`, `hed`, `none`, or a weights file.
+    """
+    max_size: int = 512
+    iterations: int = 500
+    optimizer: str = "lbfgs"
+    learning_rate: float = 0.02
+    init: str = "content"
+    seed: int = 0
+    style_layers: object = DEFAULT_STYLE_LAYERS
+    content_layers: object = DEFAULT_CONTENT_LAYERS
+    style_weight: float = 1e4
+    content_weight: float = 1.0
+    tv_weight: float = 1.0
+    gram_normalization: str = "gatys"
+    pooling: str = "max"
+    vgg_weights: str = "auto"
+
+    def __post_init__(self):
+        self.max_size = _integer("max_size", self.max_size, 1, MAX_SIZE_LIMIT)
+        self.iterations = _integer("iterations", self.iterations, 1, 1_000_000)
+        self.optimizer = _choice("optimizer", self.optimizer, ("lbfgs", "adam"))
+        self.learning_rate = _number("learning_rate", self.learning_rate, positive=True)
+        self.seed = _integer("seed", self.seed, 0, 2**31 - 1)
+        self.style_layers = parse_layer_weights(self.style_layers, "style_layers")
+        self.content_layers = parse_layer_weights(self.content_layers, "content_layers")
+        for name in ("style_weight", "content_weight", "tv_weight"):
+            setattr(self, name, _number(name, getattr(self, name)))
+        self.gram_normalization = _choice("gram_normalization", self.gram_normalization, ("gatys", "hw"))
+        self.pooling = _choice("pooling", self.pooling, ("max", "avg"))
+        if not isinstance(self.init, str) or not self.init:
+            raise UsageError("init: expected content, noise, style or an image path")
+        if self.init not in INITS and not os.path.exists(self.init) and not self.init.startswith("sample:"):
+            raise UsageError(f"init: {self.init!r} is neither one of {', '.join(INITS)} nor an existing image")
+        if not isinstance(self.vgg_weights, str) or (
+                self.vgg_weights not in WEIGHT_SOURCES and not os.path.isfile(self.vgg_weights)):
+            raise UsageError(f"vgg_weights: {self.vgg_weights!r} is neither one of "
+                             f"{', '.join(WEIGHT_SOURCES)} nor an existing weights file")
+
+    @classmethod
+    def from_kwargs(cls, **kwargs):
+        """Like the constructor, but an unknown option is a `UsageError`, not a TypeError."""
+        known = {field.name for field in dataclasses.fields(cls)}
+        unknown = sorted(set(kwargs) - known)
+        if unknown:
+            raise UsageError(f"unknown option(s) {', '.join(unknown)}; the options are {', '.join(sorted(known))}")
+        return cls(**kwargs)
+
+
+def _integer(name, value, low, high):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value):
+        raise UsageError(f"{name} must be a whole number, got {value!r}")
+    if not low <= value <= high:
+        raise UsageError(f"{name} must be between {low} and {high}, got {value}")
+    return int(value)
+
+
+def _number(name, value, positive=False):
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise UsageError(f"{name} must be a number, got {value!r}") from None
+    if not math.isfinite(number) or number < 0 or (positive and number == 0):
+        raise UsageError(f"{name} must be a {'positive' if positive else 'non-negative'} number, got {value!r}")
+    return number
+
+
+def _choice(name, value, choices):
+    if value not in choices:
+        raise UsageError(f"{name} must be one of {', '.join(choices)}, got {value!r}")
+    return value
