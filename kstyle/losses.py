@@ -1,0 +1,128 @@
+"""The loss terms of neural style transfer, each on a stated scale.
+
+Style is compared through Gram matrices, `G = F^T F` over the `h*w` positions
+of a layer's `[h, w, ch]` feature map: the uncentred covariance of its channels,
+which keeps which features occur together and forgets where. Two
+normalizations are offered:
+
+* `gatys` (Gatys et al. 2016): `G = F^T F`, `E = sum((G - A)^2) / (4 N^2 M^2)`
+  with `N` channels and `M = h*w` positions.
+* `hw` (the TensorFlow tutorial): `G = F^T F / (h*w)`, `E = mean((G - A)^2)`
+  over the `N x N` entries.
+
+For the same images the two differ by a factor of exactly 4, so presets move
+between them by scaling the style weight. A spatial mask weights positions
+before the Gram is taken, and its energy `sum(mask^2)` replaces `h*w`, so a
+region's Gram is on the same footing as a whole image's.
+"""
+
+import keras
+import tensorflow as tf
+
+from kstyle.errors import UsageError
+
+NORMALIZATIONS = ("gatys", "hw")
+
+
+def check_normalization(normalization):
+    if normalization not in NORMALIZATIONS:
+        raise UsageError(f"gram_normalization must be one of {', '.join(NORMALIZATIONS)}, got {normalization!r}")
+
+
+def positions(features, mask=None):
+    """Returns `M`: `h*w`, or the mask's energy `sum(mask^2)` per image `[batch]`."""
+    if mask is None:
+        shape = tf.shape(features)
+        return tf.cast(tf.fill([shape[0]], shape[1] * shape[2]), features.dtype)
+    return tf.reduce_sum(tf.square(tf.cast(mask, features.dtype)), axis=[1, 2, 3])
+
+
+def gram_matrix(features, normalization="gatys", mask=None):
+    """Returns the Gram matrices `[batch, ch, ch]` of features `[batch, h, w, ch]`.
+
+    Args:
+        features: a layer's activations.
+        normalization: `gatys` for `F^T F`, `hw` for `F^T F / (h*w)`.
+        mask: optional weights `[batch, h, w, 1]` applied to each position.
+    """
+    check_normalization(normalization)
+    features = tf.convert_to_tensor(features)
+    if mask is not None:
+        features = features * tf.cast(mask, features.dtype)
+    gram = tf.einsum("bhwc,bhwd->bcd", features, features)
+    if normalization == "hw":
+        gram = gram / positions(features, mask)[:, None, None]
+    return gram
+
+
+def target_gram(per_position_gram, num_positions, normalization):
+    """Scales a style image's `F^T F / M_style` to the output's `M` positions.
+
+    The paper's unnormalized Gram grows with the image, so a style image of
+    another size would otherwise be matched at the wrong scale; for same-sized
+    images this is exactly the paper's `A`.
+    """
+    check_normalization(normalization)
+    if normalization == "hw":
+        return per_position_gram
+    return per_position_gram * num_positions[:, None, None]
+
+
+def style_layer_loss(gram, target, num_positions, normalization="gatys"):
+    """Returns one layer's style loss `E_l` per image `[batch]`.
+
+    Args:
+        gram: the output's Gram matrices `[batch, N, N]` (see `gram_matrix`).
+        target: the style's Gram `A`, `[N, N]` or `[batch, N, N]`, in the same
+            normalization.
+        num_positions: `M` per image `[batch]` (see `positions`); used by `gatys`.
+        normalization: `gatys` or `hw`.
+    """
+    check_normalization(normalization)
+    difference = gram - target
+    if normalization == "hw":
+        return tf.reduce_mean(tf.square(difference), axis=[1, 2])
+    channels = tf.cast(tf.shape(gram)[-1], gram.dtype)
+    # Dividing by M before squaring keeps float32 far from overflow at 4096 px.
+    scaled = difference / num_positions[:, None, None]
+    return tf.reduce_sum(tf.square(scaled), axis=[1, 2]) / (4.0 * tf.square(channels))
+
+
+def content_layer_loss(features, target):
+    """Returns `mean((F - P)^2)` over a layer's features, per image `[batch]`."""
+    return tf.reduce_mean(tf.square(features - target), axis=[1, 2, 3])
+
+
+def total_variation(images):
+    """Returns `sum(|neighbour differences|)` of 0-255 images scaled to [0, 1], `[batch]`.
+
+    The same as `tf.image.total_variation(images / 255)`.
+    """
+    return tf.image.total_variation(tf.convert_to_tensor(images) / 255.0)
+
+
+@keras.saving.register_keras_serializable(package="kstyle")
+class GramMatrix(keras.layers.Layer):
+    """A layer computing Gram matrices, for style losses in your own models.
+
+    Args:
+        normalization: `gatys` (`F^T F`) or `hw` (`F^T F / (h*w)`).
+
+    Example:
+        >>> features = keras.Input((None, None, 64))
+        >>> grams = kstyle.GramMatrix(normalization="hw")(features)  # (None, 64, 64)
+    """
+
+    def __init__(self, normalization="hw", **kwargs):
+        super().__init__(**kwargs)
+        check_normalization(normalization)
+        self.normalization = normalization
+
+    def call(self, features):
+        return gram_matrix(features, self.normalization)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], input_shape[-1], input_shape[-1])
+
+    def get_config(self):
+        return {**super().get_config(), "normalization": self.normalization}

@@ -1,0 +1,110 @@
+"""The perceptual objective: weighted style, content and total-variation terms.
+
+One `Objective` serves both engines: the optimizer (Gatys) evaluates it on a
+single image against fixed content features, the feed-forward trainer (Johnson)
+on a batch of network outputs against the features of the batch's photos.
+Following magenta's habit, it returns `(total, terms)` so each weighted term can
+be logged, and the terms add up to the total that is minimized.
+"""
+
+from typing import NamedTuple, Optional
+
+import numpy as np
+import tensorflow as tf
+
+from kstyle import losses
+
+
+class StyleTarget(NamedTuple):
+    """What one region of the output should look like.
+
+    Attributes:
+        grams: `{layer: F^T F / M}` of the style image(s), `[N, N]` each: the
+            per-position Gram, independent of the style image's size.
+        mask: optional `[h, w]` weights in [0, 1] over the output image; the
+            style applies where the mask is on. `None` means everywhere.
+        weight: how much this target counts relative to the others.
+    """
+    grams: dict
+    mask: Optional[np.ndarray] = None
+    weight: float = 1.0
+
+
+def style_grams(extractor, style_image, layers):
+    """Returns `{layer: F^T F / M}` for one 0-255 style image `[h, w, 3]`."""
+    features = extractor(tf.convert_to_tensor(style_image, tf.float32)[None])
+    return {layer: losses.gram_matrix(tf.cast(features[layer], tf.float32), "hw")[0]
+            for layer in layers}
+
+
+def blend_grams(grams_per_style, weights):
+    """Returns the weighted average of several styles' Grams, weights normalized."""
+    weights = np.asarray(weights, np.float64) / np.sum(weights)
+    return {layer: tf.add_n([float(w) * grams[layer] for w, grams in zip(weights, grams_per_style)])
+            for layer in grams_per_style[0]}
+
+
+class Objective:
+    """`total = style_weight * sum_l w_l E_l + content_weight * sum_l w_l C_l + tv_weight * TV`.
+
+    Each term is averaged over the images of a batch.
+
+    Args:
+        extractor: a `vgg.feature_extractor` returning every layer named below.
+        style_targets: `StyleTarget`s; their weights are normalized to sum to 1.
+        style_layers: `((layer, weight), ...)`, see `layer_spec`.
+        content_layers: `((layer, weight), ...)`.
+        style_weight, content_weight, tv_weight: the weights of the three terms.
+        normalization: `gatys` or `hw`, see `losses`.
+    """
+
+    def __init__(self, extractor, style_targets, style_layers, content_layers, *,
+                 style_weight, content_weight, tv_weight, normalization="gatys"):
+        losses.check_normalization(normalization)
+        self.extractor = extractor
+        self.style_layers = tuple(style_layers)
+        self.content_layers = tuple(content_layers)
+        self.style_weight = float(style_weight)
+        self.content_weight = float(content_weight)
+        self.tv_weight = float(tv_weight)
+        self.normalization = normalization
+        total = sum(target.weight for target in style_targets)
+        self._targets = [
+            (target.grams,
+             None if target.mask is None else tf.constant(np.asarray(target.mask, np.float32)[None, :, :, None]),
+             target.weight / total)
+            for target in style_targets]
+
+    def content_features(self, content_images):
+        """Returns the content layers' features of 0-255 images `[b, h, w, 3]`."""
+        features = self.extractor(tf.convert_to_tensor(content_images, tf.float32))
+        return {layer: tf.cast(features[layer], tf.float32) for layer, _ in self.content_layers}
+
+    def __call__(self, images, content_features):
+        """Returns `(total, {"style", "content", "tv"})`, scalars, for 0-255 `images`."""
+        features = self.extractor(images)
+        features = {name: tf.cast(value, tf.float32) for name, value in features.items()}
+        style = 0.0
+        for grams, mask, target_weight in self._targets:
+            for layer, layer_weight in self.style_layers:
+                style += target_weight * layer_weight * self._style_layer(features[layer], grams[layer], mask)
+        content = 0.0
+        for layer, layer_weight in self.content_layers:
+            content += layer_weight * losses.content_layer_loss(features[layer], content_features[layer])
+        tv = losses.total_variation(tf.cast(images, tf.float32))
+        terms = {
+            "style": self.style_weight * tf.reduce_mean(style),
+            "content": self.content_weight * tf.reduce_mean(content),
+            "tv": self.tv_weight * tf.reduce_mean(tv),
+        }
+        return terms["style"] + terms["content"] + terms["tv"], terms
+
+    def _style_layer(self, features, per_position_gram, mask):
+        if mask is not None:
+            batch = tf.shape(features)[0]
+            mask = tf.image.resize(mask, tf.shape(features)[1:3], method="area")
+            mask = tf.tile(mask, [batch, 1, 1, 1])
+        num_positions = losses.positions(features, mask)
+        gram = losses.gram_matrix(features, self.normalization, mask)
+        target = losses.target_gram(per_position_gram[None], num_positions, self.normalization)
+        return losses.style_layer_loss(gram, target, num_positions, self.normalization)

@@ -1,0 +1,116 @@
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from kstyle import losses
+from kstyle.errors import UsageError
+
+
+def features(batch=2, height=5, width=7, channels=4, seed=0):
+    return np.random.default_rng(seed).normal(size=(batch, height, width, channels)).astype(np.float32)
+
+
+def numpy_gram(f):
+    flat = f.reshape(-1, f.shape[-1]).astype(np.float64)  # [h*w, ch]
+    return flat.T @ flat                                 # [ch, ch]
+
+
+def test_gram_matrix_gatys_is_f_transpose_f():
+    f = features()
+    gram = losses.gram_matrix(f, "gatys").numpy()
+    assert gram.shape == (2, 4, 4)
+    for b in range(2):
+        np.testing.assert_allclose(gram[b], numpy_gram(f[b]), rtol=1e-5)
+
+
+def test_gram_matrix_hw_divides_by_positions():
+    f = features()
+    np.testing.assert_allclose(losses.gram_matrix(f, "hw").numpy()[1], numpy_gram(f[1]) / 35, rtol=1e-5)
+
+
+def test_gram_matrix_is_symmetric_and_positive_semidefinite():
+    gram = losses.gram_matrix(features(channels=6), "hw").numpy()[0]
+    np.testing.assert_allclose(gram, gram.T, rtol=1e-6)
+    assert np.linalg.eigvalsh(gram).min() > -1e-5
+
+
+def test_masked_gram_weights_positions():
+    f = features(batch=1)
+    mask = np.zeros((1, 5, 7, 1), np.float32)
+    mask[:, :2] = 1.0
+    gram = losses.gram_matrix(f, "hw", mask).numpy()[0]
+    np.testing.assert_allclose(gram, numpy_gram(f[0, :2]) / 14, rtol=1e-5)
+    np.testing.assert_allclose(losses.positions(tf.constant(f), mask).numpy(), [14.0])
+
+
+def test_style_layer_loss_gatys_matches_the_paper():
+    f, s = features(batch=1, seed=1), features(batch=1, seed=2)
+    G, A = numpy_gram(f[0]), numpy_gram(s[0])
+    N, M = 4, 35
+    expected = ((G - A) ** 2).sum() / (4 * N**2 * M**2)
+    loss = losses.style_layer_loss(losses.gram_matrix(f, "gatys"), A.astype(np.float32), tf.constant([35.0]), "gatys")
+    np.testing.assert_allclose(loss.numpy(), [expected], rtol=1e-5)
+
+
+def test_style_layer_loss_hw_is_mean_squared_difference():
+    f, s = features(batch=1, seed=1), features(batch=1, seed=2)
+    G, A = numpy_gram(f[0]) / 35, numpy_gram(s[0]) / 35
+    loss = losses.style_layer_loss(losses.gram_matrix(f, "hw"), A.astype(np.float32), tf.constant([35.0]), "hw")
+    np.testing.assert_allclose(loss.numpy(), [((G - A) ** 2).mean()], rtol=1e-5)
+
+
+def test_normalizations_differ_by_four_on_same_sized_images():
+    f, s = features(batch=1, seed=1), features(batch=1, seed=2)
+    m = tf.constant([35.0])
+    per_position = losses.gram_matrix(s, "hw")[0]
+    gatys = losses.style_layer_loss(losses.gram_matrix(f, "gatys"),
+                                    losses.target_gram(per_position[None], m, "gatys"), m, "gatys")
+    hw = losses.style_layer_loss(losses.gram_matrix(f, "hw"), losses.target_gram(per_position[None], m, "hw"), m, "hw")
+    np.testing.assert_allclose(hw.numpy(), 4 * gatys.numpy(), rtol=1e-5)
+
+
+def test_target_gram_rescales_to_output_positions():
+    per_position = tf.ones((1, 3, 3))
+    np.testing.assert_allclose(losses.target_gram(per_position, tf.constant([10.0]), "gatys").numpy(), 10.0)
+    np.testing.assert_allclose(losses.target_gram(per_position, tf.constant([10.0]), "hw").numpy(), 1.0)
+
+
+def test_content_layer_loss_is_mean_squared_error():
+    f, p = features(seed=3), features(seed=4)
+    np.testing.assert_allclose(losses.content_layer_loss(f, p).numpy(), ((f - p) ** 2).mean(axis=(1, 2, 3)),
+                               rtol=1e-5)
+
+
+def test_total_variation_is_sum_of_absolute_differences_in_unit_range():
+    image = np.random.default_rng(5).uniform(0, 255, (1, 6, 8, 3)).astype(np.float32)
+    unit = image / 255.0
+    expected = np.abs(np.diff(unit, axis=1)).sum() + np.abs(np.diff(unit, axis=2)).sum()
+    np.testing.assert_allclose(losses.total_variation(image).numpy(), [expected], rtol=1e-5)
+    np.testing.assert_allclose(losses.total_variation(image).numpy(),
+                               tf.image.total_variation(tf.constant(image) / 255.0).numpy(), rtol=1e-6)
+
+
+def test_gatys_loss_stays_finite_at_print_size():
+    # 4096 px block1 features: F^T F reaches ~1e13; dividing before squaring keeps float32 finite.
+    f = tf.fill([1, 1024, 1024, 2], 300.0)
+    m = losses.positions(f)
+    loss = losses.style_layer_loss(losses.gram_matrix(f, "gatys"), tf.zeros((2, 2)), m, "gatys")
+    assert np.isfinite(loss.numpy()).all()
+    np.testing.assert_allclose(loss.numpy(), [300.0**4 * 4 / 16], rtol=1e-4)
+
+
+def test_unknown_normalization():
+    with pytest.raises(UsageError, match="gatys, hw"):
+        losses.gram_matrix(features(), "l2")
+
+
+def test_gram_matrix_layer_serializes(tmp_path):
+    inputs = keras.Input((None, None, 4))
+    model = keras.Model(inputs, losses.GramMatrix(normalization="gatys")(inputs))
+    path = str(tmp_path / "gram.keras")
+    model.save(path)
+    restored = keras.saving.load_model(path)
+    f = features()
+    np.testing.assert_allclose(restored(f).numpy(), losses.gram_matrix(f, "gatys").numpy(), rtol=1e-6)
+    assert restored.layers[-1].normalization == "gatys"
