@@ -1,0 +1,104 @@
+"""Hooks into a long optimization: progress, intermediate images, a loss log.
+
+The engine calls them; only the ones a caller passes in do anything, so the
+library stays silent unless asked.
+"""
+
+import csv
+import os
+import sys
+
+import keras
+
+from kstyle import images
+
+LOG_TERMS = ("total", "style", "content", "tv")
+
+
+class Callback:
+    """Base class; every hook is optional."""
+
+    def on_stage_begin(self, stage):
+        """Called before the steps of one stage (one scale of a multiscale run).
+
+        Args:
+            stage: a `Stage` with `index`, `count`, `size` (h, w), `steps` and
+                `first_step` (the global number of its first step).
+        """
+
+    def on_step_end(self, step, logs, image):
+        """Called after each step.
+
+        Args:
+            step: the global step number, counted from 1 over all stages.
+            logs: `{"seconds", "total", "style", "content", "tv"}` as floats;
+                `seconds` is wall time since the first stage's loop began.
+            image: a function returning the current image, uint8 `[h, w, 3]`
+                (computing it costs a copy, so call it only when needed).
+        """
+
+    def on_run_end(self, step):
+        """Called when the run finishes or is interrupted."""
+
+
+class ProgressBar(Callback):
+    """A Keras progress bar per stage showing the weighted loss terms."""
+
+    def __init__(self, stream=None):
+        self._stream = stream
+        self._bar = None
+        self._first = 1
+
+    def on_stage_begin(self, stage):
+        if stage.count > 1:
+            print(f"scale {stage.index + 1}/{stage.count}: {stage.size[1]}x{stage.size[0]}",
+                  file=self._stream or sys.stdout, flush=True)
+        self._bar = keras.utils.Progbar(stage.steps, stateful_metrics=LOG_TERMS, unit_name="step")
+        self._first = stage.first_step
+
+    def on_step_end(self, step, logs, image):
+        self._bar.update(step - self._first + 1, [(term, logs[term]) for term in LOG_TERMS])
+
+
+class SaveEvery(Callback):
+    """Writes the image every `every` steps as `out_0100.png` beside `out.png`."""
+
+    def __init__(self, every, path):
+        self.every = every
+        self._stem, self._extension = os.path.splitext(path)
+
+    def path(self, step):
+        return f"{self._stem}_{step:04d}{self._extension}"
+
+    def on_step_end(self, step, logs, image):
+        if self.every and step % self.every == 0:
+            images.write_image(self.path(step), image())
+
+
+class LossLog(Callback):
+    """A CSV with `step,seconds,total,style,content,tv`, one row per step, flushed as it goes.
+
+    Rows are written as they come, so an interrupted run keeps its log.
+    """
+
+    HEADER = ("step", "seconds") + LOG_TERMS
+
+    def __init__(self, path):
+        self.path = path
+        self._file = None
+        self._writer = None
+
+    def on_stage_begin(self, stage):
+        if self._file is None:
+            self._file = open(self.path, "w", newline="")
+            self._writer = csv.writer(self._file)
+            self._writer.writerow(self.HEADER)
+
+    def on_step_end(self, step, logs, image):
+        self._writer.writerow([step] + [f"{logs[key]:.6g}" for key in self.HEADER[1:]])
+        self._file.flush()
+
+    def on_run_end(self, step):
+        if self._file is not None:
+            self._file.close()
+            self._file = None

@@ -1,0 +1,172 @@
+"""The Gatys engine: optimize the pixels of one image against an `Objective`.
+
+The image lives in [0, 1] (the TensorFlow tutorial's units, so its Adam settings
+carry over) and is scaled to 0-255 for VGG. Two optimizers:
+
+* `lbfgs`: SciPy's L-BFGS-B with the pixel bounds as box constraints, fed by a
+  `tf.function` that returns the loss and its gradient. It is the quality
+  workhorse of this method; BENCHMARKS.md records why SciPy's and not an
+  in-graph implementation.
+* `adam`: the tutorial's choice (beta_1 0.99, epsilon 0.1), one `tf.function`
+  gradient per step, the image clipped to [0, 1] after each update.
+
+Both run on whatever device TensorFlow picks (a GPU if it sees one); Ctrl-C
+raises `Interrupted` carrying the latest image.
+"""
+
+import time
+from typing import NamedTuple
+
+import keras
+import numpy as np
+import scipy.optimize
+import tensorflow as tf
+
+from kstyle import images
+from kstyle.errors import Interrupted, UsageError
+
+OPTIMIZERS = ("lbfgs", "adam")
+
+ADAM_BETA_1 = 0.99
+ADAM_EPSILON = 0.1
+LBFGS_HISTORY = 20
+
+
+class Stage(NamedTuple):
+    """One optimization at one size, as callbacks see it (see `callbacks.Callback`)."""
+    index: int
+    count: int
+    size: tuple
+    steps: int
+    first_step: int
+
+
+class Result(NamedTuple):
+    """The optimized image (float 0-255 `[h, w, 3]`) and the last step's logs."""
+    image: np.ndarray
+    logs: dict
+    steps: int
+
+
+class Clock:
+    """Wall time since the first loop began; shared by the stages of one run."""
+
+    def __init__(self):
+        self._start = None
+
+    def start(self):
+        if self._start is None:
+            self._start = time.perf_counter()
+
+    def seconds(self):
+        return time.perf_counter() - self._start
+
+
+def loss_and_gradient(objective, content_features):
+    """Returns a `tf.function` `image01 [1, h, w, 3] -> (total, terms, gradient)`."""
+
+    @tf.function(reduce_retracing=True)
+    def evaluate(image01):
+        with tf.GradientTape() as tape:
+            tape.watch(image01)
+            total, terms = objective(image01 * 255.0, content_features)
+        return total, terms, tape.gradient(total, image01)
+
+    return evaluate
+
+
+def optimize(objective, content_features, initial_image, *, optimizer="lbfgs", iterations=500,
+             learning_rate=0.02, callbacks=(), stage=None, clock=None):
+    """Minimizes `objective` over the pixels of `initial_image`.
+
+    Args:
+        objective: an `objective.Objective`.
+        content_features: its content targets, see `Objective.content_features`.
+        initial_image: float 0-255 `[h, w, 3]`.
+        optimizer: `lbfgs` or `adam`.
+        iterations: optimizer iterations (L-BFGS may evaluate the loss a few
+            more times in its line searches).
+        learning_rate: Adam's step size in [0, 1] pixel units.
+        callbacks: `callbacks.Callback`s.
+        stage: this run's `Stage` in a multiscale run; one stage if omitted.
+        clock: a `Clock` shared across stages.
+
+    Returns:
+        A `Result`.
+
+    Raises:
+        Interrupted: on Ctrl-C, with the latest image.
+    """
+    if optimizer not in OPTIMIZERS:
+        raise UsageError(f"optimizer must be one of {', '.join(OPTIMIZERS)}, got {optimizer!r}")
+    height, width = initial_image.shape[:2]
+    stage = stage or Stage(0, 1, (height, width), iterations, 1)
+    clock = clock or Clock()
+    evaluate = loss_and_gradient(objective, content_features)
+    image01 = np.clip(np.asarray(initial_image, np.float32) / 255.0, 0.0, 1.0)[None]
+    evaluate(tf.constant(image01))  # Trace and warm up before the clock starts.
+    for callback in callbacks:
+        callback.on_stage_begin(stage)
+    run = _run_lbfgs if optimizer == "lbfgs" else _run_adam
+    clock.start()
+    return run(evaluate, image01, iterations, learning_rate, callbacks, stage, clock)
+
+
+def _report(callbacks, step, total, terms, clock, image01):
+    logs = {"seconds": clock.seconds(), "total": float(total), **{k: float(v) for k, v in terms.items()}}
+    for callback in callbacks:
+        callback.on_step_end(step, logs, lambda: images.to_uint8(np.asarray(image01)[0] * 255.0))
+    return logs
+
+
+def _run_adam(evaluate, image01, iterations, learning_rate, callbacks, stage, clock):
+    variable = tf.Variable(image01)
+    adam = keras.optimizers.Adam(learning_rate, beta_1=ADAM_BETA_1, epsilon=ADAM_EPSILON)
+
+    @tf.function
+    def step():
+        total, terms, gradient = evaluate(variable)
+        adam.apply_gradients([(gradient, variable)])
+        variable.assign(tf.clip_by_value(variable, 0.0, 1.0))
+        return total, terms
+
+    logs, completed = {}, 0
+    try:
+        while completed < iterations:
+            total, terms = step()
+            completed += 1
+            logs = _report(callbacks, stage.first_step + completed - 1, total, terms, clock, variable)
+    except KeyboardInterrupt:
+        raise Interrupted(images.to_uint8(variable.numpy()[0] * 255.0), stage.first_step + completed - 1) from None
+    return Result(variable.numpy()[0] * 255.0, logs, iterations)
+
+
+def _run_lbfgs(evaluate, image01, iterations, learning_rate, callbacks, stage, clock):
+    del learning_rate  # L-BFGS chooses its own steps.
+    shape = image01.shape
+    latest = {"x": image01.ravel().astype(np.float64), "step": 0, "logs": {}}
+    evaluated = {}
+
+    def loss(x):
+        total, terms, gradient = evaluate(tf.constant(x.reshape(shape), tf.float32))
+        evaluated.update(total=total, terms=terms)
+        return float(total), gradient.numpy().ravel().astype(np.float64)
+
+    def after_iteration(intermediate_result):
+        # L-BFGS-B's last evaluation is at the accepted point, so its terms are this iterate's.
+        latest["x"] = intermediate_result.x
+        latest["step"] += 1
+        latest["logs"] = _report(callbacks, stage.first_step + latest["step"] - 1, evaluated["total"],
+                                 evaluated["terms"], clock, intermediate_result.x.reshape(shape))
+
+    try:
+        scipy.optimize.minimize(
+            loss, latest["x"], jac=True, method="L-BFGS-B", bounds=scipy.optimize.Bounds(0.0, 1.0),
+            callback=after_iteration,
+            # Tolerances of zero: run the iterations asked for, as neural-style does.
+            options={"maxiter": iterations, "maxfun": 2 * iterations + 20, "maxcor": LBFGS_HISTORY,
+                     "ftol": 0.0, "gtol": 0.0})
+    except KeyboardInterrupt:
+        final = latest["x"].reshape(shape)[0] * 255.0
+        raise Interrupted(images.to_uint8(final), stage.first_step + latest["step"] - 1) from None
+    return Result(latest["x"].reshape(shape)[0].astype(np.float32) * 255.0, latest["logs"], latest["step"])

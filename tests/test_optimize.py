@@ -1,0 +1,97 @@
+import numpy as np
+import pytest
+
+from conftest import synthetic_image
+from kstyle import callbacks, optimize, vgg
+from kstyle.errors import Interrupted, UsageError
+from kstyle.layer_spec import parse_layer_weights
+from kstyle.objective import Objective, StyleTarget, style_grams
+
+
+class Recorder(callbacks.Callback):
+    def __init__(self):
+        self.stages, self.steps, self.logs, self.ended = [], [], [], False
+
+    def on_stage_begin(self, stage):
+        self.stages.append(stage)
+
+    def on_step_end(self, step, logs, image):
+        self.steps.append(step)
+        self.logs.append(logs)
+        self.last_image = image()
+
+    def on_run_end(self, step):
+        self.ended = True
+
+
+@pytest.fixture(scope="module")
+def problem(random_backbone):
+    style_layers = parse_layer_weights("block1_conv1,block2_conv1")
+    content_layers = parse_layer_weights("block2_conv2")
+    extractor = vgg.feature_extractor(random_backbone.model, ["block1_conv1", "block2_conv1", "block2_conv2"])
+    style = synthetic_image(32, 32, seed=7)
+    content = synthetic_image(32, 40, seed=8)
+    objective = Objective(extractor, [StyleTarget(style_grams(extractor, style, ["block1_conv1", "block2_conv1"]))],
+                          style_layers, content_layers, style_weight=1e3, content_weight=1.0, tv_weight=1.0)
+    return objective, objective.content_features(content[None]), content
+
+
+@pytest.mark.parametrize("optimizer", ["lbfgs", "adam"])
+def test_loss_goes_down(problem, optimizer):
+    objective, features, content = problem
+    recorder = Recorder()
+    result = optimize.optimize(objective, features, content, optimizer=optimizer, iterations=15,
+                               learning_rate=0.02, callbacks=[recorder])
+    totals = [logs["total"] for logs in recorder.logs]
+    assert recorder.steps == list(range(1, 16))
+    assert totals[-1] < 0.5 * totals[0]
+    assert result.image.shape == content.shape
+    assert 0.0 <= result.image.min() and result.image.max() <= 255.0
+    np.testing.assert_allclose(result.logs["total"], totals[-1])
+    seconds = [logs["seconds"] for logs in recorder.logs]
+    assert seconds == sorted(seconds) and seconds[0] > 0
+    for logs in recorder.logs:
+        np.testing.assert_allclose(logs["total"], logs["style"] + logs["content"] + logs["tv"], rtol=1e-5)
+
+
+def test_lbfgs_logs_are_the_loss_of_the_reported_image(problem):
+    objective, features, content = problem
+    recorder = Recorder()
+    optimize.optimize(objective, features, content, iterations=5, callbacks=[recorder])
+    evaluate = optimize.loss_and_gradient(objective, features)
+    total, _, _ = evaluate(recorder.last_image[None].astype(np.float32) / 255.0)
+    # The callback image is rounded to uint8, so allow for that.
+    np.testing.assert_allclose(total.numpy(), recorder.logs[-1]["total"], rtol=0.05)
+
+
+def test_lbfgs_respects_pixel_bounds(problem):
+    objective, features, content = problem
+    white = np.full_like(content, 255.0)
+    result = optimize.optimize(objective, features, white, iterations=5)
+    assert result.image.max() <= 255.0 + 1e-3 and result.image.min() >= -1e-3
+
+
+@pytest.mark.parametrize("optimizer", ["lbfgs", "adam"])
+def test_interrupt_carries_the_latest_image(problem, optimizer):
+    objective, features, content = problem
+
+    class Stop(callbacks.Callback):
+        def on_step_end(self, step, logs, image):
+            self.image = image()
+            if step == 3:
+                raise KeyboardInterrupt
+
+    stop = Stop()
+    with pytest.raises(Interrupted) as raised:
+        optimize.optimize(objective, features, content, optimizer=optimizer, iterations=10, callbacks=[stop])
+    assert raised.value.image.dtype == np.uint8 and raised.value.image.shape == content.shape
+    assert raised.value.step in (2, 3)
+    assert isinstance(raised.value, KeyboardInterrupt)
+    if optimizer == "lbfgs":
+        np.testing.assert_array_equal(raised.value.image, stop.image)
+
+
+def test_unknown_optimizer(problem):
+    objective, features, content = problem
+    with pytest.raises(UsageError, match="lbfgs, adam"):
+        optimize.optimize(objective, features, content, optimizer="sgd")
