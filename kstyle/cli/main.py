@@ -1,0 +1,88 @@
+"""Entry point of the `kstyle` command: parse flags, run a verb, map errors to exit codes.
+
+Exit status: 0 done; 1 a kstyle.Error (unreadable file, unwritable output...);
+2 a bad flag or option value; 130 interrupted (the latest image is kept).
+Errors are one line on stderr, never a traceback.
+"""
+
+import importlib
+import signal
+import sys
+
+from absl import app
+from absl import flags as absl_flags
+
+from kstyle.cli import flags
+from kstyle.cli.console import PROGRAM, print_error
+from kstyle.errors import Error, UsageError
+
+FLAGS = absl_flags.FLAGS
+VERBS = {
+    "stylize": "kstyle.cli.stylize",
+}
+USAGE = f"usage: {PROGRAM} {{{'|'.join(VERBS)}}} [--flagfile=flags/NAME.flags] [--FLAG=VALUE ...]; --helpfull lists flags"
+
+
+def run():
+    """The console script: `kstyle VERB --flags`."""
+    app.run(_app_main, flags_parser=_parse_or_exit)
+
+
+def main(argv):
+    """Parses `argv` (program name first) and runs the verb; returns the exit status.
+
+    The same as the console script, minus absl's process set-up, for tests.
+    """
+    FLAGS.unparse_flags()
+    try:
+        remaining = FLAGS(argv)
+    except absl_flags.Error as error:
+        return print_error(error, 2)
+    return dispatch(remaining)
+
+
+def dispatch(argv):
+    """Runs the verb named in `argv[1]` with the parsed flags; returns the exit status."""
+    if len(argv) < 2 or argv[1] not in VERBS:
+        given = f"unknown command {argv[1]!r}; " if len(argv) > 1 else ""
+        return print_error(f"{given}{USAGE}", 2)
+    if len(argv) > 2:
+        return print_error(f"unexpected arguments {' '.join(argv[2:])!r}: flags are written --name=value", 2)
+    verb = argv[1]
+    previous_handler = signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+    try:
+        _check_flags_apply(verb)
+        return importlib.import_module(VERBS[verb]).main()
+    except UsageError as error:
+        return print_error(error, 2)
+    except Error as error:
+        return print_error(error, 1)
+    except KeyboardInterrupt:
+        return print_error("interrupted; nothing was written", 130)
+    finally:
+        signal.signal(signal.SIGTERM, previous_handler)
+
+
+def _check_flags_apply(verb):
+    used = flags.VERB_FLAGS[verb]
+    stray = sorted(name for verb_flags in flags.VERB_FLAGS.values() for name in verb_flags
+                   if name not in used and FLAGS[name].present)
+    if stray:
+        raise UsageError(f"{', '.join('--' + name for name in dict.fromkeys(stray))} "
+                         f"does not apply to `{PROGRAM} {verb}`")
+
+
+def _raise_keyboard_interrupt(signum, frame):
+    del signum, frame
+    raise KeyboardInterrupt
+
+
+def _parse_or_exit(argv):
+    try:
+        return FLAGS(argv)
+    except absl_flags.Error as error:
+        sys.exit(print_error(error, 2))
+
+
+def _app_main(argv):
+    sys.exit(dispatch(argv))

@@ -1,0 +1,59 @@
+"""`kstyle stylize`: paint a photo in the style of a painting, by optimization."""
+
+import dataclasses
+import sys
+import time
+
+from kstyle import images
+from kstyle.cli import flags
+from kstyle.cli.console import import_tensorflow_quietly, print_error
+from kstyle.errors import Error, Interrupted, UsageError
+from kstyle.options import StylizeOptions
+
+
+def main():
+    """Checks every input before loading TensorFlow, then optimizes; returns the exit status."""
+    for flag in (flags.CONTENT, flags.STYLE, flags.OUTPUT):
+        if not flag.value:
+            raise UsageError(f"--{flag.name} is required")
+    options = StylizeOptions(**{field.name: flags.FLAGS[field.name].value
+                                for field in dataclasses.fields(StylizeOptions)})
+    if flags.SAVE_EVERY.value < 0:
+        raise UsageError(f"--save_every must be 0 (off) or a number of steps, got {flags.SAVE_EVERY.value}")
+    output = flags.OUTPUT.value
+    images.check_writable(output)
+    if flags.LOSS_LOG.value:
+        images.check_writable_file(flags.LOSS_LOG.value)
+    content = images.read_image(flags.CONTENT.value)
+    style = images.read_image(flags.STYLE.value)
+    if options.init not in ("content", "noise", "style"):
+        images.read_image(options.init)  # Fail now, not after loading the model.
+
+    import_tensorflow_quietly()
+    import tensorflow as tf
+
+    from kstyle import callbacks, gatys, vgg
+
+    gatys.output_size(content.shape[:2], options)
+    backbone = vgg.load_vgg16(options.vgg_weights, options.seed)
+    if backbone.note:
+        print(f"kstyle: {backbone.note}", file=sys.stderr)
+    run_callbacks = [callbacks.ProgressBar()]
+    if flags.SAVE_EVERY.value:
+        run_callbacks.append(callbacks.SaveEvery(flags.SAVE_EVERY.value, output))
+    if flags.LOSS_LOG.value:
+        run_callbacks.append(callbacks.LossLog(flags.LOSS_LOG.value))
+    started = time.perf_counter()
+    try:
+        result = gatys.run(content, style, options, callbacks=run_callbacks, backbone=backbone)
+    except Interrupted as interrupted:
+        images.write_image(output, interrupted.image)
+        return print_error(f"interrupted after step {interrupted.step}; wrote the latest image to {output}", 130)
+    except (MemoryError, tf.errors.ResourceExhaustedError):
+        raise Error(f"out of memory at --max_size={options.max_size}; try a smaller size") from None
+    images.write_image(output, result)
+    height, width = result.shape[:2]
+    print(f"wrote {output} ({width}x{height}, {options.iterations} iterations, "
+          f"{time.perf_counter() - started:.0f} s, VGG16 weights: {backbone.source})")
+    return 0
+
