@@ -56,7 +56,8 @@ def run(content_image, style_image, options, *, callbacks=(), backbone=None):
     _check_size(style.shape[:2], "the style image", options)
     style_names = [name for name, _ in options.style_layers]
     extractor = vgg.feature_extractor(
-        backbone.model, style_names + [name for name, _ in options.content_layers], options.pooling)
+        backbone.model, style_names + [name for name, _ in options.content_layers], options.pooling,
+        options.precision)
     objective = Objective(
         extractor, [StyleTarget(style_grams(extractor, style, style_names))],
         options.style_layers, options.content_layers, style_weight=options.style_weight,
@@ -66,7 +67,8 @@ def run(content_image, style_image, options, *, callbacks=(), backbone=None):
     try:
         result = optimize.optimize(
             objective, objective.content_features(content[None]), initial, optimizer=options.optimizer,
-            iterations=options.iterations, learning_rate=options.learning_rate, callbacks=callbacks)
+            iterations=options.iterations, learning_rate=options.learning_rate, callbacks=callbacks,
+            jit_compile=options.jit_compile)
     finally:
         for callback in callbacks:
             callback.on_run_end(None)

@@ -42,10 +42,15 @@ class Stage(NamedTuple):
 
 
 class Result(NamedTuple):
-    """The optimized image (float 0-255 `[h, w, 3]`) and the last step's logs."""
+    """The optimized image (float 0-255 `[h, w, 3]`), the last step's logs, and the work done.
+
+    `evaluations` counts loss-and-gradient evaluations: one per Adam step, one or
+    more per L-BFGS iteration (its line search).
+    """
     image: np.ndarray
     logs: dict
     steps: int
+    evaluations: int
 
 
 class Clock:
@@ -62,10 +67,14 @@ class Clock:
         return time.perf_counter() - self._start
 
 
-def loss_and_gradient(objective, content_features):
-    """Returns a `tf.function` `image01 [1, h, w, 3] -> (total, terms, gradient)`."""
+def loss_and_gradient(objective, content_features, jit_compile=False):
+    """Returns a `tf.function` `image01 [1, h, w, 3] -> (total, terms, gradient)`.
 
-    @tf.function(reduce_retracing=True)
+    Args:
+        jit_compile: compile with XLA.
+    """
+
+    @tf.function(reduce_retracing=True, jit_compile=jit_compile)
     def evaluate(image01):
         with tf.GradientTape() as tape:
             tape.watch(image01)
@@ -76,7 +85,7 @@ def loss_and_gradient(objective, content_features):
 
 
 def optimize(objective, content_features, initial_image, *, optimizer="lbfgs", iterations=500,
-             learning_rate=0.02, callbacks=(), stage=None, clock=None):
+             learning_rate=0.02, callbacks=(), stage=None, clock=None, jit_compile=False):
     """Minimizes `objective` over the pixels of `initial_image`.
 
     Args:
@@ -90,6 +99,7 @@ def optimize(objective, content_features, initial_image, *, optimizer="lbfgs", i
         callbacks: `callbacks.Callback`s.
         stage: this run's `Stage` in a multiscale run; one stage if omitted.
         clock: a `Clock` shared across stages.
+        jit_compile: compile the loss and gradient with XLA.
 
     Returns:
         A `Result`.
@@ -102,7 +112,7 @@ def optimize(objective, content_features, initial_image, *, optimizer="lbfgs", i
     height, width = initial_image.shape[:2]
     stage = stage or Stage(0, 1, (height, width), iterations, 1)
     clock = clock or Clock()
-    evaluate = loss_and_gradient(objective, content_features)
+    evaluate = loss_and_gradient(objective, content_features, jit_compile)
     image01 = np.clip(np.asarray(initial_image, np.float32) / 255.0, 0.0, 1.0)[None]
     evaluate(tf.constant(image01))  # Trace and warm up before the clock starts.
     for callback in callbacks:
@@ -138,18 +148,18 @@ def _run_adam(evaluate, image01, iterations, learning_rate, callbacks, stage, cl
             logs = _report(callbacks, stage.first_step + completed - 1, total, terms, clock, variable)
     except KeyboardInterrupt:
         raise Interrupted(images.to_uint8(variable.numpy()[0] * 255.0), stage.first_step + completed - 1) from None
-    return Result(variable.numpy()[0] * 255.0, logs, iterations)
+    return Result(variable.numpy()[0] * 255.0, logs, iterations, iterations)
 
 
 def _run_lbfgs(evaluate, image01, iterations, learning_rate, callbacks, stage, clock):
     del learning_rate  # L-BFGS chooses its own steps.
     shape = image01.shape
     latest = {"x": image01.ravel().astype(np.float64), "step": 0, "logs": {}}
-    evaluated = {}
+    evaluated = {"count": 0}
 
     def loss(x):
         total, terms, gradient = evaluate(tf.constant(x.reshape(shape), tf.float32))
-        evaluated.update(total=total, terms=terms)
+        evaluated.update(total=total, terms=terms, count=evaluated["count"] + 1)
         return float(total), gradient.numpy().ravel().astype(np.float64)
 
     def after_iteration(intermediate_result):
@@ -169,4 +179,5 @@ def _run_lbfgs(evaluate, image01, iterations, learning_rate, callbacks, stage, c
     except KeyboardInterrupt:
         final = latest["x"].reshape(shape)[0] * 255.0
         raise Interrupted(images.to_uint8(final), stage.first_step + latest["step"] - 1) from None
-    return Result(latest["x"].reshape(shape)[0].astype(np.float32) * 255.0, latest["logs"], latest["step"])
+    return Result(latest["x"].reshape(shape)[0].astype(np.float32) * 255.0, latest["logs"], latest["step"],
+                  evaluated["count"])

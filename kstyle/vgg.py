@@ -21,7 +21,7 @@ import numpy as np
 
 from kstyle.errors import Error, UsageError
 from kstyle.layer_spec import VGG16_LAYERS
-from kstyle.options import WEIGHT_SOURCES
+from kstyle.options import PRECISIONS, WEIGHT_SOURCES
 
 
 # What Keras' VGG16(weights="imagenet", include_top=False) downloads and caches.
@@ -106,16 +106,21 @@ class VGGPreprocess(keras.layers.Layer):
         return images[..., ::-1] - keras.ops.convert_to_tensor(_BGR_MEAN, dtype=images.dtype)
 
 
-def feature_extractor(vgg, layers, pooling="max"):
+def feature_extractor(vgg, layers, pooling="max", precision="float32"):
     """Returns a model mapping 0-255 RGB images to `{layer_name: features}`.
 
     Args:
-        vgg: a `keras.applications.VGG16(include_top=False)` (its weights are
-            shared, not copied).
+        vgg: a `keras.applications.VGG16(include_top=False)`. Its weights are
+            shared in float32, copied into new layers for mixed precision.
         layers: VGG16 layer names; the model stops at the deepest one.
         pooling: `max` as trained, or `avg`, which Gatys et al. found gives
             smoother gradients and slightly more appealing results.
+        precision: `float32`, or a Keras mixed policy (`mixed_float16` for
+            NVIDIA tensor cores, `mixed_bfloat16` for TPUs and recent CPUs).
+            Features come out in the compute dtype; losses cast them to float32.
     """
+    if precision not in PRECISIONS:
+        raise UsageError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
     if pooling not in ("max", "avg"):
         raise UsageError(f"pooling must be max or avg, got {pooling!r}")
     wanted = list(dict.fromkeys(layers))
@@ -127,13 +132,23 @@ def feature_extractor(vgg, layers, pooling="max"):
     features = VGGPreprocess(name="vgg_preprocess")(inputs)
     outputs = {}
     for name in VGG16_LAYERS[:VGG16_LAYERS.index(deepest) + 1]:
+        layer = vgg.get_layer(name)
         if name.endswith("_pool") and pooling == "avg":
-            features = keras.layers.AveragePooling2D(2, 2, name=name)(features)
+            features = keras.layers.AveragePooling2D(2, 2, name=name, dtype=_policy(precision))(features)
+        elif precision == "float32":
+            features = layer(features)
         else:
-            features = vgg.get_layer(name)(features)
+            # Every layer gets the policy: Keras casts inputs to each layer's compute dtype.
+            clone = layer.__class__.from_config({**layer.get_config(), "dtype": _policy(precision)})
+            features = clone(features)
+            clone.set_weights(layer.get_weights())
         if name in wanted:
             outputs[name] = features
     return keras.Model(inputs, {name: outputs[name] for name in wanted}, name="vgg16_features")
+
+
+def _policy(precision):
+    return None if precision == "float32" else keras.DTypePolicy(precision)
 
 
 def _vgg16(weights):

@@ -52,3 +52,12 @@ def test_too_small_output_is_refused():
 def test_unknown_option():
     with pytest.raises(UsageError, match="unknown option"):
         gatys.stylize(synthetic_image(), synthetic_image(), colour="blue")
+
+
+@pytest.mark.parametrize("switches", [dict(precision="mixed_bfloat16"), dict(jit_compile=True)])
+def test_gpu_switches_give_a_close_result_on_cpu(hed_backbone, switches):
+    content, style = synthetic_image(32, 40), synthetic_image(40, 40, seed=1)
+    options = {**FAST, "vgg_weights": "hed", "iterations": 5}
+    exact = gatys.stylize(content, style, backbone=hed_backbone, **options).astype(float)
+    switched = gatys.stylize(content, style, backbone=hed_backbone, **options, **switches).astype(float)
+    assert np.abs(switched - exact).mean() < 0.1 * np.abs(exact - content).mean() + 1.0

@@ -95,3 +95,12 @@ def test_unknown_optimizer(problem):
     objective, features, content = problem
     with pytest.raises(UsageError, match="lbfgs, adam"):
         optimize.optimize(objective, features, content, optimizer="sgd")
+
+
+def test_xla_gives_the_same_loss_and_gradient(problem):
+    objective, features, content = problem
+    image = content[None] / 255.0
+    plain = optimize.loss_and_gradient(objective, features)(image)
+    compiled = optimize.loss_and_gradient(objective, features, jit_compile=True)(image)
+    np.testing.assert_allclose(compiled[0].numpy(), plain[0].numpy(), rtol=1e-4)
+    np.testing.assert_allclose(compiled[2].numpy(), plain[2].numpy(), rtol=1e-3, atol=1e-3 * np.abs(plain[2]).max())

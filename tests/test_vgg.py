@@ -107,3 +107,23 @@ def test_preprocess_layer_matches_keras():
     image = np.random.default_rng(2).uniform(0, 255, (2, 3, 4, 3)).astype(np.float32)
     np.testing.assert_allclose(vgg.VGGPreprocess()(image).numpy(),
                                keras.applications.vgg16.preprocess_input(image.copy()), rtol=1e-6, atol=1e-4)
+
+
+@pytest.mark.parametrize("precision, tolerance", [("mixed_bfloat16", 0.05), ("mixed_float16", 0.01)])
+def test_mixed_precision_features_are_close_to_float32(hed_backbone, precision, tolerance):
+    image = np.random.default_rng(3).uniform(0, 255, (1, 48, 48, 3)).astype(np.float32)
+    layers = ["block1_conv1", "block3_conv1"]
+    exact = vgg.feature_extractor(hed_backbone.model, layers)(image)
+    mixed_extractor = vgg.feature_extractor(hed_backbone.model, layers, precision=precision)
+    mixed = mixed_extractor(image)
+    assert mixed["block3_conv1"].dtype == precision.removeprefix("mixed_")
+    assert all(layer.compute_dtype == precision.removeprefix("mixed_")
+               for layer in mixed_extractor.layers[2:])  # no float32 round trips between layers
+    for name in layers:
+        error = np.abs(np.asarray(mixed[name], np.float32) - exact[name].numpy()).mean()
+        assert error < tolerance * np.abs(exact[name].numpy()).mean()
+
+
+def test_unknown_precision(random_backbone):
+    with pytest.raises(UsageError, match="precision"):
+        vgg.feature_extractor(random_backbone.model, ["block1_conv1"], precision="float8")

