@@ -33,8 +33,9 @@ class Callback:
             step: the global step number, counted from 1 over all stages.
             logs: `{"seconds", "total", "style", "content", "tv"}` as floats;
                 `seconds` is wall time since the first stage's loop began.
-            image: a function returning the current image, uint8 `[h, w, 3]`
-                (computing it costs a copy, so call it only when needed).
+            image: a function returning the current image, float32 0-255
+                `[h, w, 3]`, exactly as optimized (rounding to uint8 would change
+                its loss); it costs a copy, so call it only when needed.
         """
 
     def on_run_end(self, step):

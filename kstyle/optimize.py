@@ -3,10 +3,9 @@
 The image lives in [0, 1] (the TensorFlow tutorial's units, so its Adam settings
 carry over) and is scaled to 0-255 for VGG. Two optimizers:
 
-* `lbfgs`: SciPy's L-BFGS-B with the pixel bounds as box constraints, fed by a
-  `tf.function` that returns the loss and its gradient. It is the quality
-  workhorse of this method; BENCHMARKS.md records why SciPy's and not an
-  in-graph implementation.
+* `lbfgs`: limited-memory BFGS on the device (`kstyle.lbfgs`), the pixels
+  projected onto [0, 1], fed by a `tf.function` that returns the loss and its
+  gradient. BENCHMARKS.md records why this one and not SciPy's L-BFGS-B.
 * `adam`: the tutorial's choice (beta_1 0.99, epsilon 0.1), one `tf.function`
   gradient per step, the image clipped to [0, 1] after each update.
 
@@ -19,10 +18,9 @@ from typing import NamedTuple
 
 import keras
 import numpy as np
-import scipy.optimize
 import tensorflow as tf
 
-from kstyle import images
+from kstyle import images, lbfgs
 from kstyle.errors import Interrupted, UsageError
 
 OPTIMIZERS = ("lbfgs", "adam")
@@ -30,6 +28,7 @@ OPTIMIZERS = ("lbfgs", "adam")
 ADAM_BETA_1 = 0.99
 ADAM_EPSILON = 0.1
 LBFGS_HISTORY = 20
+LBFGS_MEMORY = 2 * 2**30  # bytes of (step, gradient change) pairs; matters at print sizes
 
 
 class Stage(NamedTuple):
@@ -125,7 +124,7 @@ def optimize(objective, content_features, initial_image, *, optimizer="lbfgs", i
 def _report(callbacks, step, total, terms, clock, image01):
     logs = {"seconds": clock.seconds(), "total": float(total), **{k: float(v) for k, v in terms.items()}}
     for callback in callbacks:
-        callback.on_step_end(step, logs, lambda: images.to_uint8(np.asarray(image01)[0] * 255.0))
+        callback.on_step_end(step, logs, lambda: np.asarray(image01)[0] * 255.0)
     return logs
 
 
@@ -153,31 +152,21 @@ def _run_adam(evaluate, image01, iterations, learning_rate, callbacks, stage, cl
 
 def _run_lbfgs(evaluate, image01, iterations, learning_rate, callbacks, stage, clock):
     del learning_rate  # L-BFGS chooses its own steps.
-    shape = image01.shape
-    latest = {"x": image01.ravel().astype(np.float64), "step": 0, "logs": {}}
-    evaluated = {"count": 0}
+    latest = {"x": tf.constant(image01), "step": 0, "logs": {}}
 
-    def loss(x):
-        total, terms, gradient = evaluate(tf.constant(x.reshape(shape), tf.float32))
-        evaluated.update(total=total, terms=terms, count=evaluated["count"] + 1)
-        return float(total), gradient.numpy().ravel().astype(np.float64)
-
-    def after_iteration(intermediate_result):
-        # L-BFGS-B's last evaluation is at the accepted point, so its terms are this iterate's.
-        latest["x"] = intermediate_result.x
-        latest["step"] += 1
-        latest["logs"] = _report(callbacks, stage.first_step + latest["step"] - 1, evaluated["total"],
-                                 evaluated["terms"], clock, intermediate_result.x.reshape(shape))
+    def after_iteration(x, total, terms):
+        latest.update(x=x, step=latest["step"] + 1)
+        latest["logs"] = _report(callbacks, stage.first_step + latest["step"] - 1, total, terms, clock, x)
 
     try:
-        scipy.optimize.minimize(
-            loss, latest["x"], jac=True, method="L-BFGS-B", bounds=scipy.optimize.Bounds(0.0, 1.0),
-            callback=after_iteration,
-            # Tolerances of zero: run the iterations asked for, as neural-style does.
-            options={"maxiter": iterations, "maxfun": 2 * iterations + 20, "maxcor": LBFGS_HISTORY,
-                     "ftol": 0.0, "gtol": 0.0})
+        _, evaluations = lbfgs.minimize(evaluate, image01, iterations, history=_history(image01.size),
+                                        on_iteration=after_iteration)
     except KeyboardInterrupt:
-        final = latest["x"].reshape(shape)[0] * 255.0
-        raise Interrupted(images.to_uint8(final), stage.first_step + latest["step"] - 1) from None
-    return Result(latest["x"].reshape(shape)[0].astype(np.float32) * 255.0, latest["logs"], latest["step"],
-                  evaluated["count"])
+        raise Interrupted(images.to_uint8(np.asarray(latest["x"])[0] * 255.0),
+                          stage.first_step + latest["step"] - 1) from None
+    return Result(np.asarray(latest["x"])[0] * 255.0, latest["logs"], latest["step"], evaluations)
+
+
+def _history(pixels):
+    """L-BFGS history length: 20 pairs, fewer when they would take over LBFGS_MEMORY bytes."""
+    return int(np.clip(LBFGS_MEMORY // (2 * 4 * pixels), 5, LBFGS_HISTORY))
