@@ -22,6 +22,7 @@ import numpy as np
 from kstyle.errors import Error, UsageError
 from kstyle.layer_spec import VGG16_LAYERS
 from kstyle.options import PRECISIONS, WEIGHT_SOURCES
+from kstyle.precision import resolve as resolve_precision
 
 
 # What Keras' VGG16(weights="imagenet", include_top=False) downloads and caches.
@@ -115,12 +116,14 @@ def feature_extractor(vgg, layers, pooling="max", precision="float32"):
         layers: VGG16 layer names; the model stops at the deepest one.
         pooling: `max` as trained, or `avg`, which Gatys et al. found gives
             smoother gradients and slightly more appealing results.
-        precision: `float32`, or a Keras mixed policy (`mixed_float16` for
-            NVIDIA tensor cores, `mixed_bfloat16` for TPUs and recent CPUs).
-            Features come out in the compute dtype; losses cast them to float32.
+        precision: `float32`, a Keras mixed policy (`mixed_float16` for
+            NVIDIA tensor cores, `mixed_bfloat16` for TPUs, Ampere GPUs and
+            AMX CPUs), or `auto` (see `kstyle.precision`). Features come out in
+            the compute dtype; losses cast them to float32.
     """
     if precision not in PRECISIONS:
         raise UsageError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
+    precision = resolve_precision(precision)
     if pooling not in ("max", "avg"):
         raise UsageError(f"pooling must be max or avg, got {pooling!r}")
     wanted = list(dict.fromkeys(layers))
