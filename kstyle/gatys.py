@@ -1,18 +1,18 @@
 """Style transfer by optimization (Gatys et al.): `stylize` and the steps behind it.
 
-The steps read straight through: images in, VGG16 features, style targets and
-content features computed once, an `Objective`, the optimizer, an image out.
+The steps read straight through: images in; colours prepared (Gatys et al. 2017);
+for each scale, coarse to fine: style targets and content features computed once,
+an `Objective`, the optimizer started from the previous scale's result; colours
+restored; an image out.
 """
 
 import logging
 
-import keras
 import numpy as np
 
-from kstyle import images, optimize, vgg
-from kstyle.errors import UsageError
-from kstyle.layer_spec import deepest, min_side
-from kstyle.objective import Objective, StyleTarget, style_grams
+from kstyle import images, optimize, prepare, vgg
+from kstyle.errors import Interrupted
+from kstyle.objective import Objective, StyleTarget, blend_grams, style_grams
 from kstyle.options import StylizeOptions
 
 _log = logging.getLogger(__name__)
@@ -23,12 +23,13 @@ def stylize(content, style, *, callbacks=(), backbone=None, **options):
 
     Args:
         content: the photo: a path, `sample:NAME`, a PIL image or an array.
-        style: the painting, in any of the same forms.
+        style: the painting, in any of the same forms, or a list of them to
+            blend (see `style_blend_weights`, `style_masks`).
         callbacks: `kstyle.callbacks.Callback`s (progress bar, saves, loss log).
         backbone: a `vgg.Backbone` to reuse across calls; loaded from
             `vgg_weights` if omitted.
         **options: any field of `StylizeOptions` (max_size, iterations,
-            optimizer, style_weight, ...).
+            optimizer, style_weight, scales, preserve_colors, ...).
 
     Raises:
         UsageError: an option value that cannot work.
@@ -39,64 +40,75 @@ def stylize(content, style, *, callbacks=(), backbone=None, **options):
         >>> image = kstyle.stylize("photo.jpg", "painting.jpg", max_size=384, iterations=200)
     """
     options = StylizeOptions.from_kwargs(**options)
-    return images.to_uint8(run(images.read_image(content), images.read_image(style), options,
-                               callbacks=callbacks, backbone=backbone))
+    sources = list(style) if isinstance(style, (list, tuple)) else [style]
+    options.check_style_count(len(sources))
+    content_image = images.read_image(content)
+    styles = [images.read_image(source) for source in sources]
+    masks = prepare.read_masks(options, content_image.shape)
+    return images.to_uint8(run(content_image, styles, options, masks=masks, callbacks=callbacks, backbone=backbone))
 
 
-def run(content_image, style_image, options, *, callbacks=(), backbone=None):
-    """Stylizes decoded images (float 0-255 `[h, w, 3]`); returns float 0-255."""
-    keras.utils.set_random_seed(options.seed)
+def run(content_image, style_images, options, *, masks=None, callbacks=(), backbone=None):
+    """Stylizes decoded images (float 0-255 `[h, w, 3]`); returns float 0-255.
+
+    Args:
+        content_image: the photo.
+        style_images: a list of one or more style images.
+        options: `StylizeOptions`.
+        masks: optional list of `[h, w]` masks in [0, 1], one per style.
+        callbacks, backbone: as for `stylize`.
+    """
+    style_images = list(style_images)
+    options.check_style_count(len(style_images))
     if backbone is None:
         backbone = vgg.load_vgg16(options.vgg_weights, options.seed)
         if backbone.note:
             _log.warning(backbone.note)
-    height, width = output_size(content_image.shape[:2], options)
-    content = images.resize(content_image, height, width)
-    style = images.resize_longest(style_image, options.max_size)
-    _check_size(style.shape[:2], "the style image", options)
+    scale_sizes = prepare.sizes(content_image.shape, options)
+    content, style_images = prepare.apply_color_mode(content_image, style_images, options.preserve_colors)
     style_names = [name for name, _ in options.style_layers]
     extractor = vgg.feature_extractor(
         backbone.model, style_names + [name for name, _ in options.content_layers], options.pooling,
         options.precision)
-    objective = Objective(
-        extractor, [StyleTarget(style_grams(extractor, style, style_names))],
-        options.style_layers, options.content_layers, style_weight=options.style_weight,
-        content_weight=options.content_weight, tv_weight=options.tv_weight,
-        normalization=options.gram_normalization)
-    initial = initial_image(options.init, content, style, options.seed)
+    clock, image, first_step = optimize.Clock(), None, 1
     try:
-        result = optimize.optimize(
-            objective, objective.content_features(content[None]), initial, optimizer=options.optimizer,
-            iterations=options.iterations, learning_rate=options.learning_rate, callbacks=callbacks,
-            jit_compile=options.jit_compile)
+        for index, (size, longest) in enumerate(zip(scale_sizes, options.scales)):
+            scaled_content = images.resize(content, *size)
+            styles = [images.resize_longest(style, max(1, round(longest * options.style_scale)))
+                      for style in style_images]
+            for style in styles:
+                prepare.check_size(style.shape[:2], "the style image", options)
+            objective = Objective(extractor, _targets(extractor, styles, masks, size, options),
+                                  options.style_layers, options.content_layers,
+                                  style_weight=options.style_weight, content_weight=options.content_weight,
+                                  tv_weight=options.tv_weight, normalization=options.gram_normalization)
+            if image is None:
+                start = prepare.initial_image(options.init, scaled_content, styles[0], options.seed)
+            else:
+                start = images.resize(image, *size)
+            stage = optimize.Stage(index, len(options.scales), size, options.iterations, first_step)
+            result = optimize.optimize(
+                objective, objective.content_features(scaled_content[None]), start,
+                optimizer=options.optimizer, iterations=options.iterations,
+                learning_rate=options.learning_rate, callbacks=callbacks, stage=stage, clock=clock,
+                jit_compile=options.jit_compile)
+            image, first_step = result.image, first_step + result.steps
+    except Interrupted as interrupted:
+        # Whatever scale it stopped at, the user gets an image of the size and colours asked for.
+        latest = prepare.finish(interrupted.image.astype(np.float32), content_image, scale_sizes[-1], options)
+        raise Interrupted(images.to_uint8(latest), interrupted.step) from None
     finally:
         for callback in callbacks:
-            callback.on_run_end(None)
-    return result.image
+            callback.on_run_end(first_step - 1)
+    return prepare.finish(image, content_image, scale_sizes[-1], options)
 
 
-def output_size(content_shape, options):
-    """Returns the output `(height, width)`: the content's aspect, longest side `max_size`."""
-    size = images.fit_longest_side(*content_shape, options.max_size)
-    _check_size(size, "the output", options)
-    return size
-
-
-def initial_image(init, content, style, seed):
-    """Returns the starting image, float 0-255 at the content's size."""
-    height, width = content.shape[:2]
-    if init == "content":
-        return content.copy()
-    if init == "noise":
-        return np.random.default_rng(seed).uniform(0.0, 255.0, size=content.shape).astype(np.float32)
-    if init == "style":
-        return images.resize(style, height, width)
-    return images.resize(images.read_image(init), height, width)
-
-
-def _check_size(size, what, options):
-    smallest = min_side(options.style_layers, options.content_layers)
-    if min(size) < smallest:
-        raise UsageError(f"{what} would be {size[1]}x{size[0]} pixels; "
-                         f"{deepest(options.style_layers, options.content_layers)} needs at least "
-                         f"{smallest} on the shorter side (raise max_size)")
+def _targets(extractor, styles, masks, size, options):
+    """One blended target, or one masked target per style."""
+    names = [name for name, _ in options.style_layers]
+    grams = [style_grams(extractor, style, names) for style in styles]
+    weights = options.style_blend_weights or (1.0,) * len(styles)
+    if masks is None:
+        return [StyleTarget(blend_grams(grams, weights))]
+    return [StyleTarget(g, images.resize(mask * 255.0, *size) / 255.0, w)
+            for g, mask, w in zip(grams, masks, weights) if w > 0]

@@ -133,6 +133,16 @@ def _array_to_rgb(array):
     return np.clip(array, 0.0, 255.0)
 
 
+def read_mask(source, height, width):
+    """Returns a mask `[height, width]` in [0, 1]: the image's luminance, resized.
+
+    Any image mode works (colour masks count by brightness); the mask is
+    stretched to the given size, so it should have the content's aspect.
+    """
+    grey = read_image(source) @ np.array([0.299, 0.587, 0.114], np.float32)
+    return resize(grey, height, width) / 255.0
+
+
 def fit_longest_side(height, width, size):
     """Returns `(height, width)` scaled so the longer side is `size`."""
     scale = size / max(height, width)
@@ -140,9 +150,11 @@ def fit_longest_side(height, width, size):
 
 
 def resize(image, height, width):
-    """Resizes float RGB `[h, w, 3]` with Lanczos (antialiased when shrinking)."""
+    """Resizes float `[h, w, 3]` in [0, 255] (or `[h, w]`) with Lanczos, antialiased when shrinking."""
     if image.shape[:2] == (height, width):
         return image.astype(np.float32)
+    if image.ndim == 2:
+        return resize(image[..., None], height, width)[..., 0]
     channels = [
         np.asarray(Image.fromarray(np.ascontiguousarray(image[..., c], dtype=np.float32), mode="F")
                    .resize((width, height), Image.Resampling.LANCZOS))

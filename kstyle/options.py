@@ -9,12 +9,13 @@ import math
 import os
 
 from kstyle.errors import UsageError
-from kstyle.layer_spec import parse_layer_weights
+from kstyle.layer_spec import deepest, min_side, parse_layer_weights
 
 MAX_SIZE_LIMIT = 16384
 INITS = ("content", "noise", "style")
+COLOR_MODES = ("none", "luminance", "histogram")
 WEIGHT_SOURCES = ("auto", "imagenet", "hed", "none")
-PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
+PRECISIONS = ("auto", "float32", "mixed_float16", "mixed_bfloat16")
 
 DEFAULT_STYLE_LAYERS = "block1_conv1,block2_conv1,block3_conv1,block4_conv1,block5_conv1"
 DEFAULT_CONTENT_LAYERS = "block4_conv2"
@@ -38,11 +39,25 @@ class StylizeOptions:
         gram_normalization: `gatys` (the paper) or `hw` (the TF tutorial).
         pooling: VGG16's pooling, `max` or `avg`.
         vgg_weights: `auto`, `imagenet`, `hed`, `none`, or a weights file.
-        precision: `float32`, or `mixed_float16` / `mixed_bfloat16` to run
-            VGG16 in half precision on GPUs (and TPUs, recent CPUs); the losses
-            and the image stay float32.
+        precision: `auto` (bfloat16 where the hardware has native bfloat16
+            matrix units, float32 elsewhere; see `kstyle.precision`),
+            `float32`, `mixed_bfloat16`, or `mixed_float16` (for tensor-core
+            GPUs). Losses, Gram matrices and the image stay float32.
         jit_compile: compile the loss and gradient with XLA (often faster on
             GPUs; on a CPU mostly a longer start).
+        style_blend_weights: with several style images, how much each counts
+            (normalized to sum to 1); equal if omitted.
+        style_scale: the style image's longest side is `max_size * style_scale`
+            at every scale: below 1 gives finer brush strokes, above 1 bolder.
+        preserve_colors: `none`, `luminance` (transfer the luminance only and
+            keep the content's colours) or `histogram` (move the style's colours
+            onto the content's before stylizing).
+        style_masks: one mask per style image (greyscale, white = this style
+            here), resized to the output; the regions take different styles.
+        scales: a number of scales, each twice the size of the one before and
+            the last at `max_size`, or the sizes themselves (`256,512`); each
+            scale starts from the one before, upsampled. Runs `iterations` at
+            every scale.
     """
     max_size: int = 512
     iterations: int = 300
@@ -58,8 +73,13 @@ class StylizeOptions:
     gram_normalization: str = "gatys"
     pooling: str = "max"
     vgg_weights: str = "auto"
-    precision: str = "float32"
+    precision: str = "auto"
     jit_compile: bool = False
+    style_blend_weights: object = None
+    style_scale: float = 1.0
+    preserve_colors: str = "none"
+    style_masks: object = None
+    scales: object = 1
 
     def __post_init__(self):
         self.max_size = _integer("max_size", self.max_size, 1, MAX_SIZE_LIMIT)
@@ -76,6 +96,16 @@ class StylizeOptions:
         self.precision = _choice("precision", self.precision, PRECISIONS)
         if not isinstance(self.jit_compile, bool):
             raise UsageError(f"jit_compile must be True or False, got {self.jit_compile!r}")
+        if self.style_blend_weights is not None:
+            self.style_blend_weights = tuple(
+                _number("style_blend_weights", w) for w in _split(self.style_blend_weights, "style_blend_weights"))
+            if not any(self.style_blend_weights):
+                raise UsageError("style_blend_weights: at least one weight must be above zero")
+        self.style_scale = _number("style_scale", self.style_scale, positive=True)
+        self.preserve_colors = _choice("preserve_colors", self.preserve_colors, COLOR_MODES)
+        if self.style_masks is not None:
+            self.style_masks = tuple(_split(self.style_masks, "style_masks"))
+        self.scales = self._scale_sizes()
         if not isinstance(self.init, str) or not self.init:
             raise UsageError("init: expected content, noise, style or an image path")
         if self.init not in INITS and not os.path.exists(self.init) and not self.init.startswith("sample:"):
@@ -84,6 +114,40 @@ class StylizeOptions:
                 self.vgg_weights not in WEIGHT_SOURCES and not os.path.isfile(self.vgg_weights)):
             raise UsageError(f"vgg_weights: {self.vgg_weights!r} is neither one of "
                              f"{', '.join(WEIGHT_SOURCES)} nor an existing weights file")
+
+    def check_style_count(self, count):
+        """Raises unless the per-style options have one entry per style image."""
+        for name in ("style_blend_weights", "style_masks"):
+            values = getattr(self, name)
+            if values is not None and len(values) != count:
+                raise UsageError(f"{name}: {len(values)} given for {count} style image{'s' * (count != 1)}")
+
+    def _scale_sizes(self):
+        """Normalizes `scales` to the ascending longest sides, ending at `max_size`."""
+        scales = self.scales
+        if isinstance(scales, str) and "," not in scales:
+            scales = scales.strip()
+            scales = int(scales) if scales.isdigit() else scales
+        if isinstance(scales, (int, float)) and not isinstance(scales, bool):
+            if scales > 12:
+                raise UsageError(f"scales: {scales} scales is too many; give a number of scales (1 to 12) "
+                                 "or a list of sizes such as 256,512")
+            count = _integer("scales", scales, 1, 12)
+            sizes = [round(self.max_size / 2 ** (count - 1 - i)) for i in range(count)]
+        else:
+            sizes = [_integer("scales", size, 1, MAX_SIZE_LIMIT) for size in _split(scales, "scales")]
+            if sizes != sorted(set(sizes)):
+                raise UsageError(f"scales: sizes must increase, got {','.join(map(str, sizes))}")
+            if sizes[-1] > self.max_size:
+                raise UsageError(f"scales: {sizes[-1]} is larger than max_size {self.max_size}")
+            if sizes[-1] != self.max_size:
+                sizes.append(self.max_size)
+        smallest = min_side(self.style_layers, self.content_layers)
+        if len(sizes) > 1 and sizes[0] < smallest:
+            raise UsageError(f"scales: the first scale would be {sizes[0]} px; with max_size {self.max_size} use "
+                             f"fewer scales ({deepest(self.style_layers, self.content_layers)} needs at least "
+                             f"{smallest} px)")
+        return tuple(sizes)
 
     @classmethod
     def from_kwargs(cls, **kwargs):
@@ -95,7 +159,23 @@ class StylizeOptions:
         return cls(**kwargs)
 
 
+def _split(values, name):
+    """A comma-separated string or a sequence, as a list of non-empty items."""
+    if isinstance(values, str):
+        items = [item.strip() for item in values.split(",") if item.strip()]
+    else:
+        try:
+            items = list(values)
+        except TypeError:
+            raise UsageError(f"{name}: expected a list, got {values!r}") from None
+    if not items:
+        raise UsageError(f"{name}: the list is empty")
+    return items
+
+
 def _integer(name, value, low, high):
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        value = int(value)
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value):
         raise UsageError(f"{name} must be a whole number, got {value!r}")
     if not low <= value <= high:

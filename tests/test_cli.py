@@ -81,6 +81,8 @@ def _bad_files(tmp_path):
     (tmp_path / "truncated.jpg").write_bytes(full.read_bytes()[:2000])
     from test_images import _png_header_only
     (tmp_path / "bomb.png").write_bytes(_png_header_only(30000, 30000))
+    Image.new("L", (8, 6), 255).save(tmp_path / "mask.png")
+    Image.new("L", (8, 6), 0).save(tmp_path / "black.png")
 
 
 BAD_INPUTS = [
@@ -110,6 +112,16 @@ BAD_INPUTS = [
     ({"save_every": "-1"}, 2, "save_every"),
     ({"vgg_weights": "{tmp}/text.jpg"}, 1, "not a readable HDF5"),
     ({"train_images": "x"}, 2, "Unknown command line flag"),
+    ({"style": "{content},{style}", "style_blend_weights": "1,2,3"}, 2, "3 given for 2 style images"),
+    ({"style_masks": "{tmp}/mask.png,{tmp}/mask.png"}, 2, "2 given for 1 style image"),
+    ({"style_masks": "{tmp}/text.jpg"}, 2, "style_masks: "),
+    ({"style_masks": "{tmp}/black.png"}, 2, "black everywhere"),
+    ({"style_blend_weights": "0"}, 2, "above zero"),
+    ({"style": "{content},{style}", "style_blend_weights": "1,x"}, 2, "must be a number"),
+    ({"scales": "6"}, 2, "first scale would be 1 px"),
+    ({"scales": "30,20"}, 2, "must increase"),
+    ({"preserve_colors": "sepia"}, 2, "preserve_colors"),
+    ({"style_scale": "0"}, 2, "style_scale must be a positive"),
 ]
 
 
@@ -118,7 +130,7 @@ def test_bad_input_is_one_line_and_writes_nothing(tmp_path, photos, capsys, chan
     _bad_files(tmp_path)
     content, style = photos
     values = {"content": content, "style": style, "output": str(tmp_path / "out.png")}
-    values.update({key: value.format(tmp=tmp_path) for key, value in changes.items()})
+    values.update({key: value.format(tmp=tmp_path, content=content, style=style) for key, value in changes.items()})
     argv = ["kstyle", "stylize", *FAST, *(f"--{key}={value}" for key, value in values.items())]
     before = set(os.listdir(tmp_path))
     assert cli.main(argv) == status

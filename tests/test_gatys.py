@@ -33,14 +33,6 @@ def test_seed_makes_runs_repeat(init):
         assert np.abs(first.astype(int) - other).mean() > 1
 
 
-def test_initial_images():
-    content, style = synthetic_image(20, 30), synthetic_image(40, 40, seed=1)
-    np.testing.assert_array_equal(gatys.initial_image("content", content, style, 0), content)
-    noise = gatys.initial_image("noise", content, style, 0)
-    assert noise.shape == content.shape and 100 < noise.mean() < 155
-    assert gatys.initial_image("style", content, style, 0).shape == content.shape
-
-
 def test_too_small_output_is_refused():
     with pytest.raises(UsageError, match="200x1 pixels; block2_conv2 needs at least 2"):
         gatys.stylize(synthetic_image(1, 200), synthetic_image(40, 40), **{**FAST, "max_size": 200})
@@ -61,3 +53,92 @@ def test_gpu_switches_give_a_close_result_on_cpu(hed_backbone, switches):
     exact = gatys.stylize(content, style, backbone=hed_backbone, **options).astype(float)
     switched = gatys.stylize(content, style, backbone=hed_backbone, **options, **switches).astype(float)
     assert np.abs(switched - exact).mean() < 0.1 * np.abs(exact - content).mean() + 1.0
+
+
+def chroma_error(image, content):
+    from kstyle import colors
+    return np.abs(colors.to_yiq(image)[..., 1:] - colors.to_yiq(content)[..., 1:]).mean()
+
+
+@pytest.fixture(scope="module")
+def painting():
+    """A saturated, strongly coloured style: red and yellow stripes."""
+    image = np.zeros((64, 64, 3), np.float32)
+    image[:, ::8] = (230, 30, 20)
+    image[:, 4::8] = (250, 220, 30)
+    return image
+
+
+def test_preserve_colors_keeps_the_contents_chroma(hed_backbone, painting):
+    content = 40 + 0.7 * synthetic_image(48, 64, seed=2)  # in gamut with headroom: no clipping
+    options = dict(FAST, vgg_weights="hed", iterations=15, max_size=64)
+    plain = gatys.stylize(content, painting, backbone=hed_backbone, **options).astype(np.float32)
+    luminance = gatys.stylize(content, painting, backbone=hed_backbone, preserve_colors="luminance", **options)
+    histogram = gatys.stylize(content, painting, backbone=hed_backbone, preserve_colors="histogram", **options)
+    assert np.abs(plain - content).mean() > 5  # the style did something
+    assert chroma_error(luminance.astype(np.float32), content) < 1.0  # only rounding
+    # Histogram matching moves the style's colour statistics onto the content's: the result's
+    # overall colour follows the content, pixel by pixel only roughly.
+    assert chroma_error(histogram.astype(np.float32), content) < 0.75 * chroma_error(plain, content)
+
+    def mean_color_distance(image):
+        return np.linalg.norm(image.reshape(-1, 3).mean(0) - content.reshape(-1, 3).mean(0))
+
+    assert mean_color_distance(histogram.astype(np.float32)) < 0.3 * mean_color_distance(plain)
+
+
+def test_two_styles_blend_and_masks_place_them(random_backbone, painting):
+    content = synthetic_image(40, 40, seed=3)
+    blue = painting[..., ::-1].copy()
+    blended = gatys.stylize(content, [painting, blue], style_blend_weights=[3, 7], backbone=random_backbone, **FAST)
+    assert blended.shape == (40, 40, 3)
+    left = np.zeros((40, 40), np.float32)
+    left[:, :20] = 1.0
+    masked = gatys.stylize(content, [painting], style_masks=[left * 255], backbone=random_backbone,
+                           **{**FAST, "iterations": 10, "content_weight": 0.0, "tv_weight": 0.0})
+    # With no content or TV loss, only the masked half has anything pulling it away from the start.
+    change = np.abs(masked.astype(np.float32) - content).mean(axis=(0, 2))
+    assert change[:16].mean() > 5 * change[24:].mean()
+
+
+def test_mismatched_counts_are_refused(random_backbone):
+    with pytest.raises(UsageError, match="style_blend_weights: 3 given for 2 style images"):
+        gatys.stylize(synthetic_image(), [synthetic_image(), synthetic_image()], style_blend_weights=[1, 2, 3],
+                      backbone=random_backbone, **FAST)
+
+
+def test_multiscale_runs_each_scale_from_the_last(random_backbone):
+    from kstyle import callbacks
+
+    class Stages(callbacks.Callback):
+        def __init__(self):
+            self.stages, self.sizes = [], []
+
+        def on_stage_begin(self, stage):
+            self.stages.append(stage)
+
+        def on_step_end(self, step, logs, image):
+            self.sizes.append((step, image().shape[:2]))
+
+    recorder = Stages()
+    out = gatys.stylize(synthetic_image(60, 80), synthetic_image(64, 64, seed=1), scales="40,80",
+                        backbone=random_backbone, callbacks=[recorder], **{**FAST, "max_size": 80})
+    assert out.shape == (60, 80, 3)
+    assert [(s.index, s.count, s.size, s.first_step) for s in recorder.stages] == [(0, 2, (30, 40), 1),
+                                                                                   (1, 2, (60, 80), 5)]
+    assert recorder.sizes[0] == (1, (30, 40)) and recorder.sizes[-1] == (8, (60, 80))
+
+
+def test_interrupt_at_a_coarse_scale_still_gives_the_full_size(random_backbone):
+    from kstyle import callbacks
+    from kstyle.errors import Interrupted
+
+    class Stop(callbacks.Callback):
+        def on_step_end(self, step, logs, image):
+            if step == 2:
+                raise KeyboardInterrupt
+
+    with pytest.raises(Interrupted) as raised:
+        gatys.stylize(synthetic_image(60, 80), synthetic_image(64, 64), scales="40,80", callbacks=[Stop()],
+                      backbone=random_backbone, preserve_colors="luminance", **{**FAST, "max_size": 80})
+    assert raised.value.image.shape == (60, 80, 3)

@@ -34,3 +34,44 @@ def test_bad_values_name_the_option(option, value, message):
 def test_from_kwargs_refuses_unknown_options():
     with pytest.raises(UsageError, match="unknown option.*iterationz"):
         StylizeOptions.from_kwargs(iterationz=3)
+
+
+def test_scales_forms():
+    assert StylizeOptions(max_size=512, scales=3).scales == (128, 256, 512)
+    assert StylizeOptions(max_size=512, scales="3").scales == (128, 256, 512)
+    assert StylizeOptions(max_size=512, scales="128,256").scales == (128, 256, 512)
+    assert StylizeOptions(max_size=512, scales=[200, 512]).scales == (200, 512)
+    assert StylizeOptions(max_size=40).scales == (40,)
+
+
+@pytest.mark.parametrize("scales, message", [
+    (7, "first scale would be 8 px; with max_size 512 use fewer scales \\(block5_conv1 needs at least 16"),
+    ("256,128", "must increase"),
+    ("1024,2048", "larger than max_size"),
+    (1000, "too many"),
+    ("a,b", "whole number"),
+    (0, "between 1 and 12"),
+])
+def test_bad_scales(scales, message):
+    with pytest.raises(UsageError, match=f"scales.*{message}"):
+        StylizeOptions(max_size=512, scales=scales)
+
+
+def test_per_style_options_count_styles():
+    options = StylizeOptions(style_blend_weights="3,7", style_masks=["a.png", "b.png"])
+    assert options.style_blend_weights == (3.0, 7.0)
+    options.check_style_count(2)
+    with pytest.raises(UsageError, match="style_blend_weights: 2 given for 3 style images"):
+        options.check_style_count(3)
+
+
+@pytest.mark.parametrize("option, value, message", [
+    ("style_blend_weights", "0,0", "above zero"),
+    ("style_blend_weights", "1,-1", "non-negative"),
+    ("style_blend_weights", "", "empty"),
+    ("style_scale", 0, "positive"),
+    ("preserve_colors", "yes", "none, luminance, histogram"),
+])
+def test_bad_control_options(option, value, message):
+    with pytest.raises(UsageError, match=f"{option}.*{message}"):
+        StylizeOptions(**{option: value})

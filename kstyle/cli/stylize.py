@@ -4,7 +4,7 @@ import dataclasses
 import sys
 import time
 
-from kstyle import images
+from kstyle import images, prepare
 from kstyle.cli import flags
 from kstyle.cli.console import import_tensorflow_quietly, print_error
 from kstyle.errors import Error, Interrupted, UsageError
@@ -24,17 +24,19 @@ def main():
     images.check_writable(output)
     if flags.LOSS_LOG.value:
         images.check_writable_file(flags.LOSS_LOG.value)
+    options.check_style_count(len(flags.STYLE.value))
     content = images.read_image(flags.CONTENT.value)
-    style = images.read_image(flags.STYLE.value)
+    styles = [images.read_image(source) for source in flags.STYLE.value]
     if options.init not in ("content", "noise", "style"):
         images.read_image(options.init)  # Fail now, not after loading the model.
+    masks = prepare.read_masks(options, content.shape)
+    prepare.sizes(content.shape, options)
 
     import_tensorflow_quietly()
     import tensorflow as tf
 
-    from kstyle import callbacks, gatys, vgg
+    from kstyle import callbacks, gatys, precision, vgg
 
-    gatys.output_size(content.shape[:2], options)
     backbone = vgg.load_vgg16(options.vgg_weights, options.seed)
     if backbone.note:
         print(f"kstyle: {backbone.note}", file=sys.stderr)
@@ -45,7 +47,7 @@ def main():
         run_callbacks.append(callbacks.LossLog(flags.LOSS_LOG.value))
     started = time.perf_counter()
     try:
-        result = gatys.run(content, style, options, callbacks=run_callbacks, backbone=backbone)
+        result = gatys.run(content, styles, options, masks=masks, callbacks=run_callbacks, backbone=backbone)
     except Interrupted as interrupted:
         images.write_image(output, interrupted.image)
         return print_error(f"interrupted after step {interrupted.step}; wrote the latest image to {output}", 130)
@@ -53,7 +55,9 @@ def main():
         raise Error(f"out of memory at --max_size={options.max_size}; try a smaller size") from None
     images.write_image(output, result)
     height, width = result.shape[:2]
-    print(f"wrote {output} ({width}x{height}, {options.iterations} iterations, "
-          f"{time.perf_counter() - started:.0f} s, VGG16 weights: {backbone.source})")
+    scales = f" at {len(options.scales)} scales" if len(options.scales) > 1 else ""
+    print(f"wrote {output} ({width}x{height}, {options.iterations} iterations{scales}, "
+          f"{time.perf_counter() - started:.0f} s, VGG16 weights: {backbone.source}, "
+          f"precision: {precision.resolve(options.precision)})")
     return 0
 
