@@ -10,7 +10,7 @@ import logging
 
 import numpy as np
 
-from kstyle import images, optimize, prepare, vgg
+from kstyle import images, optimize, prepare, tiling, vgg
 from kstyle.errors import Interrupted
 from kstyle.objective import Objective, StyleTarget, blend_grams, style_grams
 from kstyle.options import StylizeOptions
@@ -88,10 +88,9 @@ def run(content_image, style_images, options, *, masks=None, callbacks=(), backb
                 start = images.resize(image, *size)
             stage = optimize.Stage(index, len(options.scales), size, options.iterations, first_step)
             result = optimize.optimize(
-                objective, objective.content_features(scaled_content[None]), start,
-                optimizer=options.optimizer, iterations=options.iterations,
-                learning_rate=options.learning_rate, callbacks=callbacks, stage=stage, clock=clock,
-                jit_compile=options.jit_compile)
+                _evaluator(objective, scaled_content, options), start, optimizer=options.optimizer,
+                iterations=options.iterations, learning_rate=options.learning_rate, callbacks=callbacks,
+                stage=stage, clock=clock)
             image, first_step = result.image, first_step + result.steps
     except Interrupted as interrupted:
         # Whatever scale it stopped at, the user gets an image of the size and colours asked for.
@@ -101,6 +100,14 @@ def run(content_image, style_images, options, *, masks=None, callbacks=(), backb
         for callback in callbacks:
             callback.on_run_end(first_step - 1)
     return prepare.finish(image, content_image, scale_sizes[-1], options)
+
+
+def _evaluator(objective, content, options):
+    """The loss-and-gradient function for one scale: one pass, or tiles for large images."""
+    tile = tiling.tile_size_for(*content.shape[:2], options.tile_size)
+    if tile is None:
+        return optimize.loss_and_gradient(objective, objective.content_features(content[None]), options.jit_compile)
+    return tiling.TiledEvaluator(objective, content, tile)
 
 
 def _targets(extractor, styles, masks, size, options):

@@ -6,10 +6,11 @@ projected onto the pixel box after each step. The line search is Lewis &
 Overton's weak-Wolfe bisection and doubling: it lengthens steps that are too
 short as well as shortening those that are too long, which a backtracking-only
 search never does, and it stays robust where the objective is not smooth
-(total variation's absolute values). The history stays on
-the device, so on a GPU nothing but a few scalars crosses to the host. BENCHMARKS.md compares it with SciPy's L-BFGS-B, whose bound
-handling alone costs about a fifth of a VGG16 pass per iteration at 384 px on a
-CPU, for the same progress per iteration.
+(total variation's absolute values). The history stays on the device, so on a
+GPU nothing but a few scalars crosses to the host. BENCHMARKS.md compares it
+with SciPy's L-BFGS-B, whose bound handling alone costs about a fifth of a
+VGG16 pass per iteration at 384 px on a CPU, for the same progress per
+iteration.
 """
 
 import tensorflow as tf

@@ -47,12 +47,25 @@ def gram_matrix(features, normalization="gatys", mask=None):
     """
     check_normalization(normalization)
     features = tf.convert_to_tensor(features)
+    return gram_from_sum(gram_sum(features, mask), positions(features, mask), normalization)
+
+
+def gram_sum(features, mask=None):
+    """Returns `F^T F` of (masked) features `[batch, h, w, ch]`: a sum over positions.
+
+    Being a sum, it can be accumulated tile by tile (see `kstyle.tiling`).
+    """
+    features = tf.convert_to_tensor(features)
     if mask is not None:
         features = features * tf.cast(mask, features.dtype)
-    gram = _gram(features)
+    return _gram(features)
+
+
+def gram_from_sum(sum_of_products, num_positions, normalization):
+    """Turns `F^T F` into the normalization's Gram: itself (`gatys`) or divided by `M` (`hw`)."""
     if normalization == "hw":
-        gram = gram / positions(features, mask)[:, None, None]
-    return gram
+        return sum_of_products / num_positions[:, None, None]
+    return sum_of_products
 
 
 @tf.custom_gradient

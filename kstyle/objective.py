@@ -81,30 +81,51 @@ class Objective:
         return {layer: tf.cast(features[layer], tf.float32) for layer, _ in self.content_layers}
 
     def __call__(self, images, content_features):
-        """Returns `(total, {"style", "content", "tv"})`, scalars, for 0-255 `images`."""
+        """Returns `(total, {"style", "content", "tv"})`, scalars (means over the batch), for 0-255 `images`."""
+        total, terms = self.per_image(images, content_features)
+        terms = {name: tf.reduce_mean(value) for name, value in terms.items()}
+        return terms["style"] + terms["content"] + terms["tv"], terms
+
+    def per_image(self, images, content_features):
+        """Like calling the objective, but every value is per image, `[batch]`."""
         features = self.extractor(images)
         features = {name: tf.cast(value, tf.float32) for name, value in features.items()}
-        style = 0.0
-        for grams, mask, target_weight in self._targets:
-            for layer, layer_weight in self.style_layers:
-                style += target_weight * layer_weight * self._style_layer(features[layer], grams[layer], mask)
+        sums = {}
+        for index in range(len(self._targets)):
+            for layer, _ in self.style_layers:
+                mask = self.mask_at(index, tf.shape(features[layer]))
+                sums[index, layer] = (losses.gram_sum(features[layer], mask), losses.positions(features[layer], mask))
         content = 0.0
         for layer, layer_weight in self.content_layers:
             content += layer_weight * losses.content_layer_loss(features[layer], content_features[layer])
         tv = losses.total_variation(tf.cast(images, tf.float32))
-        terms = {
-            "style": self.style_weight * tf.reduce_mean(style),
-            "content": self.content_weight * tf.reduce_mean(content),
-            "tv": self.tv_weight * tf.reduce_mean(tv),
-        }
+        terms = {"style": self.style_term(sums), "content": self.content_weight * content, "tv": self.tv_weight * tv}
         return terms["style"] + terms["content"] + terms["tv"], terms
 
-    def _style_layer(self, features, per_position_gram, mask):
-        if mask is not None:
-            batch = tf.shape(features)[0]
-            mask = tf.image.resize(mask, tf.shape(features)[1:3], method="area")
-            mask = tf.tile(mask, [batch, 1, 1, 1])
-        num_positions = losses.positions(features, mask)
-        gram = losses.gram_matrix(features, self.normalization, mask)
-        target = losses.target_gram(per_position_gram[None], num_positions, self.normalization)
-        return losses.style_layer_loss(gram, target, num_positions, self.normalization)
+    @property
+    def num_targets(self):
+        return len(self._targets)
+
+    def mask_at(self, index, feature_shape):
+        """Returns target `index`'s mask resized to a feature map `[b, h, w, ch]`, or None."""
+        mask = self._targets[index][1]
+        if mask is None:
+            return None
+        mask = tf.image.resize(mask, feature_shape[1:3], method="area")
+        return tf.tile(mask, [feature_shape[0], 1, 1, 1])
+
+    def style_term(self, sums):
+        """Returns the weighted style loss per image `[b]` from `{(target, layer): (F^T F, M)}`.
+
+        The one place the style formula is applied, whether the sums come from a
+        whole image or were accumulated tile by tile.
+        """
+        style = 0.0
+        for index, (grams, _, target_weight) in enumerate(self._targets):
+            for layer, layer_weight in self.style_layers:
+                sum_of_products, num_positions = sums[index, layer]
+                gram = losses.gram_from_sum(sum_of_products, num_positions, self.normalization)
+                target = losses.target_gram(grams[layer][None], num_positions, self.normalization)
+                style += target_weight * layer_weight * losses.style_layer_loss(
+                    gram, target, num_positions, self.normalization)
+        return self.style_weight * style

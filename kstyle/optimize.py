@@ -6,8 +6,8 @@ carry over) and is scaled to 0-255 for VGG. Two optimizers:
 * `lbfgs`: limited-memory BFGS on the device (`kstyle.lbfgs`), the pixels
   projected onto [0, 1], fed by a `tf.function` that returns the loss and its
   gradient. BENCHMARKS.md records why this one and not SciPy's L-BFGS-B.
-* `adam`: the tutorial's choice (beta_1 0.99, epsilon 0.1), one `tf.function`
-  gradient per step, the image clipped to [0, 1] after each update.
+* `adam`: the tutorial's choice (beta_1 0.99, epsilon 0.1), one gradient per
+  step, the image clipped to [0, 1] after each update.
 
 Both run on whatever device TensorFlow picks (a GPU if it sees one); Ctrl-C
 raises `Interrupted` carrying the latest image.
@@ -83,13 +83,13 @@ def loss_and_gradient(objective, content_features, jit_compile=False):
     return evaluate
 
 
-def optimize(objective, content_features, initial_image, *, optimizer="lbfgs", iterations=500,
-             learning_rate=0.02, callbacks=(), stage=None, clock=None, jit_compile=False):
-    """Minimizes `objective` over the pixels of `initial_image`.
+def optimize(evaluate, initial_image, *, optimizer="lbfgs", iterations=500, learning_rate=0.02, callbacks=(),
+             stage=None, clock=None):
+    """Minimizes a loss over the pixels of `initial_image`.
 
     Args:
-        objective: an `objective.Objective`.
-        content_features: its content targets, see `Objective.content_features`.
+        evaluate: `image01 [1, h, w, 3] -> (total, terms, gradient)`: the
+            `loss_and_gradient` of an objective, or a `tiling.TiledEvaluator`.
         initial_image: float 0-255 `[h, w, 3]`.
         optimizer: `lbfgs` or `adam`.
         iterations: optimizer iterations (L-BFGS may evaluate the loss a few
@@ -98,7 +98,6 @@ def optimize(objective, content_features, initial_image, *, optimizer="lbfgs", i
         callbacks: `callbacks.Callback`s.
         stage: this run's `Stage` in a multiscale run; one stage if omitted.
         clock: a `Clock` shared across stages.
-        jit_compile: compile the loss and gradient with XLA.
 
     Returns:
         A `Result`.
@@ -111,7 +110,6 @@ def optimize(objective, content_features, initial_image, *, optimizer="lbfgs", i
     height, width = initial_image.shape[:2]
     stage = stage or Stage(0, 1, (height, width), iterations, 1)
     clock = clock or Clock()
-    evaluate = loss_and_gradient(objective, content_features, jit_compile)
     image01 = np.clip(np.asarray(initial_image, np.float32) / 255.0, 0.0, 1.0)[None]
     evaluate(tf.constant(image01))  # Trace and warm up before the clock starts.
     for callback in callbacks:
@@ -131,18 +129,19 @@ def _report(callbacks, step, total, terms, clock, image01):
 def _run_adam(evaluate, image01, iterations, learning_rate, callbacks, stage, clock):
     variable = tf.Variable(image01)
     adam = keras.optimizers.Adam(learning_rate, beta_1=ADAM_BETA_1, epsilon=ADAM_EPSILON)
+    adam.build([variable])
 
     @tf.function
-    def step():
-        total, terms, gradient = evaluate(variable)
+    def apply(gradient):
         adam.apply_gradients([(gradient, variable)])
         variable.assign(tf.clip_by_value(variable, 0.0, 1.0))
-        return total, terms
 
+    apply.get_concrete_function(tf.TensorSpec(variable.shape, tf.float32))
     logs, completed = {}, 0
     try:
         while completed < iterations:
-            total, terms = step()
+            total, terms, gradient = evaluate(variable)
+            apply(gradient)
             completed += 1
             logs = _report(callbacks, stage.first_step + completed - 1, total, terms, clock, variable)
     except KeyboardInterrupt:

@@ -36,12 +36,17 @@ def problem(random_backbone):
     return objective, objective.content_features(content[None]), content
 
 
+def run(problem, start=None, **kwargs):
+    objective, features, content = problem
+    return optimize.optimize(optimize.loss_and_gradient(objective, features),
+                             content if start is None else start, **kwargs)
+
+
 @pytest.mark.parametrize("optimizer", ["lbfgs", "adam"])
 def test_loss_goes_down(problem, optimizer):
-    objective, features, content = problem
+    content = problem[2]
     recorder = Recorder()
-    result = optimize.optimize(objective, features, content, optimizer=optimizer, iterations=15,
-                               learning_rate=0.02, callbacks=[recorder])
+    result = run(problem, optimizer=optimizer, iterations=15, learning_rate=0.02, callbacks=[recorder])
     totals = [logs["total"] for logs in recorder.logs]
     assert recorder.steps == list(range(1, 16))
     assert totals[-1] < 0.5 * totals[0]
@@ -57,22 +62,21 @@ def test_loss_goes_down(problem, optimizer):
 def test_lbfgs_logs_are_the_loss_of_the_reported_image(problem):
     objective, features, content = problem
     recorder = Recorder()
-    optimize.optimize(objective, features, content, iterations=5, callbacks=[recorder])
+    run(problem, iterations=5, callbacks=[recorder])
     evaluate = optimize.loss_and_gradient(objective, features)
     total, _, _ = evaluate(recorder.last_image[None] / 255.0)
     np.testing.assert_allclose(total.numpy(), recorder.logs[-1]["total"], rtol=1e-5)
 
 
 def test_lbfgs_respects_pixel_bounds(problem):
-    objective, features, content = problem
-    white = np.full_like(content, 255.0)
-    result = optimize.optimize(objective, features, white, iterations=5)
+    white = np.full_like(problem[2], 255.0)
+    result = run(problem, start=white, iterations=5)
     assert result.image.max() <= 255.0 + 1e-3 and result.image.min() >= -1e-3
 
 
 @pytest.mark.parametrize("optimizer", ["lbfgs", "adam"])
 def test_interrupt_carries_the_latest_image(problem, optimizer):
-    objective, features, content = problem
+    content = problem[2]
 
     class Stop(callbacks.Callback):
         def on_step_end(self, step, logs, image):
@@ -82,7 +86,7 @@ def test_interrupt_carries_the_latest_image(problem, optimizer):
 
     stop = Stop()
     with pytest.raises(Interrupted) as raised:
-        optimize.optimize(objective, features, content, optimizer=optimizer, iterations=10, callbacks=[stop])
+        run(problem, optimizer=optimizer, iterations=10, callbacks=[stop])
     assert raised.value.image.dtype == np.uint8 and raised.value.image.shape == content.shape
     assert raised.value.step in (2, 3)
     assert isinstance(raised.value, KeyboardInterrupt)
@@ -91,9 +95,8 @@ def test_interrupt_carries_the_latest_image(problem, optimizer):
 
 
 def test_unknown_optimizer(problem):
-    objective, features, content = problem
     with pytest.raises(UsageError, match="lbfgs, adam"):
-        optimize.optimize(objective, features, content, optimizer="sgd")
+        run(problem, optimizer="sgd")
 
 
 def test_xla_gives_the_same_loss_and_gradient(problem):
