@@ -32,3 +32,9 @@ class Interrupted(KeyboardInterrupt):
         super().__init__(f"interrupted after step {step}")
         self.image = image
         self.step = step
+
+
+def first_line(error, limit=160):
+    """The first line of an exception's message, for one-line reports of other libraries' errors."""
+    text = str(error).strip() or type(error).__name__
+    return text.splitlines()[0][:limit]

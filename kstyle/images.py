@@ -26,6 +26,8 @@ MAX_INPUT_PIXELS = 100_000_000
 SAMPLE_PREFIX = "sample:"
 
 WRITABLE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff")
+# What a folder of inputs is searched for (anything Pillow reads can still be named directly).
+READABLE_EXTENSIONS = WRITABLE_EXTENSIONS + (".gif",)
 
 
 def read_image(source, *, max_pixels=MAX_INPUT_PIXELS):

@@ -58,6 +58,9 @@ class StylizeOptions:
             the last at `max_size`, or the sizes themselves (`256,512`); each
             scale starts from the one before, upsampled. Runs `iterations` at
             every scale.
+        tile_size: evaluate the loss in tiles of this many pixels, exactly (see
+            `kstyle.tiling`), so large outputs fit in memory: None tiles
+            automatically above 2048x2048 pixels, 0 never.
     """
     max_size: int = 512
     iterations: int = 300
@@ -80,6 +83,7 @@ class StylizeOptions:
     preserve_colors: str = "none"
     style_masks: object = None
     scales: object = 1
+    tile_size: object = None
 
     def __post_init__(self):
         self.max_size = _integer("max_size", self.max_size, 1, MAX_SIZE_LIMIT)
@@ -106,14 +110,15 @@ class StylizeOptions:
         if self.style_masks is not None:
             self.style_masks = tuple(_split(self.style_masks, "style_masks"))
         self.scales = self._scale_sizes()
+        if self.tile_size is not None:
+            self.tile_size = _integer("tile_size", self.tile_size, 0, MAX_SIZE_LIMIT)
+            if 0 < self.tile_size < 128:
+                raise UsageError(f"tile_size must be 0 (off) or at least 128, got {self.tile_size}")
         if not isinstance(self.init, str) or not self.init:
             raise UsageError("init: expected content, noise, style or an image path")
         if self.init not in INITS and not os.path.exists(self.init) and not self.init.startswith("sample:"):
             raise UsageError(f"init: {self.init!r} is neither one of {', '.join(INITS)} nor an existing image")
-        if not isinstance(self.vgg_weights, str) or (
-                self.vgg_weights not in WEIGHT_SOURCES and not os.path.isfile(self.vgg_weights)):
-            raise UsageError(f"vgg_weights: {self.vgg_weights!r} is neither one of "
-                             f"{', '.join(WEIGHT_SOURCES)} nor an existing weights file")
+        self.vgg_weights = _weights_source(self.vgg_weights)
 
     def check_style_count(self, count):
         """Raises unless the per-style options have one entry per style image."""
@@ -173,6 +178,13 @@ def _split(values, name):
     return items
 
 
+def _weights_source(value):
+    if not isinstance(value, str) or (value not in WEIGHT_SOURCES and not os.path.isfile(value)):
+        raise UsageError(f"vgg_weights: {value!r} is neither one of {', '.join(WEIGHT_SOURCES)} "
+                         "nor an existing weights file")
+    return value
+
+
 def _integer(name, value, low, high):
     if isinstance(value, str) and value.strip().lstrip("-").isdigit():
         value = int(value)
@@ -197,3 +209,74 @@ def _choice(name, value, choices):
     if value not in choices:
         raise UsageError(f"{name} must be one of {', '.join(choices)}, got {value!r}")
     return value
+
+
+STRATEGIES = ("default", "mirrored", "multiworker")
+
+
+@dataclasses.dataclass
+class TrainOptions:
+    """Options of `kstyle.train.train`; the flags of `kstyle train` have the same names.
+
+    Defaults are Johnson et al.'s (2016) where the paper gives them: style on
+    relu1_2, relu2_2, relu3_3, relu4_3, content on relu2_2, Adam at 1e-3, batches
+    of 4 crops of 256 px, 40k steps (two epochs of COCO), 32-filter network with
+    5 residual blocks.
+
+    Attributes:
+        style_layers, content_layers, style_weight, content_weight, tv_weight,
+        gram_normalization, vgg_weights, pooling, precision: as for `StylizeOptions`.
+        style_size: the style image's longest side when its Grams are taken.
+        width, residual_blocks: the network's size (see `StyleNetwork`).
+        learning_rate, batch_size, crop_size, steps: the optimization; the
+            batch is global (split across replicas).
+        checkpoint_every: steps between checkpoints (and `.keras` exports).
+        summary_every: steps between TensorBoard summaries.
+        strategy: `default` (one device), `mirrored` (all local GPUs or
+            devices) or `multiworker` (TF_CONFIG's cluster).
+        seed: seeds initialization, shuffling and augmentation.
+    """
+    style_layers: object = "block1_conv2,block2_conv2,block3_conv3,block4_conv3"
+    content_layers: object = "block2_conv2"
+    style_weight: float = 1e-3
+    content_weight: float = 1.0
+    tv_weight: float = 1e-3
+    gram_normalization: str = "hw"
+    style_size: int = 512
+    width: int = 32
+    residual_blocks: int = 5
+    learning_rate: float = 1e-3
+    batch_size: int = 4
+    crop_size: int = 256
+    steps: int = 40000
+    checkpoint_every: int = 500
+    summary_every: int = 100
+    strategy: str = "default"
+    precision: str = "auto"
+    vgg_weights: str = "auto"
+    pooling: str = "max"
+    seed: int = 0
+
+    def __post_init__(self):
+        self.style_layers = parse_layer_weights(self.style_layers, "style_layers")
+        self.content_layers = parse_layer_weights(self.content_layers, "content_layers")
+        for name in ("style_weight", "content_weight", "tv_weight"):
+            setattr(self, name, _number(name, getattr(self, name)))
+        self.learning_rate = _number("learning_rate", self.learning_rate, positive=True)
+        self.gram_normalization = _choice("gram_normalization", self.gram_normalization, ("gatys", "hw"))
+        self.pooling = _choice("pooling", self.pooling, ("max", "avg"))
+        self.precision = _choice("precision", self.precision, PRECISIONS)
+        self.strategy = _choice("strategy", self.strategy, STRATEGIES)
+        self.style_size = _integer("style_size", self.style_size, 32, MAX_SIZE_LIMIT)
+        self.width = _integer("width", self.width, 1, 256)
+        self.residual_blocks = _integer("residual_blocks", self.residual_blocks, 0, 32)
+        self.batch_size = _integer("batch_size", self.batch_size, 1, 4096)
+        self.crop_size = _integer("crop_size", self.crop_size, 32, 4096)
+        self.steps = _integer("steps", self.steps, 1, 10**9)
+        self.checkpoint_every = _integer("checkpoint_every", self.checkpoint_every, 1, 10**9)
+        self.summary_every = _integer("summary_every", self.summary_every, 1, 10**9)
+        self.seed = _integer("seed", self.seed, 0, 2**31 - 1)
+        self.vgg_weights = _weights_source(self.vgg_weights)
+        if self.crop_size < min_side(self.style_layers, self.content_layers):
+            raise UsageError(f"crop_size {self.crop_size} is too small for "
+                             f"{deepest(self.style_layers, self.content_layers)}")

@@ -19,7 +19,7 @@ import h5py
 import keras
 import numpy as np
 
-from kstyle.errors import Error, UsageError
+from kstyle.errors import Error, UsageError, first_line
 from kstyle.layer_spec import VGG16_LAYERS
 from kstyle.options import PRECISIONS, WEIGHT_SOURCES
 from kstyle.precision import resolve as resolve_precision
@@ -67,14 +67,14 @@ def load_vgg16(weights="auto", seed=0):
         try:
             return Backbone(_imagenet_vgg16(), "imagenet")
         except Exception as error:  # Keras raises bare Exception for fetch failures.
-            raise Error(f"cannot get the ImageNet VGG16 weights ({_first_line(error)}); "
+            raise Error(f"cannot get the ImageNet VGG16 weights ({first_line(error)}); "
                         "offline, use --vgg_weights=hed") from None
     if weights == "auto":
         if _imagenet_cached() or _imagenet_reachable():
             try:
                 return Backbone(_imagenet_vgg16(), "imagenet")
             except Exception as error:
-                reason = _first_line(error)
+                reason = first_line(error)
         else:
             reason = "not cached and the download server is unreachable"
         return Backbone(_load_named_weights(_vgg16(None), hed_weights_path()), "hed",
@@ -193,10 +193,6 @@ def _socket_timeout(seconds):
         socket.setdefaulttimeout(previous)
 
 
-def _first_line(error):
-    text = str(error).strip() or type(error).__name__
-    return text.splitlines()[0][:160]
-
 
 def _load_named_weights(vgg, path):
     """Copies conv kernels and biases from `path` into `vgg`, matching layer names.
@@ -208,7 +204,7 @@ def _load_named_weights(vgg, path):
         with h5py.File(path, "r") as file:
             found = _named_arrays(file)
     except OSError as error:
-        raise Error(f"{path}: not a readable HDF5 weights file ({_first_line(error)})") from None
+        raise Error(f"{path}: not a readable HDF5 weights file ({first_line(error)})") from None
     convs = [layer for layer in vgg.layers if layer.weights]
     if not any(layer.name in found for layer in convs):
         raise Error(f"{path}: no VGG16 layers (block1_conv1, ...) found in this weights file")

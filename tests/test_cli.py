@@ -111,7 +111,7 @@ BAD_INPUTS = [
     ({"loss_log": "{tmp}/no/dir/log.csv"}, 1, "does not exist"),
     ({"save_every": "-1"}, 2, "save_every"),
     ({"vgg_weights": "{tmp}/text.jpg"}, 1, "not a readable HDF5"),
-    ({"train_images": "x"}, 2, "Unknown command line flag"),
+    ({"train_images": "x"}, 2, "--train_images does not apply to `kstyle stylize`"),
     ({"style": "{content},{style}", "style_blend_weights": "1,2,3"}, 2, "3 given for 2 style images"),
     ({"style_masks": "{tmp}/mask.png,{tmp}/mask.png"}, 2, "2 given for 1 style image"),
     ({"style_masks": "{tmp}/text.jpg"}, 2, "style_masks: "),

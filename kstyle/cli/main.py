@@ -19,8 +19,12 @@ from kstyle.errors import Error, UsageError
 FLAGS = absl_flags.FLAGS
 VERBS = {
     "stylize": "kstyle.cli.stylize",
+    "train": "kstyle.cli.train",
+    "transform": "kstyle.cli.transform",
+    "export": "kstyle.cli.export",
 }
-USAGE = f"usage: {PROGRAM} {{{'|'.join(VERBS)}}} [--flagfile=flags/NAME.flags] [--FLAG=VALUE ...]; --helpfull lists flags"
+USAGE = (f"usage: {PROGRAM} {{{'|'.join(VERBS)}}} [--flagfile=flags/NAME.flags] [--FLAG=VALUE ...]; "
+         "--helpfull lists flags")
 
 
 def run():

@@ -1,6 +1,5 @@
 """`kstyle stylize`: paint a photo in the style of a painting, by optimization."""
 
-import dataclasses
 import sys
 import time
 
@@ -16,8 +15,7 @@ def main():
     for flag in (flags.CONTENT, flags.STYLE, flags.OUTPUT):
         if not flag.value:
             raise UsageError(f"--{flag.name} is required")
-    options = StylizeOptions(**{field.name: flags.FLAGS[field.name].value
-                                for field in dataclasses.fields(StylizeOptions)})
+    options = flags.options_from_flags(StylizeOptions)
     if flags.SAVE_EVERY.value < 0:
         raise UsageError(f"--save_every must be 0 (off) or a number of steps, got {flags.SAVE_EVERY.value}")
     output = flags.OUTPUT.value

@@ -1,0 +1,130 @@
+"""Training photos as a `tf.data` pipeline: files in, random crops out, skipping what cannot be read.
+
+Files are checked from their headers first (Pillow, no decoding), so a folder of
+COCO with a few broken files trains anyway and reports how many it skipped;
+anything that still fails to decode is dropped by the pipeline. Each epoch
+shuffles the files, decodes, scales each photo so its shorter side is between
+1x and 1.5x the crop size, takes a random square crop, flips half of them, and
+batches and prefetches.
+"""
+
+import glob
+import os
+from typing import NamedTuple
+
+import numpy as np
+import tensorflow as tf
+from PIL import Image, UnidentifiedImageError
+
+from kstyle.errors import Error, UsageError
+
+# What tf.io.decode_image reads.
+EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp")
+
+
+class Photos(NamedTuple):
+    """The usable files, and how many were skipped."""
+    paths: tuple
+    skipped: int
+
+
+def find_photos(sources):
+    """Lists readable photos from directories (searched recursively), globs or files.
+
+    Args:
+        sources: a comma-separated string or a list of directories, globs or files.
+
+    Raises:
+        UsageError: a source matches nothing, or nothing readable is found.
+    """
+    if isinstance(sources, str):
+        sources = [s.strip() for s in sources.split(",") if s.strip()]
+    candidates = []
+    for source in sources:
+        if os.path.isdir(source):
+            found = [os.path.join(root, name) for root, _, names in os.walk(source) for name in names]
+        else:
+            found = glob.glob(os.path.expanduser(source), recursive=True)
+        if not found:
+            raise UsageError(f"train_images: {source} matches no files")
+        candidates.extend(path for path in found if os.path.isfile(path))
+    candidates = sorted(set(candidates))
+    paths = tuple(path for path in candidates if path.lower().endswith(EXTENSIONS) and _readable(path))
+    if not paths:
+        raise UsageError(f"train_images: none of the {len(candidates)} files found is a readable image")
+    return Photos(paths, len(candidates) - len(paths))
+
+
+def _readable(path):
+    try:
+        with Image.open(path) as image:
+            return min(image.size) > 0
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError, ValueError):
+        return False
+
+
+def write_sample_photos(directory):
+    """Writes the built-in photos (scikit-image's) as PNGs into `directory`; returns their paths.
+
+    For training without a photo collection; see `kstyle.samples`.
+    """
+    from kstyle import samples
+    os.makedirs(directory, exist_ok=True)
+    paths = []
+    for name in samples.sample_names():
+        if name in ("swirls", "mosaic"):
+            continue
+        path = os.path.join(directory, f"{name}.png")
+        Image.fromarray(np.asarray(samples.sample_image(name), np.uint8)).save(path)
+        paths.append(path)
+    return paths
+
+
+def training_dataset(paths, crop_size, batch_size, seed=0):
+    """Returns an endless dataset of float32 0-255 batches `[batch_size, crop, crop, 3]`.
+
+    Args:
+        paths: photo files (see `find_photos`).
+        crop_size: side of the square crops.
+        batch_size: the global batch size (a distribution strategy splits it).
+        seed: shuffling and augmentation seed.
+    """
+    if crop_size < 16 or batch_size < 1:
+        raise UsageError(f"crop_size must be at least 16 and batch_size at least 1, got {crop_size}, {batch_size}")
+    if not paths:
+        raise Error("no training photos")
+    # A fresh stateless permutation per epoch: `Dataset.shuffle` state does not survive the dataset
+    # being cloned by a distribution strategy, and every replica and worker must see one order.
+    table = tf.constant(list(paths))
+    files = tf.data.Dataset.counter().map(lambda epoch: tf.random.experimental.stateless_shuffle(
+        tf.range(len(paths)), tf.stack([tf.cast(seed, tf.int64), epoch]))).unbatch().map(
+        lambda index: tf.gather(table, index))
+    images = files.map(lambda path: _decode(path), num_parallel_calls=tf.data.AUTOTUNE).ignore_errors()
+    # Stateless randomness keyed by the photo's position in the stream: the same crops whatever the
+    # parallelism, the distribution strategy, or the number of workers reading the stream.
+    crops = images.enumerate().map(lambda index, image: _random_crop(image, crop_size, tf.stack(
+        [tf.cast(seed, tf.int64), index])), num_parallel_calls=tf.data.AUTOTUNE)
+    batches = crops.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
+    # Shard by element, not by file: every worker of a multi-worker run then sees the same global
+    # batches as one worker would, and a folder with fewer files than workers still works.
+    options = tf.data.Options()
+    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+    return batches.with_options(options)
+
+
+def _decode(path):
+    image = tf.io.decode_image(tf.io.read_file(path), channels=3, expand_animations=False)
+    image.set_shape([None, None, 3])
+    return tf.cast(image, tf.float32)
+
+
+def _random_crop(image, crop_size, seed):
+    seeds = tf.random.experimental.stateless_split(seed, 3)
+    shape = tf.cast(tf.shape(image)[:2], tf.float32)
+    target = crop_size * tf.random.stateless_uniform([], seeds[0], 1.0, 1.5)
+    scale = target / tf.reduce_min(shape)
+    size = tf.cast(tf.math.ceil(shape * scale), tf.int32)
+    image = tf.image.resize(image, tf.maximum(size, crop_size), antialias=True)
+    image = tf.image.stateless_random_crop(image, [crop_size, crop_size, 3], seeds[1])
+    image = tf.image.stateless_random_flip_left_right(image, seeds[2])
+    return tf.clip_by_value(image, 0.0, 255.0)

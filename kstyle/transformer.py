@@ -1,0 +1,169 @@
+"""The feed-forward style network (Johnson, Alahi & Fei-Fei 2016), as a Keras model.
+
+Reflection padding, a 9x9 convolution, two stride-2 convolutions, residual
+blocks, two nearest-neighbour upsampling + convolution stages (transposed
+convolutions leave checkerboard artifacts: Odena et al. 2016), and a 9x9
+convolution back to RGB; instance normalization after every convolution but
+the last (Ulyanov et al. 2016), here `GroupNormalization(groups=-1)`. The
+output goes through a scaled tanh, so it is always valid 0-255 RGB.
+
+Any input size works: the model pads (by reflection) to a multiple of 4 inside
+and crops back, so the output has exactly the input's size, odd sizes too.
+Inputs smaller than `MIN_SIDE` on either side are refused with a clear
+InvalidArgument error instead of a MirrorPad failure deep inside.
+"""
+
+import keras
+import tensorflow as tf
+
+MIN_SIDE = 16
+_MULTIPLE = 4  # two stride-2 convolutions
+
+
+@keras.saving.register_keras_serializable(package="kstyle")
+class ReflectionPadding2D(keras.layers.Layer):
+    """Pads height and width by reflection, so borders look like the image, not like black.
+
+    Args:
+        padding: pixels added on each side.
+    """
+
+    def __init__(self, padding, **kwargs):
+        super().__init__(**kwargs)
+        self.padding = int(padding)
+
+    def call(self, images):
+        p = self.padding
+        return tf.pad(images, [[0, 0], [p, p], [p, p], [0, 0]], mode="REFLECT")
+
+    def compute_output_shape(self, input_shape):
+        def grow(size):
+            return None if size is None else size + 2 * self.padding
+        return (input_shape[0], grow(input_shape[1]), grow(input_shape[2]), input_shape[3])
+
+    def get_config(self):
+        return {**super().get_config(), "padding": self.padding}
+
+
+@keras.saving.register_keras_serializable(package="kstyle")
+class ConvNormRelu(keras.layers.Layer):
+    """Reflection padding, convolution, instance normalization and (optionally) ReLU.
+
+    Args:
+        filters, kernel_size, strides: of the convolution.
+        relu: whether to end with a ReLU (residual blocks' second convolution does not).
+        upsample: nearest-neighbour upsampling factor applied first (1: none).
+    """
+
+    def __init__(self, filters, kernel_size, strides=1, relu=True, upsample=1, **kwargs):
+        super().__init__(**kwargs)
+        self.filters, self.kernel_size, self.strides = filters, kernel_size, strides
+        self.relu, self.upsample = relu, upsample
+        self.upsampling = keras.layers.UpSampling2D(upsample, interpolation="nearest") if upsample > 1 else None
+        self.pad = ReflectionPadding2D(kernel_size // 2)
+        # No bias: instance norm subtracts it again, so its gradient is pure rounding noise,
+        # which Adam would amplify into steps that differ from machine to machine.
+        self.conv = keras.layers.Conv2D(filters, kernel_size, strides, padding="valid", use_bias=False)
+        self.norm = keras.layers.GroupNormalization(groups=-1, epsilon=1e-5)
+
+    def build(self, input_shape):
+        channels = input_shape[-1]
+        self.conv.build((None, None, None, channels))
+        self.norm.build((None, None, None, self.filters))
+
+    def call(self, x):
+        if self.upsampling is not None:
+            x = self.upsampling(x)
+        x = self.norm(self.conv(self.pad(x)))
+        return tf.nn.relu(x) if self.relu else x
+
+    def compute_output_shape(self, input_shape):
+        return input_shape[:-1] + (self.filters,)
+
+    def get_config(self):
+        return {**super().get_config(), "filters": self.filters, "kernel_size": self.kernel_size,
+                "strides": self.strides, "relu": self.relu, "upsample": self.upsample}
+
+
+@keras.saving.register_keras_serializable(package="kstyle")
+class ResidualBlock(keras.layers.Layer):
+    """Two 3x3 ConvNormRelu with a skip connection (no ReLU after the sum, as in Johnson et al.)."""
+
+    def __init__(self, filters, **kwargs):
+        super().__init__(**kwargs)
+        self.filters = filters
+        self.first = ConvNormRelu(filters, 3)
+        self.second = ConvNormRelu(filters, 3, relu=False)
+
+    def build(self, input_shape):
+        self.first.build(input_shape)
+        self.second.build(input_shape[:-1] + (self.filters,))
+
+    def call(self, x):
+        return x + self.second(self.first(x))
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "filters": self.filters}
+
+
+@keras.saving.register_keras_serializable(package="kstyle")
+class StyleNetwork(keras.Model):
+    """Stylizes 0-255 RGB images of any size in one pass.
+
+    Args:
+        width: filters of the first convolution; the paper's model is 32, then
+            2x and 4x after each downsampling. 8 or 16 give small, fast models.
+        residual_blocks: the paper uses 5.
+
+    Example:
+        >>> network = kstyle.StyleNetwork(width=16, residual_blocks=3)
+        >>> stylized = network(photos)  # float32 0-255, same shape as photos
+    """
+
+    def __init__(self, width=32, residual_blocks=5, **kwargs):
+        super().__init__(**kwargs)
+        self.width, self.residual_blocks = int(width), int(residual_blocks)
+        w = self.width
+        self.stages = [
+            ConvNormRelu(w, 9, name="in"),
+            ConvNormRelu(2 * w, 3, strides=2, name="down1"),
+            ConvNormRelu(4 * w, 3, strides=2, name="down2"),
+            *[ResidualBlock(4 * w, name=f"residual{i + 1}") for i in range(self.residual_blocks)],
+            ConvNormRelu(2 * w, 3, upsample=2, name="up1"),
+            ConvNormRelu(w, 3, upsample=2, name="up2"),
+        ]
+        self.out_pad = ReflectionPadding2D(4)
+        self.out_conv = keras.layers.Conv2D(3, 9, padding="valid", name="out")
+
+    def build(self, input_shape):
+        shape = (None, None, None, 3)
+        for stage in self.stages:
+            stage.build(shape)
+            shape = stage.compute_output_shape(shape)
+        self.out_conv.build((None, None, None, self.width))
+
+    def call(self, images):
+        images = tf.convert_to_tensor(images)
+        height, width = tf.shape(images)[1], tf.shape(images)[2]
+        checks = [tf.debugging.assert_greater_equal(
+            tf.minimum(height, width), MIN_SIDE,
+            message=f"kstyle: images must be at least {MIN_SIDE}x{MIN_SIDE} pixels")]
+        with tf.control_dependencies(checks):
+            # Reflect-pad to a multiple of 4 so both downsamplings are exact, and crop back after.
+            pad_bottom, pad_right = (-height) % _MULTIPLE, (-width) % _MULTIPLE
+            x = tf.pad(tf.cast(images, self.compute_dtype) / 127.5 - 1.0,
+                       [[0, 0], [0, pad_bottom], [0, pad_right], [0, 0]], mode="REFLECT")
+        for stage in self.stages:
+            x = stage(x)
+        x = self.out_conv(self.out_pad(x))
+        x = 127.5 * (tf.tanh(tf.cast(x, tf.float32)) + 1.0)
+        return x[:, :height, :width, :]
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "width": self.width, "residual_blocks": self.residual_blocks}

@@ -1,0 +1,61 @@
+"""`kstyle train` end to end and its bad inputs."""
+
+import os
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from conftest import synthetic_image
+from kstyle.cli import main as cli
+
+SMOKE = os.path.join(os.path.dirname(__file__), "..", "flags", "smoke.flags")
+
+
+@pytest.fixture
+def inputs(tmp_path):
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    for seed in range(3):
+        Image.fromarray(synthetic_image(70, 90, seed).astype(np.uint8)).save(photos / f"{seed}.jpg")
+    (photos / "broken.jpg").write_text("not a photo")
+    style = tmp_path / "style.png"
+    Image.fromarray(synthetic_image(64, 64, seed=5).astype(np.uint8)).save(style)
+    return str(photos), str(style)
+
+
+def test_smoke_preset_trains_and_exports(tmp_path, inputs, capsys):
+    photos, style = inputs
+    model_dir = tmp_path / "run"
+    status = cli.main(["kstyle", "train", f"--flagfile={SMOKE}", f"--style={style}", f"--train_images={photos}",
+                       f"--model_dir={model_dir}", "--vgg_weights=none"])
+    out, err = capsys.readouterr()
+    assert status == 0, err
+    assert "training on 3 photos (1 unreadable, skipped)" in out
+    assert f"wrote {model_dir}/network.keras (6 steps)" in out
+    assert (model_dir / "network.keras").exists() and (model_dir / "config.json").exists()
+
+
+@pytest.mark.parametrize("changes, status, message", [
+    ({"style": None}, 2, "--style is required"),
+    ({"model_dir": None}, 2, "--model_dir is required"),
+    ({"style": "{tmp}/missing.png"}, 1, "no such file"),
+    ({"style": "{style},{style}"}, 2, "one --style image"),
+    ({"train_images": "{tmp}/nothing-*.jpg"}, 2, "matches no files"),
+    ({"model_dir": "{tmp}/no/such/parent/run"}, 2, "does not exist"),
+    ({"iterations": "5"}, 2, "--iterations does not apply to `kstyle train`"),
+    ({"width": "0"}, 2, "width must be between"),
+    ({"crop_size": "8"}, 2, "crop_size must be between"),
+    ({"strategy": "multiworker"}, 2, "TF_CONFIG"),
+    ({"learning_rate": "-1"}, 2, "learning_rate must be a positive"),
+])
+def test_bad_input(tmp_path, inputs, capsys, changes, status, message):
+    photos, style = inputs
+    values = {"style": style, "train_images": photos, "model_dir": str(tmp_path / "run")}
+    values.update({key: None if value is None else value.format(tmp=tmp_path, style=style)
+                   for key, value in changes.items()})
+    argv = ["kstyle", "train", f"--flagfile={SMOKE}", "--vgg_weights=none",
+            *(f"--{key}={value}" for key, value in values.items() if value is not None)]
+    assert cli.main(argv) == status
+    err = capsys.readouterr().err
+    assert err.startswith("kstyle: ") and err.count("\n") == 1 and message in err, err

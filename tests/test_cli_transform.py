@@ -1,0 +1,83 @@
+"""`kstyle transform`: one image, a folder, shipped models, and bad inputs."""
+
+import keras
+import numpy as np
+import pytest
+from PIL import Image
+
+from conftest import synthetic_image
+from kstyle import pretrained
+from kstyle.cli import main as cli
+from kstyle.transformer import StyleNetwork
+
+
+@pytest.fixture(scope="module")
+def model(tmp_path_factory):
+    keras.utils.set_random_seed(0)
+    network = StyleNetwork(width=4, residual_blocks=1)
+    network(np.zeros((1, 32, 32, 3), np.float32))
+    path = tmp_path_factory.mktemp("model") / "network.keras"
+    network.save(path)
+    return str(path), network
+
+
+@pytest.fixture
+def photos(tmp_path):
+    directory = tmp_path / "in"
+    directory.mkdir()
+    for seed, size in enumerate([(40, 50), (33, 21), (64, 64)]):
+        Image.fromarray(synthetic_image(*size, seed).astype(np.uint8)).save(directory / f"p{seed}.jpg")
+    return directory
+
+
+def test_one_image_keeps_its_size_and_matches_the_network(tmp_path, photos, model, capsys):
+    path, network = model
+    output = tmp_path / "out.png"
+    assert cli.main(["kstyle", "transform", f"--model={path}", f"--input={photos}/p1.jpg", f"--output={output}"]) == 0
+    result = np.asarray(Image.open(output))
+    assert result.shape == (33, 21, 3)
+    photo = np.asarray(Image.open(photos / "p1.jpg"), np.float32)
+    np.testing.assert_allclose(result, np.clip(np.rint(network(photo[None]).numpy()[0]), 0, 255), atol=1)
+
+
+def test_max_size_shrinks(tmp_path, photos, model):
+    output = tmp_path / "small.png"
+    assert cli.main(["kstyle", "transform", f"--model={model[0]}", f"--input={photos}/p2.jpg",
+                     f"--output={output}", "--max_size=32"]) == 0
+    assert Image.open(output).size == (32, 32)
+
+
+def test_a_folder_with_a_broken_file(tmp_path, photos, model, capsys):
+    (photos / "broken.jpg").write_text("oops")
+    output = tmp_path / "out"
+    status = cli.main(["kstyle", "transform", f"--model={model[0]}", f"--input={photos}", f"--output={output}"])
+    out, err = capsys.readouterr()
+    assert status == 1
+    assert sorted(p.name for p in output.iterdir()) == ["p0.png", "p1.png", "p2.png"]
+    assert "1 of 4 inputs failed" in err and err.count("\n") == 1
+
+
+def test_list_models(capsys):
+    assert cli.main(["kstyle", "transform", "--list_models"]) == 0
+    assert capsys.readouterr().out.split() == pretrained.names()
+
+
+@pytest.mark.parametrize("changes, status, message", [
+    ({"model": "{tmp}/missing.keras"}, 2, "neither a shipped model"),
+    ({"model": "{tmp}/notes.keras"}, 1, "not a Keras style network"),
+    ({"input": "{tmp}/missing.jpg"}, 1, "no such file"),
+    ({"input": "{tmp}/tiny.png"}, 2, "needs at least 16x16"),
+    ({"input": "{tmp}/in/*.gif"}, 2, "matches no files"),
+    ({"input": "{tmp}/in", "output": "{tmp}/out.png"}, 2, "output directory"),
+    ({"output": "{tmp}/no/dir/out.png"}, 1, "does not exist"),
+    ({"max_size": "4"}, 2, "max_size must be at least 16"),
+    ({"iterations": "3"}, 2, "does not apply to `kstyle transform`"),
+])
+def test_bad_input(tmp_path, photos, model, capsys, changes, status, message):
+    (tmp_path / "notes.keras").write_text("not a model")
+    Image.new("RGB", (10, 40)).save(tmp_path / "tiny.png")
+    values = {"model": model[0], "input": f"{photos}/p0.jpg", "output": str(tmp_path / "out.png")}
+    values.update({key: value.format(tmp=tmp_path) for key, value in changes.items()})
+    assert cli.main(["kstyle", "transform", *(f"--{k}={v}" for k, v in values.items())]) == status
+    err = capsys.readouterr().err
+    assert err.startswith("kstyle: ") and err.count("\n") == 1 and message in err, err

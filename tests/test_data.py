@@ -1,0 +1,50 @@
+import numpy as np
+import pytest
+from PIL import Image
+
+from conftest import synthetic_image
+from kstyle import data
+from kstyle.errors import UsageError
+
+
+@pytest.fixture
+def photo_dir(tmp_path):
+    (tmp_path / "nested").mkdir()
+    for i, name in enumerate(["a.jpg", "b.png", "nested/c.jpg"]):
+        Image.fromarray(synthetic_image(40 + i * 10, 60, seed=i).astype(np.uint8)).save(tmp_path / name)
+    (tmp_path / "notes.jpg").write_text("not a photo")
+    (tmp_path / "empty.png").write_bytes(b"")
+    (tmp_path / "readme.txt").write_text("hello")
+    return tmp_path
+
+
+def test_find_photos_counts_what_it_skips(photo_dir):
+    found = data.find_photos(str(photo_dir))
+    assert sorted(p.split("/")[-1] for p in found.paths) == ["a.jpg", "b.png", "c.jpg"]
+    assert found.skipped == 3
+
+
+def test_globs_and_lists(photo_dir):
+    assert len(data.find_photos(f"{photo_dir}/*.jpg").paths) == 1
+    assert len(data.find_photos([f"{photo_dir}/a.jpg", f"{photo_dir}/nested"]).paths) == 2
+
+
+@pytest.mark.parametrize("source, message", [("/no/such/dir", "matches no files"), ("{tmp}/*.txt", "none of")])
+def test_nothing_usable_is_an_error(photo_dir, source, message):
+    with pytest.raises(UsageError, match=message):
+        data.find_photos(source.format(tmp=photo_dir))
+
+
+def test_dataset_gives_random_crops_and_drops_undecodable(photo_dir):
+    paths = list(data.find_photos(str(photo_dir)).paths)
+    broken = photo_dir / "truncated.jpg"
+    broken.write_bytes((photo_dir / "a.jpg").read_bytes()[:200])  # a header Pillow accepts, no pixels
+    batches = data.training_dataset(paths + [str(broken)], crop_size=32, batch_size=3)
+    for batch in batches.take(4):
+        assert batch.shape == (3, 32, 32, 3) and batch.dtype == "float32"
+        assert 0 <= float(batch.numpy().min()) and float(batch.numpy().max()) <= 255
+
+
+def test_sample_photos_are_written(tmp_path):
+    paths = data.write_sample_photos(str(tmp_path))
+    assert len(paths) == 4 and all(Image.open(p).mode == "RGB" for p in paths)

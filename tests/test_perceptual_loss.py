@@ -1,0 +1,49 @@
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from conftest import synthetic_image
+from kstyle.perceptual_loss import PerceptualLoss
+from kstyle.transformer import StyleNetwork
+
+LAYERS = dict(style_layers="block1_conv2,block2_conv2", content_layers="block2_conv2", vgg_weights="none")
+
+
+@pytest.fixture(scope="module")
+def loss(random_backbone):
+    return PerceptualLoss.from_style_image(synthetic_image(48, 48, seed=9), style_size=48, backbone=random_backbone,
+                                           style_weight=1e-2, **LAYERS)
+
+
+def test_loss_is_the_objective_averaged_over_the_batch(loss):
+    photos = np.stack([synthetic_image(32, 32, seed) for seed in (1, 2)])
+    stylized = np.stack([synthetic_image(32, 32, seed) for seed in (3, 4)])
+    total, terms = loss.terms(photos, stylized)
+    assert total.shape == (2,)
+    np.testing.assert_allclose(loss(photos, stylized).numpy(), total.numpy().mean(), rtol=1e-5)
+    expected, _ = loss.objective(tf.constant(stylized), loss.objective.content_features(photos))
+    np.testing.assert_allclose(loss(photos, stylized).numpy(), expected.numpy(), rtol=1e-5)
+
+
+def test_identity_has_no_content_loss(loss):
+    photos = synthetic_image(32, 32)[None]
+    _, terms = loss.terms(photos, photos)
+    assert float(terms["content"][0]) == 0.0
+
+
+def test_config_round_trip_gives_the_same_loss(loss, random_backbone):
+    config = loss.get_config()
+    assert set(config["style_grams"]) == {"block1_conv2", "block2_conv2"}
+    restored = PerceptualLoss.from_config({**config, "backbone": random_backbone})
+    photos, stylized = synthetic_image(32, 32, 1)[None], synthetic_image(32, 32, 2)[None]
+    np.testing.assert_allclose(restored(photos, stylized).numpy(), loss(photos, stylized).numpy(), rtol=1e-5)
+
+
+def test_a_model_compiled_with_it_fits(loss):
+    keras.utils.set_random_seed(0)
+    network = StyleNetwork(width=4, residual_blocks=1)
+    network.compile(optimizer=keras.optimizers.Adam(1e-2), loss=loss)
+    photos = np.stack([synthetic_image(32, 32, seed) for seed in range(4)])
+    history = network.fit(photos, photos, batch_size=2, epochs=6, verbose=0)
+    assert history.history["loss"][-1] < history.history["loss"][0]

@@ -1,0 +1,172 @@
+"""Training: fit() with the usual callbacks, checkpoints and resumption (also after kill -9), distribution."""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+from PIL import Image
+
+from conftest import synthetic_image
+from kstyle import train
+from kstyle.errors import UsageError
+from kstyle.options import TrainOptions
+
+TINY = dict(width=4, residual_blocks=1, crop_size=32, batch_size=2, style_size=48, summary_every=1,
+            style_layers="block1_conv2,block2_conv2", content_layers="block2_conv2", style_weight=1e-2,
+            vgg_weights="none", precision="float32")
+HELPER = os.path.join(os.path.dirname(__file__), "train_helper.py")
+
+
+@pytest.fixture(scope="module")
+def photos(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("photos")
+    for seed in range(6):
+        Image.fromarray(synthetic_image(48, 64, seed).astype(np.uint8)).save(directory / f"p{seed}.png")
+    style = directory.parent / "style.png"
+    Image.fromarray(synthetic_image(48, 48, seed=99).astype(np.uint8)).save(style)
+    return str(directory), str(style)
+
+
+def test_trainer_fits_with_the_usual_callbacks(photos, tmp_path):
+    from kstyle import data
+    photo_dir, style = photos
+    trainer = train.build_trainer(TrainOptions(**TINY), style)
+    batches = data.training_dataset(data.find_photos(photo_dir).paths, 32, 2)
+    history = trainer.fit(batches, epochs=3, steps_per_epoch=4, verbose=0, callbacks=[
+        keras.callbacks.TensorBoard(str(tmp_path / "tb")), keras.callbacks.EarlyStopping("loss", patience=5),
+        keras.callbacks.ModelCheckpoint(str(tmp_path / "best.weights.h5"), monitor="loss", save_weights_only=True)])
+    logged = history.history
+    assert set(logged) >= {"loss", "style", "content", "tv"}
+    assert logged["loss"][-1] < logged["loss"][0]
+    for epoch in range(3):
+        assert logged["loss"][epoch] == pytest.approx(logged["style"][epoch] + logged["content"][epoch]
+                                                      + logged["tv"][epoch], rel=1e-3)
+    assert (tmp_path / "best.weights.h5").exists() and os.listdir(tmp_path / "tb")
+
+
+def test_train_writes_a_model_and_resumes(photos, tmp_path):
+    photo_dir, style = photos
+    model_dir = str(tmp_path / "run")
+    first = train.train(TrainOptions(**TINY, steps=4, checkpoint_every=2), style, photo_dir, model_dir)
+    assert (first.steps, first.resumed_from) == (4, 0)
+    network = keras.saving.load_model(first.model_path)
+    assert network(synthetic_image(20, 30)[None]).shape == (1, 20, 30, 3)
+    assert sorted(os.listdir(os.path.join(model_dir, "checkpoints")))[0].startswith("checkpoint")
+    assert tf.io.gfile.glob(os.path.join(model_dir, "logs", "*"))
+    second = train.train(TrainOptions(**TINY, steps=6, checkpoint_every=2), style, photo_dir, model_dir)
+    assert (second.steps, second.resumed_from) == (6, 4)
+
+
+def test_a_run_with_other_settings_is_not_resumed(photos, tmp_path):
+    photo_dir, style = photos
+    model_dir = str(tmp_path / "run")
+    train.train(TrainOptions(**TINY, steps=1, checkpoint_every=1), style, photo_dir, model_dir)
+    with pytest.raises(UsageError, match="width 4 -> 8"):
+        train.train(TrainOptions(**{**TINY, "width": 8}, steps=2, checkpoint_every=1), style, photo_dir, model_dir)
+
+
+def test_killed_training_resumes_from_its_last_checkpoint(photos, tmp_path):
+    photo_dir, style = photos
+    model_dir = tmp_path / "run"
+    flags = ["--width=4", "--residual_blocks=1", "--crop_size=32", "--batch_size=2", "--style_size=48",
+             "--style_layers=block1_conv2,block2_conv2", "--content_layers=block2_conv2", "--vgg_weights=none",
+             "--precision=float32", "--checkpoint_every=2", f"--style={style}", f"--train_images={photo_dir}",
+             f"--model_dir={model_dir}"]
+    process = subprocess.Popen([sys.executable, "-m", "kstyle", "train", "--steps=100000", *flags],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    manager_dir = model_dir / "checkpoints"
+    deadline = time.time() + 240
+    while time.time() < deadline and (not manager_dir.exists() or
+                                      tf.train.latest_checkpoint(str(manager_dir)) is None or
+                                      int(tf.train.latest_checkpoint(str(manager_dir)).rsplit("-", 1)[1]) < 4):
+        time.sleep(0.5)
+    process.send_signal(signal.SIGKILL)  # no chance to save anything more
+    process.wait()
+    last = tf.train.latest_checkpoint(str(manager_dir))
+    step = int(last.rsplit("-", 1)[1])
+    assert step >= 4
+    reader = tf.train.load_checkpoint(last)
+    # Adam's moment slots: the optimizer's non-scalar variables.
+    slots = {name: reader.get_tensor(name) for name, shape in reader.get_variable_to_shape_map().items()
+             if name.startswith("optimizer/_variables/") and shape}
+    assert slots and all(np.abs(v).max() > 0 for v in slots.values())
+
+    # Restart: the same step count, the optimizer's state restored.
+    trainer = train.build_trainer(TrainOptions(**TINY), style)
+    checkpoint = tf.train.Checkpoint(network=trainer.network, optimizer=trainer.optimizer)
+    checkpoint.restore(last).assert_existing_objects_matched()
+    assert int(trainer.optimizer.iterations) == step
+    restored = [v.numpy() for v in trainer.optimizer.variables if len(v.shape)]
+    assert sorted(float(np.abs(v).sum()) for v in restored) == pytest.approx(
+        sorted(float(np.abs(v).sum()) for v in slots.values()))
+    done = subprocess.run([sys.executable, "-m", "kstyle", "train", f"--steps={step + 2}", *flags],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert f"({step + 2} steps, resumed at step {step})" in done.stdout
+
+
+def _free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _run_helper(out_dir, photos, strategy, logical_cpus=1, env=None):
+    photo_dir, style = photos
+    return subprocess.Popen([sys.executable, HELPER, str(out_dir), photo_dir, style, strategy, str(logical_cpus)],
+                            env={**os.environ, **(env or {})}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+
+
+def _results(out_dir):
+    found = [json.load(open(out_dir / name)) for name in sorted(os.listdir(out_dir)) if name.startswith("result-")]
+    weights = np.load(out_dir / "weights.npz")
+    return found, [weights[key] for key in sorted(weights.files, key=lambda k: int(k.split("_")[1]))]
+
+
+@pytest.fixture(scope="module")
+def single_worker(photos, tmp_path_factory):
+    out_dir = tmp_path_factory.mktemp("single")
+    process = _run_helper(out_dir, photos, "default")
+    _, err = process.communicate(timeout=300)
+    assert process.returncode == 0, err
+    return _results(out_dir)
+
+
+def test_mirrored_on_two_logical_cpus_matches_one_device(photos, tmp_path, single_worker):
+    process = _run_helper(tmp_path, photos, "mirrored", logical_cpus=2)
+    _, err = process.communicate(timeout=300)
+    assert process.returncode == 0, err
+    (result,), weights = _results(tmp_path)
+    assert result["replicas"] == 2 and result["steps"] == 3
+    (expected,), expected_weights = single_worker
+    np.testing.assert_allclose([l for _, l in result["losses"]], [l for _, l in expected["losses"]], rtol=1e-3)
+    for ours, theirs in zip(weights, expected_weights):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-3, atol=1e-4)
+
+
+def test_two_workers_step_together_and_match_one_worker(photos, tmp_path, single_worker):
+    ports = [_free_port(), _free_port()]
+    cluster = {"worker": [f"127.0.0.1:{port}" for port in ports]}
+    processes = [_run_helper(tmp_path, photos, "multiworker", env={
+        "TF_CONFIG": json.dumps({"cluster": cluster, "task": {"type": "worker", "index": index}})})
+        for index in range(2)]
+    for process in processes:
+        _, err = process.communicate(timeout=300)
+        assert process.returncode == 0, err
+    results, weights = _results(tmp_path)
+    assert sorted(r["chief"] for r in results) == [False, True]
+    assert all(r["replicas"] == 2 and r["steps"] == 3 for r in results)
+    assert results[0]["losses"] == results[1]["losses"]  # the same global steps, in lockstep
+    (expected,), expected_weights = single_worker
+    np.testing.assert_allclose([l for _, l in results[0]["losses"]], [l for _, l in expected["losses"]], rtol=1e-3)
+    for ours, theirs in zip(weights, expected_weights):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-3, atol=1e-4)
