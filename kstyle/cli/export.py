@@ -1,0 +1,38 @@
+"""`kstyle export`: a trained network as a versioned SavedModel for TF Serving."""
+
+import os
+
+from kstyle import pretrained
+from kstyle.cli import flags
+from kstyle.cli.console import import_tensorflow_quietly
+from kstyle.errors import Error, UsageError
+
+
+def main():
+    """Checks the flags, loads the network, writes the next version; returns the exit status."""
+    for flag in (flags.MODEL, flags.EXPORT_DIR):
+        if not flag.value:
+            raise UsageError(f"--{flag.name} is required")
+    source = pretrained.resolve(flags.MODEL.value)
+    if os.path.isdir(source):
+        raise UsageError(f"--model {source}: export takes a .keras network, not a SavedModel directory")
+    export_dir = flags.EXPORT_DIR.value
+    if os.path.exists(export_dir) and not os.path.isdir(export_dir):
+        raise UsageError(f"--export_dir {export_dir}: exists and is not a directory")
+    try:
+        os.makedirs(export_dir, exist_ok=True)  # export/models/NAME on a fresh clone
+    except OSError as error:
+        raise Error(f"--export_dir {export_dir}: cannot create it ({error.strerror})") from None
+    if not os.access(export_dir, os.W_OK):
+        raise Error(f"--export_dir {export_dir}: not writable")
+    if flags.VERSION.value is not None and flags.VERSION.value < 1:
+        raise UsageError(f"--version must be a positive integer, got {flags.VERSION.value}")
+
+    import_tensorflow_quietly()
+    from kstyle import export, transform
+
+    network = transform.load_keras(source)
+    max_pixels = flags.MAX_PIXELS.value or export.DEFAULT_MAX_PIXELS
+    written = export.export(network, export_dir, flags.VERSION.value, max_pixels)
+    print(f"wrote {written} (signatures: {', '.join(export.SIGNATURES)}; max_pixels {max_pixels})")
+    return 0

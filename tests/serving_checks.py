@@ -1,0 +1,162 @@
+"""Checks an exported version the way TF Serving would use it, in a process that cannot import kstyle.
+
+    python -I serving_checks.py VERSION_DIR CASES.npz
+
+CASES.npz holds `input_<i>` uint8 batches and `expected_<i>`, the Keras model's uint8 outputs.
+Prints one JSON line of findings; exits non-zero on the first failed check.
+"""
+
+import base64
+import io
+import json
+import os
+import subprocess
+import sys
+
+sys.modules["kstyle"] = None  # Whatever is installed, this process must manage without kstyle.
+
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+from PIL import Image  # noqa: E402
+from tensorflow.python.framework import op_def_registry  # noqa: E402
+
+version_dir, cases_path = sys.argv[1:3]
+cases = np.load(cases_path)
+inputs = [cases[f"input_{i}"] for i in range(len(cases.files) // 2)]
+expected = [cases[f"expected_{i}"] for i in range(len(cases.files) // 2)]
+findings = {}
+
+
+def check(condition, message):
+    if not condition:
+        print(json.dumps({"failed": message, **findings}))
+        sys.exit(1)
+
+
+try:
+    import kstyle  # noqa: F401
+    check(False, "kstyle was importable")
+except ImportError:
+    findings["kstyle_importable"] = False
+
+
+def png(image):
+    buffer = io.BytesIO()
+    Image.fromarray(image).save(buffer, format="PNG")  # PIL: works inside the TF1 graph section too
+    return buffer.getvalue()
+
+
+def close(actual, wanted):
+    return np.abs(actual.astype(int) - wanted.astype(int)).max() <= 1
+
+
+# 1. The TF2 loader.
+loaded = tf.saved_model.load(version_dir)
+check(set(loaded.signatures) == {"serving_default", "serve_bytes"}, f"signatures {sorted(loaded.signatures)}")
+default, by_bytes = loaded.signatures["serving_default"], loaded.signatures["serve_bytes"]
+check(list(default.structured_input_signature[1]) == ["image"], "serving_default input")
+check(list(default.structured_outputs) == ["stylized_image"], "serving_default output")
+check(list(by_bytes.structured_input_signature[1]) == ["image_bytes"], "serve_bytes input")
+check(list(by_bytes.structured_outputs) == ["stylized_image_bytes"], "serve_bytes output")
+for batch, wanted in zip(inputs, expected):
+    out = default(image=tf.constant(batch))["stylized_image"].numpy()
+    check(out.dtype == np.uint8 and out.shape == batch.shape and close(out, wanted), f"tf2 uint8 {batch.shape}")
+    files = by_bytes(image_bytes=tf.constant([png(image) for image in batch]))["stylized_image_bytes"].numpy()
+    decoded = [tf.io.decode_png(f).numpy() for f in files]
+    check(all(close(d, w) for d, w in zip(decoded, wanted)), f"tf2 bytes {batch.shape}")
+mixed = by_bytes(image_bytes=tf.constant([png(inputs[0][0]), png(inputs[-1][0])]))["stylized_image_bytes"].numpy()
+check([tf.io.decode_png(f).shape for f in mixed] == [inputs[0][0].shape, inputs[-1][0].shape], "mixed sizes")
+findings["tf2_loader"] = "ok"
+
+# 2. TF Serving's kind of loader: a TF1 session over the MetaGraph, fed by tensor name.
+graph = tf.Graph()
+with graph.as_default(), tf.compat.v1.Session(graph=graph) as session:
+    meta_graph = tf.compat.v1.saved_model.loader.load(session, ["serve"], version_dir)
+
+    def run(signature, feeds):
+        definition = meta_graph.signature_def[signature]
+        feed = {definition.inputs[name].name: value for name, value in feeds.items()}
+        names = {name: info.name for name, info in definition.outputs.items()}
+        return session.run(names, feed_dict=feed)
+
+    for batch, wanted in zip(inputs, expected):
+        out = run("serving_default", {"image": batch})["stylized_image"]
+        check(out.shape == batch.shape and close(out, wanted), f"session uint8 {batch.shape}")
+        files = run("serve_bytes", {"image_bytes": np.array([png(image) for image in batch], dtype=object)})
+        decoded = [np.asarray(Image.open(io.BytesIO(f))) for f in files["stylized_image_bytes"]]
+        check(all(close(d, w) for d, w in zip(decoded, wanted)), f"session bytes {batch.shape}")
+
+    # 3. Every warmup record replays through its signature.
+    from tensorflow_serving.apis import prediction_log_pb2
+    records = 0
+    for record in tf.compat.v1.io.tf_record_iterator(os.path.join(version_dir, "assets.extra",
+                                                                  "tf_serving_warmup_requests")):
+        request = prediction_log_pb2.PredictionLog.FromString(record).predict_log.request
+        feeds = {name: tf.make_ndarray(proto) for name, proto in request.inputs.items()}
+        run(request.model_spec.signature_name or "serving_default", feeds)
+        records += 1
+    check(records == 2, f"{records} warmup records")
+    findings["warmup_records"] = records
+
+    # 4. A REST :predict body, decoded as TF Serving decodes it ({"b64"} -> bytes, rows -> batch).
+    body = json.dumps({"signature_name": "serve_bytes", "instances": [
+        {"image_bytes": {"b64": base64.b64encode(png(image)).decode()}} for image in inputs[1]]})
+    request = json.loads(body)
+    column = np.array([base64.b64decode(row["image_bytes"]["b64"]) for row in request["instances"]], dtype=object)
+    answer = {"predictions": [{"b64": base64.b64encode(f).decode()}
+                              for f in run(request["signature_name"], {"image_bytes": column})["stylized_image_bytes"]]}
+    decoded = [np.asarray(Image.open(io.BytesIO(base64.b64decode(p["b64"])))) for p in json.loads(json.dumps(answer))["predictions"]]
+    check(all(close(d, w) for d, w in zip(decoded, expected[1])), "rest body")
+    findings["rest"] = "ok"
+
+    # 5. Hostile requests fail cleanly, and the model answers the next one.
+    def refused(signature, feeds, words):
+        try:
+            run(signature, feeds)
+        except tf.errors.InvalidArgumentError as error:
+            return words in str(error)
+        return False
+
+    header = bytearray(png(inputs[0][0]))
+    header[16:24] = (30000).to_bytes(4, "big") * 2  # claims 30000x30000 in IHDR
+    check(refused("serve_bytes", {"image_bytes": np.array([bytes(header)], dtype=object)}, "max_pixels"),
+          "png bomb not refused")
+    check(refused("serve_bytes", {"image_bytes": np.array([b"garbage, not an image"], dtype=object)},
+                  "JPEG or PNG"), "garbage not refused")
+    check(refused("serving_default", {"image": np.zeros((1, 8, 40, 3), np.uint8)}, "at least 16x16"),
+          "tiny image not refused")
+    limit = int(os.environ.get("KSTYLE_TEST_MAX_PIXELS", "0"))
+    if limit:
+        side = int(limit ** 0.5) + 1
+        check(refused("serving_default", {"image": np.zeros((1, side, side, 3), np.uint8)}, "max_pixels"),
+              "oversize not refused")
+    out = run("serving_default", {"image": inputs[0]})["stylized_image"]
+    check(close(out, expected[0]), "no answer after hostile requests")
+    findings["hostile"] = "refused, then served"
+findings["session_loader"] = "ok"
+
+# 6. Only stock ops, no Python, no XLA.
+from tensorflow.core.protobuf import saved_model_pb2  # noqa: E402
+saved = saved_model_pb2.SavedModel()
+with open(os.path.join(version_dir, "saved_model.pb"), "rb") as file:
+    saved.ParseFromString(file.read())
+nodes = [node for meta in saved.meta_graphs for node in meta.graph_def.node]
+nodes += [node for meta in saved.meta_graphs for function in meta.graph_def.library.function
+          for node in function.node_def]
+functions = {f.signature.name for meta in saved.meta_graphs for f in meta.graph_def.library.function}
+ops = {node.op for node in nodes if node.op not in functions}
+unknown = sorted(op for op in ops if op_def_registry.get(op) is None)
+check(not unknown, f"ops outside the stock registry: {unknown}")
+check(not ops & {"PyFunc", "PyFuncStateless", "EagerPyFunc"}, "py_function in the graph")
+check(not any(node.attr["_XlaMustCompile"].b for node in nodes), "XLA-compiled function")
+findings["ops"] = len(ops)
+
+# 7. saved_model_cli, TF Serving's loader from the command line.
+cli = os.path.join(os.path.dirname(sys.executable), "saved_model_cli")
+request_file = os.path.join(os.path.dirname(os.path.abspath(cases_path)), "saved_model_cli_input.npy")
+np.save(request_file, np.full((1, 17, 23, 3), 128, np.uint8))
+done = subprocess.run([cli, "run", "--dir", version_dir, "--tag_set", "serve", "--signature_def",
+                       "serving_default", "--inputs", f"image={request_file}"], capture_output=True, text=True)
+check(done.returncode == 0 and "stylized_image" in done.stdout, f"saved_model_cli: {done.stderr[-300:]}")
+findings["saved_model_cli"] = "ok"
+print(json.dumps({"failed": None, **findings}))

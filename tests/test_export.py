@@ -1,0 +1,97 @@
+"""`kstyle export`: version directories, and proof in a kstyle-free process that TF Serving could serve them."""
+
+import json
+import os
+import subprocess
+import sys
+
+import keras
+import numpy as np
+import pytest
+
+from conftest import synthetic_image
+from kstyle import export
+from kstyle.cli import main as cli
+from kstyle.errors import UsageError
+from kstyle.transformer import StyleNetwork
+
+CHECKS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "serving_checks.py")
+
+
+@pytest.fixture(scope="module")
+def network():
+    keras.utils.set_random_seed(0)
+    model = StyleNetwork(width=4, residual_blocks=1)
+    model(np.zeros((1, 32, 32, 3), np.float32))
+    return model
+
+
+@pytest.fixture(scope="module")
+def exported(network, tmp_path_factory):
+    return export.export(network, str(tmp_path_factory.mktemp("models") / "style"), max_pixels=64 * 64)
+
+
+def test_versions_count_up_and_are_written_whole(network, exported):
+    base = os.path.dirname(exported)
+    assert os.path.basename(exported) == "1"
+    assert set(os.listdir(exported)) >= {"saved_model.pb", "variables", "assets.extra"}
+    second = export.export(network, base)
+    assert os.path.basename(second) == "2"
+    assert sorted(os.listdir(base)) == ["1", "2"]  # no temporary directory left behind
+    with pytest.raises(UsageError, match="exists already"):
+        export.export(network, base, version=2)
+
+
+def test_a_failed_export_leaves_nothing(network, tmp_path, monkeypatch):
+    def broken(path, size=32):
+        raise OSError("disk full")
+    monkeypatch.setattr(export, "write_warmup", broken)
+    with pytest.raises(OSError):
+        export.export(network, str(tmp_path))
+    assert os.listdir(tmp_path) == []
+
+
+def test_a_kstyle_free_process_serves_it_like_tf_serving(network, exported, tmp_path):
+    batches = [synthetic_image(20, 24, 1).astype(np.uint8)[None],
+               np.stack([synthetic_image(37, 29, seed).astype(np.uint8) for seed in (2, 3, 4)]),  # odd sizes
+               synthetic_image(64, 48, 5).astype(np.uint8)[None]]
+    cases = {}
+    for i, batch in enumerate(batches):
+        cases[f"input_{i}"] = batch
+        cases[f"expected_{i}"] = np.clip(np.rint(network(batch.astype(np.float32)).numpy()), 0, 255).astype(np.uint8)
+    np.savez(tmp_path / "cases.npz", **cases)
+    done = subprocess.run([sys.executable, "-I", CHECKS, exported, str(tmp_path / "cases.npz")], cwd="/",
+                          capture_output=True, text=True, timeout=600,
+                          env={**os.environ, "KSTYLE_TEST_MAX_PIXELS": str(64 * 64), "TF_CPP_MIN_LOG_LEVEL": "3"})
+    findings = json.loads(done.stdout.strip().splitlines()[-1])
+    assert done.returncode == 0 and findings["failed"] is None, findings
+    assert findings["kstyle_importable"] is False and findings["warmup_records"] == 2
+
+
+def test_cli_export(tmp_path, network, capsys):
+    model_path = tmp_path / "network.keras"
+    network.save(model_path)
+    base = tmp_path / "models" / "mine"
+    assert cli.main(["kstyle", "export", f"--model={model_path}", f"--export_dir={base}"]) == 0
+    assert f"wrote {base}/1 (signatures: serving_default, serve_bytes" in capsys.readouterr().out
+    assert cli.main(["kstyle", "export", f"--model={model_path}", f"--export_dir={base}", "--version=7"]) == 0
+    assert sorted(os.listdir(base)) == ["1", "7"]
+
+
+@pytest.mark.parametrize("changes, status, message", [
+    ({"model": "{tmp}/missing.keras"}, 2, "neither a shipped model"),
+    ({"model": "{tmp}/notes.keras"}, 1, "not a Keras style network"),
+    ({"export_dir": "{tmp}/notes.keras/model"}, 1, "cannot create it"),
+    ({"export_dir": "{tmp}/notes.keras"}, 2, "not a directory"),
+    ({"version": "0"}, 2, "positive integer"),
+    ({"max_pixels": "10"}, 2, "max_pixels must be at least"),
+    ({"iterations": "3"}, 2, "does not apply to `kstyle export`"),
+])
+def test_bad_input(tmp_path, network, capsys, changes, status, message):
+    (tmp_path / "notes.keras").write_text("not a model")
+    network.save(tmp_path / "network.keras")
+    values = {"model": str(tmp_path / "network.keras"), "export_dir": str(tmp_path / "models" / "x")}
+    values.update({key: value.format(tmp=tmp_path) for key, value in changes.items()})
+    assert cli.main(["kstyle", "export", *(f"--{k}={v}" for k, v in values.items())]) == status
+    err = capsys.readouterr().err
+    assert err.startswith("kstyle: ") and err.count("\n") == 1 and message in err, err
