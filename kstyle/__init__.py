@@ -3,8 +3,9 @@
 `kstyle.stylize(content, style, **options)` paints a photo in the style of a
 painting by optimization (Gatys et al.); the building blocks (`load_vgg16`,
 `feature_extractor`, `gram_matrix`, the losses, `Objective`, and
-`kstyle.optimize.optimize`) are
-importable on their own. Names are loaded on first use, so importing a module
+`kstyle.optimize.optimize`) are importable on their own. The feed-forward
+variant (Johnson et al.) is Keras all the way: `StyleNetwork` (a model),
+`PerceptualLoss` (a loss) and `StyleTrainer` (a model whose `fit()` trains one). Names are loaded on first use, so importing a module
 that does not need TensorFlow (`kstyle.images`, `kstyle.options`) stays fast.
 """
 
@@ -31,6 +32,10 @@ _EXPORTS = {
     "GramMatrix": "kstyle.losses",
     "Objective": "kstyle.objective",
     "StyleTarget": "kstyle.objective",
+    "StyleNetwork": "kstyle.transformer",
+    "PerceptualLoss": "kstyle.perceptual_loss",
+    "StyleTrainer": "kstyle.train",
+    "TrainOptions": "kstyle.options",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -63,19 +63,29 @@ def _readable(path):
         return False
 
 
-def write_sample_photos(directory):
-    """Writes the built-in photos (scikit-image's) as PNGs into `directory`; returns their paths.
+# scikit-image's photographs (greyscale ones too, as RGB): what `sample:photos` trains on offline.
+SAMPLE_PHOTOS = ("astronaut", "brick", "camera", "cat", "chelsea", "clock", "coffee", "coins", "grass", "gravel",
+                 "hubble_deep_field", "immunohistochemistry", "moon", "retina", "rocket")
 
-    For training without a photo collection; see `kstyle.samples`.
+
+def write_sample_photos(directory):
+    """Writes scikit-image's photos as PNGs into `directory`; returns their paths.
+
+    For training without a photo collection (`--train_images=sample:photos`);
+    needs scikit-image (`pip install 'kstyle[demo]'`).
     """
-    from kstyle import samples
+    try:
+        import skimage.data
+    except ImportError:
+        raise UsageError("sample:photos needs scikit-image: pip install 'kstyle[demo]'") from None
     os.makedirs(directory, exist_ok=True)
     paths = []
-    for name in samples.sample_names():
-        if name in ("swirls", "mosaic"):
-            continue
+    for name in SAMPLE_PHOTOS:
+        image = np.asarray(getattr(skimage.data, name)())
+        if image.ndim == 2:
+            image = np.stack([image] * 3, axis=-1)
         path = os.path.join(directory, f"{name}.png")
-        Image.fromarray(np.asarray(samples.sample_image(name), np.uint8)).save(path)
+        Image.fromarray(image[..., :3].astype(np.uint8)).save(path)
         paths.append(path)
     return paths
 

@@ -16,7 +16,6 @@ rounding (tested). Memory is bounded by one tile plus the image; time is about
 
 import math
 
-import numpy as np
 import tensorflow as tf
 
 from kstyle import losses

@@ -15,6 +15,7 @@ import math
 import os
 import shutil
 import tempfile
+import time
 from typing import NamedTuple
 
 import keras
@@ -29,6 +30,7 @@ from kstyle.transformer import StyleNetwork
 TERMS = ("style", "content", "tv")
 MODEL_FILE = "network.keras"
 CONFIG_FILE = "config.json"
+LOSS_LOG_FILE = "loss.csv"
 
 
 class StyleTrainer(keras.Model):
@@ -148,8 +150,9 @@ def train(options, style_image, train_images, model_dir, *, callbacks=(), verbos
             epochs = math.ceil((options.steps - start) / options.checkpoint_every)
             run_callbacks = [StopAt(options.steps), CheckpointEvery(export, options.checkpoint_every),
                              Summaries(os.path.join(model_dir, "logs"), options.summary_every, sample_photos, chief),
-                             *callbacks]
+                             *([LossLog(os.path.join(model_dir, LOSS_LOG_FILE))] if chief else []), *callbacks]
             trainer.fit(dataset, epochs=epochs, steps_per_epoch=options.checkpoint_every, callbacks=run_callbacks,
+                        shuffle=False,  # the dataset shuffles itself, reproducibly
                         verbose=verbose)
     except KeyboardInterrupt:
         step = export.save(int(trainer.optimizer.iterations.numpy()))
@@ -265,3 +268,38 @@ class Summaries(keras.callbacks.Callback):
                                  max_outputs=len(self.samples))
         self.writer.flush()
 
+
+
+class LossLog(keras.callbacks.Callback):
+    """Appends `step,seconds,loss,style,content,tv` to a CSV at each checkpoint.
+
+    Each row is the mean over the steps since the previous row; `seconds` counts
+    training time across resumed runs, so the file is the run's loss curve.
+    """
+
+    HEADER = "step,seconds,loss," + ",".join(TERMS)
+
+    def __init__(self, path):
+        super().__init__()
+        self.path = path
+        self.offset = 0.0
+        if os.path.exists(path):
+            with open(path) as file:
+                rows = [line for line in file.read().splitlines()[1:] if line]
+            if rows:
+                self.offset = float(rows[-1].split(",")[1])
+        else:
+            with open(path, "w") as file:
+                file.write(self.HEADER + "\n")
+        self.started = None
+
+    def on_train_begin(self, logs=None):
+        self.started = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        step = int(self.model.optimizer.iterations.numpy())
+        seconds = self.offset + time.perf_counter() - self.started
+        values = [float(logs.get(name, float("nan"))) for name in ("loss", *TERMS)]
+        with open(self.path, "a") as file:
+            file.write(f"{step},{seconds:.1f}," + ",".join(f"{v:.6g}" for v in values) + "\n")

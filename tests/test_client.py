@@ -1,6 +1,5 @@
 """export/client.py against a stand-in TF Serving on 127.0.0.1, over REST and gRPC."""
 
-import io
 import os
 import subprocess
 import sys

@@ -47,4 +47,5 @@ def test_dataset_gives_random_crops_and_drops_undecodable(photo_dir):
 
 def test_sample_photos_are_written(tmp_path):
     paths = data.write_sample_photos(str(tmp_path))
-    assert len(paths) == 4 and all(Image.open(p).mode == "RGB" for p in paths)
+    assert len(paths) == len(data.SAMPLE_PHOTOS) == 15
+    assert all(Image.open(p).mode == "RGB" and min(Image.open(p).size) >= 256 for p in paths)

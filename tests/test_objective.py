@@ -3,7 +3,7 @@ import pytest
 import tensorflow as tf
 
 from conftest import synthetic_image
-from kstyle import losses, vgg
+from kstyle import vgg
 from kstyle.layer_spec import parse_layer_weights
 from kstyle.objective import Objective, StyleTarget, blend_grams, style_grams
 

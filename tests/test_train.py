@@ -63,6 +63,16 @@ def test_train_writes_a_model_and_resumes(photos, tmp_path):
     assert tf.io.gfile.glob(os.path.join(model_dir, "logs", "*"))
     second = train.train(TrainOptions(**TINY, steps=6, checkpoint_every=2), style, photo_dir, model_dir)
     assert (second.steps, second.resumed_from) == (6, 4)
+    # The loss curve spans both runs: one row per checkpoint, time counted across the resume.
+    with open(os.path.join(model_dir, train.LOSS_LOG_FILE)) as file:
+        rows = [line.split(",") for line in file.read().splitlines()]
+    assert rows[0] == ["step", "seconds", "loss", "style", "content", "tv"]
+    assert [int(row[0]) for row in rows[1:]] == [2, 4, 6]
+    seconds = [float(row[1]) for row in rows[1:]]
+    assert seconds == sorted(seconds) and seconds[0] > 0
+    for row in rows[1:]:
+        loss, style_term, content, tv = map(float, row[2:])
+        assert loss == pytest.approx(style_term + content + tv, rel=1e-3)
 
 
 def test_a_run_with_other_settings_is_not_resumed(photos, tmp_path):

@@ -6,10 +6,11 @@ Errors are one line on stderr, never a traceback.
 """
 
 import importlib
+import os
 import signal
 import sys
 
-from absl import app
+from absl import app, logging
 from absl import flags as absl_flags
 
 from kstyle.cli import flags
@@ -53,6 +54,9 @@ def dispatch(argv):
     if len(argv) > 2:
         return print_error(f"unexpected arguments {' '.join(argv[2:])!r}: flags are written --name=value", 2)
     verb = argv[1]
+    if not os.environ.get("KSTYLE_VERBOSE") and not FLAGS["verbosity"].present:
+        # TensorFlow's Python side logs checkpoint and saver chatter at INFO through absl.
+        logging.set_verbosity(logging.WARNING)
     previous_handler = signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
     try:
         _check_flags_apply(verb)
