@@ -90,6 +90,20 @@ def write_sample_photos(directory):
     return paths
 
 
+def preview_photos(paths, size=256, count=3):
+    """Float 0-255 `[count, size, size, 3]` centre crops of the first photos, to watch training on."""
+    previews = []
+    for path in paths[:count]:
+        with Image.open(path) as image:
+            image = image.convert("RGB")
+            scale = size / min(image.size)
+            image = image.resize((max(size, round(image.width * scale)), max(size, round(image.height * scale))),
+                                 Image.Resampling.LANCZOS)
+            left, top = (image.width - size) // 2, (image.height - size) // 2
+            previews.append(np.asarray(image.crop((left, top, left + size, top + size)), np.float32))
+    return np.stack(previews)
+
+
 def training_dataset(paths, crop_size, batch_size, seed=0):
     """Returns an endless dataset of float32 0-255 batches `[batch_size, crop, crop, 3]`.
 

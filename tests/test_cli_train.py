@@ -34,6 +34,15 @@ def test_smoke_preset_trains_and_exports(tmp_path, inputs, capsys):
     assert "training on 3 photos (1 unreadable, skipped)" in out
     assert f"wrote {model_dir}/network.keras (6 steps)" in out
     assert (model_dir / "network.keras").exists() and (model_dir / "config.json").exists()
+    # TensorBoard: every term as a scalar and the sample stylizations as images.
+    import tensorflow as tf
+    tags = {}
+    for events in tf.io.gfile.glob(str(model_dir / "logs" / "events.*")):
+        for event in tf.compat.v1.train.summary_iterator(events):
+            for value in event.summary.value:
+                tags[value.tag] = value.metadata.plugin_data.plugin_name
+    assert {tags.get(name) for name in ("loss", "style", "content", "tv")} == {"scalars"}
+    assert tags.get("stylized") == "images"
 
 
 @pytest.mark.parametrize("changes, status, message", [

@@ -169,9 +169,14 @@ def test_two_workers_step_together_and_match_one_worker(photos, tmp_path, single
     processes = [_run_helper(tmp_path, photos, "multiworker", env={
         "TF_CONFIG": json.dumps({"cluster": cluster, "task": {"type": "worker", "index": index}})})
         for index in range(2)]
-    for process in processes:
-        _, err = process.communicate(timeout=300)
-        assert process.returncode == 0, err
+    try:
+        for process in processes:
+            _, err = process.communicate(timeout=300)
+            assert process.returncode == 0, err
+    finally:  # One worker failing leaves the other waiting for it forever.
+        for process in processes:
+            if process.poll() is None:
+                process.kill()
     results, weights = _results(tmp_path)
     assert sorted(r["chief"] for r in results) == [False, True]
     assert all(r["replicas"] == 2 and r["steps"] == 3 for r in results)
