@@ -10,8 +10,10 @@ respect to the tile's features is exactly the whole image's, and adds up the
 tiles' pixel gradients. Tiles overlap by a halo at least VGG16's receptive-field
 radius and start on the pooling grid, so every interior feature is computed as
 on the whole image: results differ from an untiled evaluation only by float
-rounding (tested). Memory is bounded by one tile plus the image; time is about
-4/3 of an untiled pass, plus the halos.
+rounding (tested). Memory is bounded by one tile plus the image; the price is
+the second forward pass and the halos: at 2048x1536 with 1024 px tiles, 2.1x the
+untiled time per iteration for 0.66x its peak memory (BENCHMARKS.md). Each tile's
+passes are `tf.function`s traced once per tile geometry (eager tiles were 2x slower).
 """
 
 import math
@@ -99,13 +101,12 @@ class TiledEvaluator:
         sums = {key: [0.0, 0.0] for key in self.masks}
         squared = {layer: 0.0 for layer in self.content_layers}
         for tile, targets in zip(self.tiles, self.content_targets):
-            features = self._interior_features(self._window(image01, tile), tile)
-            for (index, layer), mask in self.masks.items():
-                crop = self._crop_mask(mask, tile, layer)
-                sums[index, layer][0] += losses.gram_sum(features[layer], crop)
-                sums[index, layer][1] += losses.positions(features[layer], crop)
+            tile_sums, tile_squared = self._tile_sums(image01, tile, targets)
+            for key in sums:
+                sums[key][0] += tile_sums[key][0]
+                sums[key][1] += tile_sums[key][1]
             for layer in self.content_layers:
-                squared[layer] += tf.reduce_sum(tf.square(features[layer] - targets[layer]))
+                squared[layer] += tile_squared[layer]
         sum_tensors = {key: tf.convert_to_tensor(value[0]) for key, value in sums.items()}
         with tf.GradientTape() as tape:
             tape.watch(sum_tensors)
@@ -120,21 +121,40 @@ class TiledEvaluator:
             tv = objective.tv_weight * tf.reduce_mean(losses.total_variation(image01 * 255.0))
         gradient = tape.gradient(tv, image01).numpy()
         # Pass 2: each tile's share of the gradient, through its own features.
+        scales = {layer: tf.constant(value, tf.float32) for layer, value in content_scale.items()}
         for tile, targets in zip(self.tiles, self.content_targets):
-            window = self._window(image01, tile)
-            with tf.GradientTape() as tape:
-                tape.watch(window)
-                features = self._interior_features(window, tile)
-                surrogate = 0.0
-                for (index, layer), mask in self.masks.items():
-                    products = losses.gram_sum(features[layer], self._crop_mask(mask, tile, layer))
-                    surrogate += tf.reduce_sum(slopes[index, layer] * products)
-                for layer in self.content_layers:
-                    surrogate += content_scale[layer] * tf.reduce_sum(tf.square(features[layer] - targets[layer]))
             (_, _, top, bottom), (_, _, left, right) = tile
-            gradient[:, top:bottom, left:right] += tape.gradient(surrogate, window).numpy()
+            gradient[:, top:bottom, left:right] += self._tile_gradient(image01, tile, targets, slopes,
+                                                                        scales).numpy()
         terms = {"style": style, "content": content, "tv": tv}
         return style + content + tv, terms, tf.constant(gradient)
+
+    @tf.function
+    def _tile_sums(self, image01, tile, targets):
+        """Pass 1 for one tile (traced once per tile: its geometry is static)."""
+        features = self._interior_features(self._window(image01, tile), tile)
+        sums = {}
+        for (index, layer), mask in self.masks.items():
+            crop = self._crop_mask(mask, tile, layer)
+            sums[index, layer] = (losses.gram_sum(features[layer], crop), losses.positions(features[layer], crop))
+        squared = {layer: tf.reduce_sum(tf.square(features[layer] - targets[layer]))
+                   for layer in self.content_layers}
+        return sums, squared
+
+    @tf.function
+    def _tile_gradient(self, image01, tile, targets, slopes, content_scale):
+        """Pass 2 for one tile: the gradient of `<slopes, F^T F> + content error` on its window."""
+        window = self._window(image01, tile)
+        with tf.GradientTape() as tape:
+            tape.watch(window)
+            features = self._interior_features(window, tile)
+            surrogate = 0.0
+            for (index, layer), mask in self.masks.items():
+                products = losses.gram_sum(features[layer], self._crop_mask(mask, tile, layer))
+                surrogate += tf.reduce_sum(slopes[index, layer] * products)
+            for layer in self.content_layers:
+                surrogate += content_scale[layer] * tf.reduce_sum(tf.square(features[layer] - targets[layer]))
+        return tape.gradient(surrogate, window)
 
     def _window(self, image01, tile):
         (_, _, top, bottom), (_, _, left, right) = tile
