@@ -1,0 +1,69 @@
+"""Helpers shared by the benchmark scripts: machine facts, timing, peak memory of a child."""
+
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+SHARED = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "images")
+
+
+def shared_image(kind, name):
+    path = os.path.normpath(os.path.join(SHARED, kind, name))
+    if not os.path.exists(path):
+        sys.exit(f"benchmark needs {path} (the shared sample images)")
+    return path
+
+
+def machine():
+    """One line describing where the figures come from."""
+    import tensorflow as tf
+    cpu = "unknown CPU"
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    gpus = tf.config.list_physical_devices("GPU")
+    return (f"{cpu}, {os.cpu_count()} cores, {'GPU: ' + str(len(gpus)) if gpus else 'no GPU'}, "
+            f"Python {platform.python_version()}, TensorFlow {tf.__version__}")
+
+
+def median_seconds(function, repeats, warmup=1):
+    """Median wall time of `function()` over `repeats` calls after `warmup` calls."""
+    for _ in range(warmup):
+        function()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return float(np.median(times)), times
+
+
+def peak_rss_of(command):
+    """Runs `command` in a child process; returns (exit status, peak resident memory in MiB)."""
+    # stderr goes to a file, not a pipe: a chatty child could fill a pipe and block while we wait.
+    with tempfile.TemporaryFile() as errors:
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=errors)
+        _, status, usage = os.wait4(process.pid, 0)
+        process.returncode = os.waitstatus_to_exitcode(status)
+        if process.returncode != 0:
+            errors.seek(0)
+            sys.stderr.write(errors.read().decode(errors="replace"))
+    return process.returncode, usage.ru_maxrss / 1024
+
+
+def report(results, path):
+    """Prints `results` and writes them as JSON to `path` for BENCHMARKS.md."""
+    text = json.dumps(results, indent=2)
+    print(text)
+    with open(path, "w") as file:
+        file.write(text + "\n")

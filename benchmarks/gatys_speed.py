@@ -1,0 +1,206 @@
+"""kstyle's optimizer against the TensorFlow tutorial's, on the same objective, in one run.
+
+(a) The tutorial's loop: Adam (lr 0.02, beta_1 0.99, epsilon 0.1), init content, one tf.function
+    step per iteration (tape, gradient, apply, clip to [0, 1]), float32, 1000 iterations.
+(b) kstyle's defaults: L-BFGS, precision=auto (bfloat16 on CPUs with AMX, float32 elsewhere).
+(c) kstyle's L-BFGS in float32, to separate the optimizer's share from the precision's.
+The objective is flags/tutorial.flags with style weight 1, content weight 1e4, TV weight 1 (the
+tutorial's weights are tuned for VGG19 and make TV dominate on VGG16). kstyle's iterates are
+saved every 10 steps and scored afterwards with the exact float32 objective, so (b) is judged on
+the same loss as (a). Also: time per iteration against a bare VGG16 forward+backward of the same
+size, and the peak memory of a real `kstyle stylize` at 512 and 1024 px.
+
+    python benchmarks/gatys_speed.py [--size=384] [--out=benchmarks/results/gatys_speed.json]
+"""
+
+import argparse
+import datetime
+import os
+import sys
+import time
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(__file__))
+import common  # noqa: E402
+
+TUTORIAL = dict(style_layers="block1_conv1,block2_conv1,block3_conv1,block4_conv1,block5_conv1",
+                content_layers="block5_conv2", gram_normalization="hw",
+                style_weight=1.0, content_weight=1e4, tv_weight=1.0)
+LAYERS = ["block1_conv1", "block2_conv1", "block3_conv1", "block4_conv1", "block5_conv1", "block5_conv2"]
+
+
+def build(size, backbone, precision="float32"):
+    """Returns (objective, content features, content image) of the benchmark at `size`."""
+    from kstyle import images, prepare, vgg
+    from kstyle.objective import Objective, StyleTarget, style_grams
+    from kstyle.options import StylizeOptions
+    options = StylizeOptions(max_size=size, **TUTORIAL)
+    content = images.read_image(common.shared_image("content", "tubingen.jpg"))
+    content = images.resize(content, *prepare.sizes(content.shape, options)[-1])
+    style = images.resize_longest(images.read_image(common.shared_image("style", "starry_night.jpg")), size)
+    extractor = vgg.feature_extractor(backbone.model, LAYERS, precision=precision)
+    names = [n for n, _ in options.style_layers]
+    objective = Objective(extractor, [StyleTarget(style_grams(extractor, style, names))], options.style_layers,
+                          options.content_layers, style_weight=options.style_weight,
+                          content_weight=options.content_weight, tv_weight=options.tv_weight,
+                          normalization="hw")
+    return objective, objective.content_features(content[None]), content
+
+
+def tutorial_adam(objective, features, content, iterations):
+    """The tutorial's optimization loop, in its structure; returns (final loss, losses, times)."""
+    import tensorflow as tf
+    from kstyle import optimize
+    image = tf.Variable(content[None] / 255.0)
+    opt = tf.keras.optimizers.Adam(learning_rate=0.02, beta_1=0.99, epsilon=1e-1)
+
+    @tf.function()
+    def train_step(image):
+        with tf.GradientTape() as tape:
+            loss, _ = objective(image * 255.0, features)
+        grad = tape.gradient(loss, image)
+        opt.apply_gradients([(grad, image)])
+        image.assign(tf.clip_by_value(image, clip_value_min=0.0, clip_value_max=1.0))
+        return loss
+
+    train_step.get_concrete_function(image)  # trace (and build Adam's slots) before the clock
+    losses, times = [], []
+    start = time.perf_counter()
+    for _ in range(iterations):
+        losses.append(float(train_step(image)))  # the loss before the update, as the tutorial logs it
+        times.append(time.perf_counter() - start)
+    final, _, _ = optimize.loss_and_gradient(objective, features)(tf.constant(image.numpy()))
+    return float(final), losses, times
+
+
+class Snapshots:
+    """Keeps (step, seconds, float image) every `every` steps, to be scored after the run."""
+
+    def __init__(self, every):
+        self.every, self.rows = every, []
+
+    def on_stage_begin(self, stage):
+        pass
+
+    def on_step_end(self, step, logs, image):
+        if step % self.every == 0:
+            self.rows.append((step, logs["seconds"], image()))
+
+    def on_run_end(self, step):
+        pass
+
+
+def kstyle_run(backbone, size, precision, iterations, exact, features):
+    """Runs kstyle's L-BFGS at `precision`; returns [(step, seconds, exact loss)] and the evaluations."""
+    import tensorflow as tf
+    from kstyle import optimize
+    objective, own_features, content = build(size, backbone, precision)
+    snapshots = Snapshots(10)
+    result = optimize.optimize(optimize.loss_and_gradient(objective, own_features), content, optimizer="lbfgs",
+                               iterations=iterations, callbacks=[snapshots])
+    scored = [(step, seconds, float(exact(tf.constant(image[None] / 255.0, tf.float32))[0]))
+              for step, seconds, image in snapshots.rows]
+    return scored, result.evaluations
+
+
+def bare_vgg(backbone, shape, precision, repeats=10):
+    """Median seconds of a forward+backward of the same truncated VGG16 with a trivial loss."""
+    import tensorflow as tf
+    from kstyle import vgg
+    extractor = vgg.feature_extractor(backbone.model, LAYERS, precision=precision)
+    image = tf.constant(np.random.default_rng(0).uniform(0, 1, (1, *shape)).astype(np.float32))
+
+    @tf.function
+    def step(image):
+        with tf.GradientTape() as tape:
+            tape.watch(image)
+            loss = tf.add_n([tf.reduce_sum(tf.cast(v, tf.float32)) for v in extractor(image * 255.0).values()])
+        return tape.gradient(loss, image)
+
+    return common.median_seconds(lambda: step(image).numpy(), repeats, warmup=2)[0]
+
+
+def evaluation_time(backbone, size, precision, repeats=10):
+    """Median seconds of one kstyle loss-and-gradient evaluation."""
+    from kstyle import optimize
+    objective, features, content = build(size, backbone, precision)
+    evaluate = optimize.loss_and_gradient(objective, features)
+    x = content[None] / 255.0
+    return common.median_seconds(lambda: evaluate(x)[2].numpy(), repeats, warmup=2)[0]
+
+
+def peak_memory(size):
+    out = f"/tmp/kstyle-bench-{size}.png"
+    command = [sys.executable, "-m", "kstyle", "stylize", "--vgg_weights=hed", f"--max_size={size}",
+               "--iterations=3", f"--content={common.shared_image('content', 'tubingen.jpg')}",
+               f"--style={common.shared_image('style', 'starry_night.jpg')}", f"--output={out}"]
+    status, mib = common.peak_rss_of(command)
+    return {"size": size, "exit": status, "peak_rss_mib": round(mib)}
+
+
+def first_reaching(rows, target):
+    return next(({"step": step, "seconds": seconds, "loss": loss} for step, seconds, loss in rows if loss <= target),
+                None)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", type=int, default=384)
+    parser.add_argument("--baseline_iterations", type=int, default=1000)
+    parser.add_argument("--kstyle_iterations", type=int, default=1200)
+    parser.add_argument("--float32_iterations", type=int, default=400)
+    parser.add_argument("--memory_sizes", default="512,1024")
+    parser.add_argument("--out", default="benchmarks/results/gatys_speed.json")
+    args = parser.parse_args()
+    os.makedirs(os.path.dirname(args.out), exist_ok=True)
+
+    import tensorflow as tf
+    from kstyle import optimize, precision, vgg
+    backbone = vgg.load_vgg16("hed")
+    default_precision = precision.resolve("auto")
+    objective, features, content = build(args.size, backbone)
+    exact = optimize.loss_and_gradient(objective, features)
+    results = {"date": datetime.date.today().isoformat(), "machine": common.machine(),
+               "command": " ".join([os.path.basename(sys.executable)] + sys.argv),
+               "size": list(content.shape[:2]), "default_precision": default_precision}
+
+    final, losses, times = tutorial_adam(objective, features, content, args.baseline_iterations)
+    results["a_tutorial_adam_float32"] = {
+        "iterations": args.baseline_iterations, "final_loss": final, "seconds": times[-1],
+        "seconds_per_iteration": times[-1] / args.baseline_iterations,
+        "loss_at": {str(i): losses[i - 1] for i in (1, 100, 250, 500, 1000) if i <= len(losses)}}
+
+    for key, chosen, iterations in (("b_kstyle_default", default_precision, args.kstyle_iterations),
+                                    ("c_kstyle_float32", "float32", args.float32_iterations)):
+        rows, evaluations = kstyle_run(backbone, args.size, chosen, iterations, exact, features)
+        reached = first_reaching(rows, final)
+        results[key] = {
+            "precision": chosen, "iterations": iterations, "evaluations": evaluations,
+            "seconds": rows[-1][1], "seconds_per_iteration": rows[-1][1] / rows[-1][0],
+            "exact_loss_at": {str(step): loss for step, _, loss in rows if step % 100 == 0},
+            "reached_baseline_final_loss": reached,
+            "time_ratio_to_baseline": None if reached is None else reached["seconds"] / times[-1]}
+        if reached is None:
+            # Not reached: how long the baseline needed for the loss kstyle did reach.
+            kstyle_best = rows[-1][2]
+            baseline_step = next((i for i, loss in enumerate(losses) if loss <= kstyle_best), None)
+            results[key]["baseline_seconds_to_kstyle_final_loss"] = (
+                None if baseline_step is None else times[baseline_step])
+
+    overhead = {}
+    for chosen in sorted({"float32", default_precision}):
+        bare = bare_vgg(backbone, content.shape, chosen)
+        evaluation = evaluation_time(backbone, args.size, chosen)
+        key = "b_kstyle_default" if chosen == default_precision else "c_kstyle_float32"
+        overhead[chosen] = {"bare_vgg16_fwd_bwd_seconds": bare, "kstyle_evaluation_seconds": evaluation,
+                            "evaluation_over_bare": evaluation / bare,
+                            "lbfgs_iteration_over_bare": results[key]["seconds_per_iteration"] / bare}
+    results["overhead"] = overhead
+    results["peak_memory"] = [peak_memory(int(s)) for s in args.memory_sizes.split(",")]
+    del tf
+    common.report(results, args.out)
+
+
+if __name__ == "__main__":
+    main()
