@@ -71,7 +71,9 @@ STYLE_LAYERS = _string("style_layers", "VGG16 layers of the style loss, comma-se
 CONTENT_LAYERS = _string("content_layers", "VGG16 layers of the content loss, like --style_layers.")
 STYLE_WEIGHT = _float("style_weight", "Weight of the style loss.")
 CONTENT_WEIGHT = _float("content_weight", "Weight of the content loss, mean((F - P)^2).")
-TV_WEIGHT = _float("tv_weight", "Weight of the total variation, sum of |neighbour differences| in [0, 1] units.")
+TV_WEIGHT = _float("tv_weight", "Weight of the total variation, sum of |neighbour differences| in [0, 1] units; "
+                   "a sum over pixels, so for the look of a 512 px run at print size divide it by the ratio of "
+                   "pixel counts.")
 GRAM_NORMALIZATION = _enum("gram_normalization", ("gatys", "hw"),
                            "gatys: G = F^T F, E = sum((G-A)^2)/(4 N^2 M^2), the paper's; hw: G = F^T F/(h*w), "
                            "E = mean((G-A)^2), the TensorFlow tutorial's.")
