@@ -41,10 +41,11 @@ def find_photos(sources):
         sources = [s.strip() for s in sources.split(",") if s.strip()]
     candidates = []
     for source in sources:
+        source = os.path.expanduser(source)  # a shell leaves `~` alone in --train_images=~/photos
         if os.path.isdir(source):
             found = [os.path.join(root, name) for root, _, names in os.walk(source) for name in names]
         else:
-            found = glob.glob(os.path.expanduser(source), recursive=True)
+            found = glob.glob(source, recursive=True)
         if not found:
             raise UsageError(f"train_images: {source} matches no files")
         candidates.extend(path for path in found if os.path.isfile(path))

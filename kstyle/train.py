@@ -126,8 +126,8 @@ def train(options, style_image, train_images, model_dir, *, callbacks=(), verbos
         Interrupted: on Ctrl-C, after saving a checkpoint to resume from.
     """
     photos = data.find_photos(train_images)
-    os.makedirs(model_dir, exist_ok=True)
     strategy = make_strategy(options.strategy)
+    os.makedirs(model_dir, exist_ok=True)
     chief = is_chief()
     _check_config(options, model_dir, record=chief)
     keras.utils.set_random_seed(options.seed)

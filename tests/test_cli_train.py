@@ -26,7 +26,7 @@ def inputs(tmp_path):
 
 def test_smoke_preset_trains_and_exports(tmp_path, inputs, capsys):
     photos, style = inputs
-    model_dir = tmp_path / "run"
+    model_dir = tmp_path / "runs" / "run"  # parents are created
     status = cli.main(["kstyle", "train", f"--flagfile={SMOKE}", f"--style={style}", f"--train_images={photos}",
                        f"--model_dir={model_dir}", "--vgg_weights=none"])
     out, err = capsys.readouterr()
@@ -51,7 +51,8 @@ def test_smoke_preset_trains_and_exports(tmp_path, inputs, capsys):
     ({"style": "{tmp}/missing.png"}, 1, "no such file"),
     ({"style": "{style},{style}"}, 2, "one --style image"),
     ({"train_images": "{tmp}/nothing-*.jpg"}, 2, "matches no files"),
-    ({"model_dir": "{tmp}/no/such/parent/run"}, 2, "does not exist"),
+    ({"model_dir": "{style}"}, 2, "exists and is not a directory"),
+    ({"model_dir": "{style}/run"}, 2, "exists and is not a directory"),
     ({"iterations": "5"}, 2, "--iterations does not apply to `kstyle train`"),
     ({"width": "0"}, 2, "width must be between"),
     ({"crop_size": "8"}, 2, "crop_size must be between"),
@@ -68,3 +69,4 @@ def test_bad_input(tmp_path, inputs, capsys, changes, status, message):
     assert cli.main(argv) == status
     err = capsys.readouterr().err
     assert err.startswith("kstyle: ") and err.count("\n") == 1 and message in err, err
+    assert not (tmp_path / "run").exists()  # nothing written

@@ -24,6 +24,13 @@ def test_find_photos_counts_what_it_skips(photo_dir):
     assert found.skipped == 3
 
 
+def test_a_home_directory_is_expanded(photo_dir, monkeypatch):
+    # A shell leaves `~` alone in --train_images=~/photos.
+    monkeypatch.setenv("HOME", str(photo_dir))
+    assert len(data.find_photos("~").paths) == 3
+    assert len(data.find_photos("~/nested").paths) == 1
+
+
 def test_globs_and_lists(photo_dir):
     assert len(data.find_photos(f"{photo_dir}/*.jpg").paths) == 1
     assert len(data.find_photos([f"{photo_dir}/a.jpg", f"{photo_dir}/nested"]).paths) == 2

@@ -7,7 +7,7 @@ import tempfile
 from kstyle import images
 from kstyle.cli import flags
 from kstyle.cli.console import import_tensorflow_quietly, print_error
-from kstyle.errors import Interrupted, UsageError
+from kstyle.errors import Error, Interrupted, UsageError
 from kstyle.options import TrainOptions
 
 SAMPLE_PHOTOS = "sample:photos"
@@ -23,17 +23,21 @@ def main():
     options = flags.options_from_flags(TrainOptions)
     style = images.read_image(flags.STYLE.value[0])
     model_dir = flags.MODEL_DIR.value
-    parent = os.path.dirname(os.path.abspath(model_dir))
-    if not os.path.isdir(parent):
-        raise UsageError(f"--model_dir: the directory {parent} does not exist")
+    _check_model_dir(model_dir)
 
     import_tensorflow_quietly()
+    with tempfile.TemporaryDirectory(prefix="kstyle-photos-") as samples:
+        return _train(options, style, model_dir, samples)
+
+
+def _train(options, style, model_dir, samples):
+    """Trains on --train_images (the built-in photos written to `samples` if asked for)."""
     from kstyle import data, train
 
     sources = list(flags.TRAIN_IMAGES.value)
     if SAMPLE_PHOTOS in sources:
         sources.remove(SAMPLE_PHOTOS)
-        sources += data.write_sample_photos(tempfile.mkdtemp(prefix="kstyle-photos-"))
+        sources += data.write_sample_photos(samples)
     found = data.find_photos(sources)
     print(f"training on {len(found.paths)} photos" + (f" ({found.skipped} unreadable, skipped)" if found.skipped
                                                       else ""), flush=True)
@@ -46,3 +50,14 @@ def main():
     resumed = f", resumed at step {result.resumed_from}" if result.resumed_from else ""
     print(f"wrote {result.model_path} ({result.steps} steps{resumed})")
     return 0
+
+
+def _check_model_dir(model_dir):
+    """Refuses a --model_dir that cannot be created (training makes it and its parents: runs/NAME)."""
+    existing = os.path.abspath(model_dir)
+    while not os.path.exists(existing):
+        existing = os.path.dirname(existing)
+    if not os.path.isdir(existing):
+        raise UsageError(f"--model_dir {model_dir}: {existing} exists and is not a directory")
+    if not os.access(existing, os.W_OK):
+        raise Error(f"--model_dir {model_dir}: {existing} is not writable")
