@@ -95,14 +95,17 @@ def test_the_shipped_model_moves_a_photo_towards_its_painting(tmp_path):
     ({"input": "{tmp}/in/*.gif"}, 2, "matches no files"),
     ({"input": "{tmp}/in", "output": "{tmp}/out.png"}, 2, "output directory"),
     ({"output": "{tmp}/no/dir/out.png"}, 1, "does not exist"),
+    ({"input": "{tmp}/in/p1.jpg,{tmp}/p1.png", "output": "{tmp}/outdir"}, 2, "would both be written to"),
     ({"max_size": "4"}, 2, "max_size must be at least 16"),
     ({"iterations": "3"}, 2, "does not apply to `kstyle transform`"),
 ])
 def test_bad_input(tmp_path, photos, model, capsys, changes, status, message):
     (tmp_path / "notes.keras").write_text("not a model")
     Image.new("RGB", (10, 40)).save(tmp_path / "tiny.png")
+    Image.new("RGB", (20, 20)).save(tmp_path / "p1.png")
     values = {"model": model[0], "input": f"{photos}/p0.jpg", "output": str(tmp_path / "out.png")}
     values.update({key: value.format(tmp=tmp_path) for key, value in changes.items()})
     assert cli.main(["kstyle", "transform", *(f"--{k}={v}" for k, v in values.items())]) == status
     err = capsys.readouterr().err
     assert err.startswith("kstyle: ") and err.count("\n") == 1 and message in err, err
+    assert not (tmp_path / "out.png").exists() and not (tmp_path / "outdir").exists()

@@ -85,6 +85,7 @@ def test_cli_export(tmp_path, network, capsys):
     ({"export_dir": "{tmp}/notes.keras"}, 2, "not a directory"),
     ({"version": "0"}, 2, "positive integer"),
     ({"max_pixels": "10"}, 2, "max_pixels must be at least"),
+    ({"max_pixels": "0"}, 2, "max_pixels must be at least"),
     ({"iterations": "3"}, 2, "does not apply to `kstyle export`"),
 ])
 def test_bad_input(tmp_path, network, capsys, changes, status, message):

@@ -16,6 +16,8 @@ def main():
     source = pretrained.resolve(flags.MODEL.value)
     if os.path.isdir(source):
         raise UsageError(f"--model {source}: export takes a .keras network, not a SavedModel directory")
+    if flags.VERSION.value is not None and flags.VERSION.value < 1:
+        raise UsageError(f"--version must be a positive integer, got {flags.VERSION.value}")
     export_dir = flags.EXPORT_DIR.value
     if os.path.exists(export_dir) and not os.path.isdir(export_dir):
         raise UsageError(f"--export_dir {export_dir}: exists and is not a directory")
@@ -25,14 +27,12 @@ def main():
         raise Error(f"--export_dir {export_dir}: cannot create it ({error.strerror})") from None
     if not os.access(export_dir, os.W_OK):
         raise Error(f"--export_dir {export_dir}: not writable")
-    if flags.VERSION.value is not None and flags.VERSION.value < 1:
-        raise UsageError(f"--version must be a positive integer, got {flags.VERSION.value}")
 
     import_tensorflow_quietly()
     from kstyle import export, transform
 
+    max_pixels = export.DEFAULT_MAX_PIXELS if flags.MAX_PIXELS.value is None else flags.MAX_PIXELS.value
     network = transform.load_keras(source)
-    max_pixels = flags.MAX_PIXELS.value or export.DEFAULT_MAX_PIXELS
     written = export.export(network, export_dir, flags.VERSION.value, max_pixels)
     print(f"wrote {written} (signatures: {', '.join(export.SIGNATURES)}; max_pixels {max_pixels})")
     return 0

@@ -24,8 +24,9 @@ def main():
     inputs, many = _inputs(flags.INPUT.value)
     output = flags.OUTPUT.value
     if many or os.path.isdir(output):
-        _make_output_directory(output)
         targets = [os.path.join(output, _png_name(path)) for path in inputs]
+        _refuse_clashes(inputs, targets)
+        _make_output_directory(output)
     else:
         targets = [output]
     images.check_writable(targets[0])
@@ -64,6 +65,16 @@ def _make_output_directory(output):
     if not os.path.isdir(os.path.dirname(os.path.abspath(output))):
         raise Error(f"--output {output}: the directory {os.path.dirname(os.path.abspath(output))} does not exist")
     os.makedirs(output, exist_ok=True)
+
+
+def _refuse_clashes(inputs, targets):
+    """Two inputs with one output name (a/x.jpg and b/x.jpg, x.jpg and x.png) would overwrite each other."""
+    first = {}
+    for source, target in zip(inputs, targets):
+        if target in first:
+            raise UsageError(f"--input: {first[target]} and {source} would both be written to {target}; "
+                             "transform them into different --output directories")
+        first[target] = source
 
 
 def _png_name(source):
