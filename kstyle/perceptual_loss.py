@@ -15,9 +15,12 @@ import tensorflow as tf
 from kstyle import images, vgg
 from kstyle.layer_spec import format_layer_weights, parse_layer_weights
 from kstyle.objective import Objective, StyleTarget, style_grams
+from kstyle.options import TrainOptions
 
-JOHNSON_STYLE_LAYERS = "block1_conv2,block2_conv2,block3_conv3,block4_conv3"
-JOHNSON_CONTENT_LAYERS = "block2_conv2"
+# `kstyle train`'s defaults (Johnson et al.'s layers), so the Keras API trains what the CLI trains.
+_DEFAULTS = TrainOptions
+JOHNSON_STYLE_LAYERS = _DEFAULTS.style_layers
+JOHNSON_CONTENT_LAYERS = _DEFAULTS.content_layers
 
 
 @keras.saving.register_keras_serializable(package="kstyle")
@@ -33,14 +36,16 @@ class PerceptualLoss(keras.losses.Loss):
         vgg_weights, pooling, precision: the VGG16 to measure with.
 
     Example:
-        >>> loss = kstyle.PerceptualLoss.from_style_image("painting.jpg", style_weight=5.0)
+        >>> loss = kstyle.PerceptualLoss.from_style_image("painting.jpg", style_weight=1e-2)
         >>> network.compile(optimizer="adam", loss=loss)
         >>> network.fit(photos, photos, epochs=2)  # y = x: content is the photo itself
     """
 
     def __init__(self, style_grams, style_layers=JOHNSON_STYLE_LAYERS, content_layers=JOHNSON_CONTENT_LAYERS,
-                 style_weight=5.0, content_weight=1.0, tv_weight=1e-4, normalization="hw", vgg_weights="auto",
-                 pooling="max", precision="auto", backbone=None, name="perceptual_loss", **kwargs):
+                 style_weight=_DEFAULTS.style_weight, content_weight=_DEFAULTS.content_weight,
+                 tv_weight=_DEFAULTS.tv_weight, normalization=_DEFAULTS.gram_normalization,
+                 vgg_weights=_DEFAULTS.vgg_weights, pooling=_DEFAULTS.pooling, precision=_DEFAULTS.precision,
+                 backbone=None, name="perceptual_loss", **kwargs):
         super().__init__(name=name, **kwargs)
         self.style_layers = parse_layer_weights(style_layers, "style_layers")
         self.content_layers = parse_layer_weights(content_layers, "content_layers")
@@ -59,10 +64,10 @@ class PerceptualLoss(keras.losses.Loss):
     def from_style_image(cls, style_image, style_size=512, backbone=None, **kwargs):
         """Builds the loss for a style image (path, PIL image or array) resized to `style_size`."""
         style_layers = parse_layer_weights(kwargs.get("style_layers", JOHNSON_STYLE_LAYERS), "style_layers")
-        backbone = backbone or vgg.load_vgg16(kwargs.get("vgg_weights", "auto"))
+        backbone = backbone or vgg.load_vgg16(kwargs.get("vgg_weights", _DEFAULTS.vgg_weights))
         style = images.resize_longest(images.read_image(style_image), style_size)
         extractor = vgg.feature_extractor(backbone.model, [n for n, _ in style_layers],
-                                          kwargs.get("pooling", "max"), "float32")
+                                          kwargs.get("pooling", _DEFAULTS.pooling), "float32")
         grams = style_grams(extractor, style, [n for n, _ in style_layers])
         return cls(grams, backbone=backbone, **kwargs)
 

@@ -47,3 +47,15 @@ def test_a_model_compiled_with_it_fits(loss):
     photos = np.stack([synthetic_image(32, 32, seed) for seed in range(4)])
     history = network.fit(photos, photos, batch_size=2, epochs=6, verbose=0)
     assert history.history["loss"][-1] < history.history["loss"][0]
+
+
+def test_defaults_are_kstyle_trains():
+    # The Keras API trains what `kstyle train` trains unless told otherwise.
+    import inspect
+    from kstyle.options import TrainOptions
+    parameters = inspect.signature(PerceptualLoss).parameters
+    for name, option in [("style_layers", "style_layers"), ("content_layers", "content_layers"),
+                         ("style_weight", "style_weight"), ("content_weight", "content_weight"),
+                         ("tv_weight", "tv_weight"), ("normalization", "gram_normalization"),
+                         ("pooling", "pooling"), ("precision", "precision"), ("vgg_weights", "vgg_weights")]:
+        assert parameters[name].default == getattr(TrainOptions, option), name
