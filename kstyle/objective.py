@@ -82,7 +82,7 @@ class Objective:
 
     def __call__(self, images, content_features):
         """Returns `(total, {"style", "content", "tv"})`, scalars (means over the batch), for 0-255 `images`."""
-        total, terms = self.per_image(images, content_features)
+        _, terms = self.per_image(images, content_features)
         terms = {name: tf.reduce_mean(value) for name, value in terms.items()}
         return terms["style"] + terms["content"] + terms["tv"], terms
 
