@@ -32,11 +32,15 @@ def find_photos(sources):
     """Lists readable photos from directories (searched recursively), globs or files.
 
     Args:
-        sources: a comma-separated string or a list of directories, globs or files.
+        sources: a comma-separated string or a list of directories, globs or
+            files; or `Photos` already found, returned as they are (every file
+            header is read once, which counts for a COCO-sized folder).
 
     Raises:
         UsageError: a source matches nothing, or nothing readable is found.
     """
+    if isinstance(sources, Photos):
+        return sources
     if isinstance(sources, str):
         sources = [s.strip() for s in sources.split(",") if s.strip()]
     candidates = []

@@ -116,7 +116,8 @@ def train(options, style_image, train_images, model_dir, *, callbacks=(), verbos
     Args:
         options: `kstyle.options.TrainOptions`.
         style_image: the painting (path, PIL image or array).
-        train_images: directories, globs or files of photos (see `data.find_photos`).
+        train_images: directories, globs or files of photos, or the `data.Photos`
+            that `data.find_photos` found in them.
         model_dir: where checkpoints, summaries and `network.keras` go.
         callbacks: more Keras callbacks for `fit()`.
         verbose: `fit()`'s progress display (0 silent, 1 bar, 2 a line per epoch).
@@ -267,7 +268,6 @@ class Summaries(keras.callbacks.Callback):
                 tf.summary.image("stylized", tf.cast(tf.clip_by_value(stylized, 0, 255), tf.uint8),
                                  max_outputs=len(self.samples))
         self.writer.flush()
-
 
 
 class LossLog(keras.callbacks.Callback):

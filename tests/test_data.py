@@ -31,6 +31,12 @@ def test_a_home_directory_is_expanded(photo_dir, monkeypatch):
     assert len(data.find_photos("~/nested").paths) == 1
 
 
+def test_photos_already_found_are_not_searched_again(photo_dir):
+    found = data.find_photos(str(photo_dir))
+    (photo_dir / "a.jpg").unlink()
+    assert data.find_photos(found) is found
+
+
 def test_globs_and_lists(photo_dir):
     assert len(data.find_photos(f"{photo_dir}/*.jpg").paths) == 1
     assert len(data.find_photos([f"{photo_dir}/a.jpg", f"{photo_dir}/nested"]).paths) == 2

@@ -42,7 +42,7 @@ def _train(options, style, model_dir, samples):
     print(f"training on {len(found.paths)} photos" + (f" ({found.skipped} unreadable, skipped)" if found.skipped
                                                       else ""), flush=True)
     try:
-        result = train.train(options, style, sources, model_dir, verbose=1 if sys.stdout.isatty() else 2,
+        result = train.train(options, style, found, model_dir, verbose=1 if sys.stdout.isatty() else 2,
                              sample_photos=data.preview_photos(found.paths, options.crop_size))
     except Interrupted as interrupted:
         return print_error(f"interrupted at step {interrupted.step}; checkpoint saved in {model_dir}, "
