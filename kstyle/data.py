@@ -16,6 +16,7 @@ import numpy as np
 import tensorflow as tf
 from PIL import Image, UnidentifiedImageError
 
+from kstyle import samples
 from kstyle.errors import Error, UsageError
 
 # What tf.io.decode_image reads.
@@ -79,18 +80,11 @@ def write_sample_photos(directory):
     For training without a photo collection (`--train_images=sample:photos`);
     needs scikit-image (`pip install 'kstyle[demo]'`).
     """
-    try:
-        import skimage.data
-    except ImportError:
-        raise UsageError("sample:photos needs scikit-image: pip install 'kstyle[demo]'") from None
     os.makedirs(directory, exist_ok=True)
     paths = []
     for name in SAMPLE_PHOTOS:
-        image = np.asarray(getattr(skimage.data, name)())
-        if image.ndim == 2:
-            image = np.stack([image] * 3, axis=-1)
         path = os.path.join(directory, f"{name}.png")
-        Image.fromarray(image[..., :3].astype(np.uint8)).save(path)
+        Image.fromarray(samples.skimage_photo(name, "sample:photos")).save(path)
         paths.append(path)
     return paths
 

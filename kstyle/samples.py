@@ -30,11 +30,23 @@ def sample_image(name):
         return _swirls() if name == "swirls" else _mosaic()
     if name not in _PHOTOS:
         raise UsageError(f"no built-in sample {name!r}; the samples are: {', '.join(sample_names())}")
+    return skimage_photo(name, f"sample:{name}")
+
+
+def skimage_photo(name, wanted):
+    """Returns scikit-image's photo `name` as uint8 RGB `[h, w, 3]` (greyscale ones repeated).
+
+    Raises:
+        UsageError: scikit-image is missing; the message says `wanted` needs it.
+    """
     try:
         import skimage.data
     except ImportError:
-        raise UsageError(f"sample:{name} needs scikit-image: pip install 'kstyle[demo]'") from None
-    return getattr(skimage.data, name)()
+        raise UsageError(f"{wanted} needs scikit-image: pip install 'kstyle[demo]'") from None
+    image = np.asarray(getattr(skimage.data, name)())
+    if image.ndim == 2:
+        image = np.stack([image] * 3, axis=-1)
+    return image[..., :3].astype(np.uint8)
 
 
 def _swirls(size=512, seed=1889):
