@@ -193,7 +193,6 @@ def _socket_timeout(seconds):
         socket.setdefaulttimeout(previous)
 
 
-
 def _load_named_weights(vgg, path):
     """Copies conv kernels and biases from `path` into `vgg`, matching layer names.
 
