@@ -18,7 +18,7 @@ $(VENV)/.installed-%: setup.cfg pyproject.toml | $(BIN)/python
 
 demo: $(VENV)/.installed-demo
 	@mkdir -p $(OUT)
-	$(BIN)/kstyle stylize --flagfile=flags/demo.flags --output=$(OUT)/stylized.png
+	$(BIN)/kstyle stylize --preset=demo --content=sample:chelsea --style=sample:swirls --output=$(OUT)/stylized.png
 	$(BIN)/kstyle transform --model=starry_night --input=sample:chelsea,sample:astronaut,sample:coffee --output=$(OUT)/starry_night
 
 test: $(VENV)/.installed-test

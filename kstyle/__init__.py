@@ -1,12 +1,13 @@
 """kstyle: neural style transfer for TensorFlow/Keras.
 
-`kstyle.stylize(content, style, **options)` paints a photo in the style of a
-painting by optimization (Gatys et al.); the building blocks (`load_vgg16`,
-`feature_extractor`, `gram_matrix`, the losses, `Objective`, and
-`kstyle.optimize.optimize`) are importable on their own. The feed-forward
-variant (Johnson et al.) is Keras all the way: `StyleNetwork` (a model),
-`PerceptualLoss` (a loss) and `StyleTrainer` (a model whose `fit()` trains one). Names are loaded on first use, so importing a module
-that does not need TensorFlow (`kstyle.images`, `kstyle.options`) stays fast.
+Four wings over one instrument: `kstyle.perceptual` (VGG16 features, Gram,
+content and total-variation losses, the `Objective`), the optimization engine
+`kstyle.gatys` (`kstyle.stylize(content, style, **options)`), the feed-forward
+wing `kstyle.feedforward` (`StyleNetwork`, `PerceptualLoss`, `StyleTrainer`:
+Keras all the way), and `kstyle.serving` (the SavedModel for TF Serving); the
+`kstyle` command sits on top (`kstyle.cli`). The names below are loaded on
+first use, so importing a module that does not need TensorFlow
+(`kstyle.images`, the options, `kstyle.presets`) stays fast.
 """
 
 import importlib
@@ -20,23 +21,27 @@ _EXPORTS = {
     "Interrupted": "kstyle.errors",
     "read_image": "kstyle.images",
     "write_image": "kstyle.images",
-    "StylizeOptions": "kstyle.options",
-    "stylize": "kstyle.gatys",
-    "load_vgg16": "kstyle.vgg",
-    "feature_extractor": "kstyle.vgg",
-    "VGGPreprocess": "kstyle.vgg",
-    "gram_matrix": "kstyle.losses",
-    "style_layer_loss": "kstyle.losses",
-    "content_layer_loss": "kstyle.losses",
-    "total_variation": "kstyle.losses",
-    "GramMatrix": "kstyle.losses",
-    "Objective": "kstyle.objective",
-    "StyleTarget": "kstyle.objective",
-    "StyleNetwork": "kstyle.transformer",
-    "PerceptualLoss": "kstyle.perceptual_loss",
-    "StyleTrainer": "kstyle.train",
-    "TrainOptions": "kstyle.options",
+    "PerceptualOptions": "kstyle.perceptual.options",
+    "load_vgg16": "kstyle.perceptual.vgg",
+    "feature_extractor": "kstyle.perceptual.vgg",
+    "VGGPreprocess": "kstyle.perceptual.vgg",
+    "gram_matrix": "kstyle.perceptual.losses",
+    "style_layer_loss": "kstyle.perceptual.losses",
+    "content_layer_loss": "kstyle.perceptual.losses",
+    "total_variation": "kstyle.perceptual.losses",
+    "GramMatrix": "kstyle.perceptual.losses",
+    "Objective": "kstyle.perceptual.objective",
+    "StyleTarget": "kstyle.perceptual.objective",
+    "StylizeOptions": "kstyle.gatys.options",
+    "stylize": "kstyle.gatys.stylize",
+    "StyleNetwork": "kstyle.feedforward.network",
+    "PerceptualLoss": "kstyle.feedforward.perceptual_loss",
+    "StyleTrainer": "kstyle.feedforward.trainer",
+    "TrainOptions": "kstyle.feedforward.options",
 }
+
+# Modules reachable as attributes (`kstyle.presets.options(...)`) without importing them first.
+_SUBMODULES = ("images", "presets", "samples", "finder", "perceptual", "gatys", "feedforward", "serving")
 
 __all__ = sorted(_EXPORTS)
 
@@ -45,8 +50,10 @@ def __getattr__(name):
     if name in _EXPORTS:
         module = importlib.import_module(_EXPORTS[name])
         return getattr(module, name)
+    if name in _SUBMODULES:
+        return importlib.import_module(f"kstyle.{name}")
     raise AttributeError(f"module 'kstyle' has no attribute {name!r}")
 
 
 def __dir__():
-    return sorted(set(globals()) | set(_EXPORTS))
+    return sorted(set(globals()) | set(_EXPORTS) | set(_SUBMODULES))

@@ -22,6 +22,8 @@ from kstyle.errors import ImageError, UsageError
 # image already takes 1.2 GB as float32, and a hostile 30000x30000 PNG of a few
 # kilobytes would otherwise take 10 GB.
 MAX_INPUT_PIXELS = 100_000_000
+# The longest side an output or a style image may be asked to have.
+MAX_SIDE = 16384
 
 SAMPLE_PREFIX = "sample:"
 

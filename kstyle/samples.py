@@ -6,18 +6,21 @@ offline with any package we depend on.
 """
 
 import numpy as np
-import scipy.spatial
 from PIL import Image, ImageDraw, ImageFilter
 
 from kstyle.errors import UsageError
 
-_PHOTOS = ("astronaut", "chelsea", "coffee", "rocket")
-_PAINTINGS = ("swirls", "mosaic")
+# scikit-image's photographs (greyscale ones too, as RGB): `sample:NAME` each, and all of them as
+# `sample:photos`, which `kstyle train` can train on without a photo collection.
+PHOTOS = ("astronaut", "brick", "camera", "cat", "chelsea", "clock", "coffee", "coins", "grass", "gravel",
+          "hubble_deep_field", "immunohistochemistry", "moon", "retina", "rocket")
+ALL_PHOTOS = "photos"
+PAINTINGS = ("swirls", "mosaic")
 
 
 def sample_names():
     """Returns the names accepted as `sample:NAME`, photos first."""
-    return _PHOTOS + _PAINTINGS
+    return PHOTOS + PAINTINGS
 
 
 def sample_image(name):
@@ -26,23 +29,19 @@ def sample_image(name):
     Raises:
         UsageError: `name` is not a sample, or scikit-image is missing for a photo.
     """
-    if name in _PAINTINGS:
+    if name in PAINTINGS:
         return _swirls() if name == "swirls" else _mosaic()
-    if name not in _PHOTOS:
+    if name not in PHOTOS:
         raise UsageError(f"no built-in sample {name!r}; the samples are: {', '.join(sample_names())}")
-    return skimage_photo(name, f"sample:{name}")
+    return _skimage_photo(name)
 
 
-def skimage_photo(name, wanted):
-    """Returns scikit-image's photo `name` as uint8 RGB `[h, w, 3]` (greyscale ones repeated).
-
-    Raises:
-        UsageError: scikit-image is missing; the message says `wanted` needs it.
-    """
+def _skimage_photo(name):
+    """Returns scikit-image's photo `name` as uint8 RGB `[h, w, 3]` (greyscale ones repeated)."""
     try:
         import skimage.data
     except ImportError:
-        raise UsageError(f"{wanted} needs scikit-image: pip install 'kstyle[demo]'") from None
+        raise UsageError(f"sample:{name} needs scikit-image: pip install 'kstyle[demo]'") from None
     image = np.asarray(getattr(skimage.data, name)())
     if image.ndim == 2:
         image = np.stack([image] * 3, axis=-1)
@@ -82,6 +81,7 @@ def _swirls(size=512, seed=1889):
 
 def _mosaic(size=512, seed=1905, tiles=180):
     """Bold Voronoi tiles with dark grout, like a stained-glass window."""
+    import scipy.spatial  # Here: the CLI imports this module for its help text.
     rng = np.random.default_rng(seed)
     sites = rng.uniform(0, size, size=(tiles, 2))
     colours = rng.choice(np.array([(200, 40, 40), (240, 180, 40), (40, 110, 190), (60, 150, 80),

@@ -1,11 +1,11 @@
-"""Trains a shipped style network the way `kstyle/models/` was made, and installs it there.
+"""Trains a shipped style network the way `kstyle/feedforward/models/` was made, and installs it there.
 
     python tools/train_shipped_model.py [--name=starry_night] [--steps=N]
 
 Photos: `../shared/images/content/` (when present) and scikit-image's photos
-(`sample:photos`), with the random crops, scales and flips of `kstyle.data`.
+(`sample:photos`), with the random crops, scales and flips of `kstyle.feedforward.data`.
 The run lives in `runs/NAME` (resumable: run the same command again), and the
-finished `network.keras` is copied to `kstyle/models/NAME.keras`. The loss
+finished `network.keras` is copied to `kstyle/feedforward/models/NAME.keras`. The loss
 curve is `runs/NAME/loss.csv`.
 """
 
@@ -24,20 +24,20 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--name", default="starry_night")
     parser.add_argument("--style", default=os.path.join(SHARED, "style", "starry_night.jpg"))
-    parser.add_argument("--flagfile", default=os.path.join(ROOT, "flags", "starry_night_small.flags"))
+    parser.add_argument("--preset", default="starry_night_small")
     parser.add_argument("--steps", type=int, default=None, help="override the flagfile's --steps")
     args = parser.parse_args()
     sources = ["sample:photos"]
     if os.path.isdir(os.path.join(SHARED, "content")):
         sources.insert(0, os.path.join(SHARED, "content"))
     model_dir = os.path.join(ROOT, "runs", args.name)
-    command = [sys.executable, "-m", "kstyle", "train", f"--flagfile={args.flagfile}", f"--style={args.style}",
+    command = [sys.executable, "-m", "kstyle", "train", f"--preset={args.preset}", f"--style={args.style}",
                f"--train_images={','.join(sources)}", f"--model_dir={model_dir}"]
     if args.steps:
         command.append(f"--steps={args.steps}")
     started = time.time()
     subprocess.run(command, check=True, cwd=ROOT)
-    target = os.path.join(ROOT, "kstyle", "models", f"{args.name}.keras")
+    target = os.path.join(ROOT, "kstyle", "feedforward", "models", f"{args.name}.keras")
     os.makedirs(os.path.dirname(target), exist_ok=True)
     shutil.copyfile(os.path.join(model_dir, "network.keras"), target)
     print(f"installed {target} ({os.path.getsize(target) / 1e6:.2f} MB) after {time.time() - started:.0f} s")

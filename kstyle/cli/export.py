@@ -2,10 +2,10 @@
 
 import os
 
-from kstyle import pretrained
 from kstyle.cli import flags
 from kstyle.cli.console import import_tensorflow_quietly
 from kstyle.errors import Error, UsageError
+from kstyle.feedforward import shipped
 
 
 def main():
@@ -13,7 +13,7 @@ def main():
     for flag in (flags.MODEL, flags.EXPORT_DIR):
         if not flag.value:
             raise UsageError(f"--{flag.name} is required")
-    source = pretrained.resolve(flags.MODEL.value)
+    source = shipped.resolve(flags.MODEL.value)
     if os.path.isdir(source):
         raise UsageError(f"--model {source}: export takes a .keras network, not a SavedModel directory")
     if flags.VERSION.value is not None and flags.VERSION.value < 1:
@@ -29,10 +29,11 @@ def main():
         raise Error(f"--export_dir {export_dir}: not writable")
 
     import_tensorflow_quietly()
-    from kstyle import export, transform
+    from kstyle.feedforward import apply
+    from kstyle.serving import limits, savedmodel
 
-    max_pixels = export.DEFAULT_MAX_PIXELS if flags.MAX_PIXELS.value is None else flags.MAX_PIXELS.value
-    network = transform.load_keras(source)
-    written = export.export(network, export_dir, flags.VERSION.value, max_pixels)
-    print(f"wrote {written} (signatures: {', '.join(export.SIGNATURES)}; max_pixels {max_pixels})")
+    max_pixels = limits.DEFAULT_MAX_PIXELS if flags.MAX_PIXELS.value is None else flags.MAX_PIXELS.value
+    network = apply.load_keras(source)
+    written = savedmodel.export(network, export_dir, flags.VERSION.value, max_pixels)
+    print(f"wrote {written} (signatures: {', '.join(savedmodel.SIGNATURES)}; max_pixels {max_pixels})")
     return 0

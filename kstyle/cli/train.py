@@ -2,15 +2,12 @@
 
 import os
 import sys
-import tempfile
 
-from kstyle import images
+from kstyle import finder, images
 from kstyle.cli import flags
 from kstyle.cli.console import import_tensorflow_quietly, print_error
 from kstyle.errors import Error, Interrupted, UsageError
-from kstyle.options import TrainOptions
-
-SAMPLE_PHOTOS = "sample:photos"
+from kstyle.feedforward.options import TrainOptions
 
 
 def main():
@@ -24,26 +21,17 @@ def main():
     style = images.read_image(flags.STYLE.value[0])
     model_dir = flags.MODEL_DIR.value
     _check_model_dir(model_dir)
+    found = finder.find_images(flags.TRAIN_IMAGES.value, option="--train_images", recursive=True, extensions=None)
 
     import_tensorflow_quietly()
-    with tempfile.TemporaryDirectory(prefix="kstyle-photos-") as samples:
-        return _train(options, style, model_dir, samples)
+    from kstyle.feedforward import data, training
 
-
-def _train(options, style, model_dir, samples):
-    """Trains on --train_images (the built-in photos written to `samples` if asked for)."""
-    from kstyle import data, train
-
-    sources = list(flags.TRAIN_IMAGES.value)
-    if SAMPLE_PHOTOS in sources:
-        sources.remove(SAMPLE_PHOTOS)
-        sources += data.write_sample_photos(samples)
-    found = data.find_photos(sources)
-    print(f"training on {len(found.paths)} photos" + (f" ({found.skipped} unreadable, skipped)" if found.skipped
-                                                      else ""), flush=True)
+    photos = data.find_photos(found, os.path.join(model_dir, training.SAMPLES_DIR))
+    print(f"training on {len(photos.paths)} photos" + (f" ({photos.skipped} unreadable, skipped)" if photos.skipped
+                                                       else ""), flush=True)
     try:
-        result = train.train(options, style, found, model_dir, verbose=1 if sys.stdout.isatty() else 2,
-                             sample_photos=data.preview_photos(found.paths, options.crop_size))
+        result = training.train(options, style, photos, model_dir, verbose=1 if sys.stdout.isatty() else 2,
+                                sample_photos=data.preview_photos(photos.paths, options.crop_size))
     except Interrupted as interrupted:
         return print_error(f"interrupted at step {interrupted.step}; checkpoint saved in {model_dir}, "
                            "run the same command to resume", 130)

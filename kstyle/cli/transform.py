@@ -1,53 +1,58 @@
 """`kstyle transform`: stylize photos in one pass with a trained network."""
 
-import glob
 import os
 
-from kstyle import images, pretrained
+from kstyle import finder, images
 from kstyle.cli import flags
 from kstyle.cli.console import import_tensorflow_quietly, print_error
 from kstyle.errors import Error, UsageError
+from kstyle.feedforward import shipped
 
 
 def main():
     """Lists models, or stylizes one image or many; returns the exit status."""
     if flags.LIST_MODELS.value:
-        for name in pretrained.names():
+        for name in shipped.names():
             print(name)
         return 0
     for flag in (flags.MODEL, flags.INPUT, flags.OUTPUT):
         if not flag.value:
             raise UsageError(f"--{flag.name} is required")
-    if flags.MAX_SIZE.value is not None and flags.MAX_SIZE.value < 16:
-        raise UsageError(f"max_size must be at least 16, got {flags.MAX_SIZE.value}")
-    pretrained.resolve(flags.MODEL.value)
-    inputs, many = _inputs(flags.INPUT.value)
+    shipped.resolve(flags.MODEL.value)
+    found = finder.find_images(flags.INPUT.value, option="--input")
+    inputs, many = found.sources, found.several
     output = flags.OUTPUT.value
-    if many or os.path.isdir(output):
+    many = many or os.path.isdir(output)
+    if many:
         targets = [os.path.join(output, _png_name(path)) for path in inputs]
         _refuse_clashes(inputs, targets)
-        _make_output_directory(output)
+        _check_output_directory(output)
     else:
         targets = [output]
-    images.check_writable(targets[0])
-    if not many:
+        images.check_writable(output)
         image = images.read_image(inputs[0])  # Fail now, before loading the model.
 
     import_tensorflow_quietly()
     import keras
 
-    from kstyle import transform
+    from kstyle.feedforward import apply
+    from kstyle.feedforward.network import MIN_SIDE
 
-    network = transform.load_network(flags.MODEL.value)
+    if flags.MAX_SIZE.value is not None and flags.MAX_SIZE.value < MIN_SIDE:
+        raise UsageError(f"max_size must be at least {MIN_SIDE}, got {flags.MAX_SIZE.value}")
+    if many:
+        os.makedirs(output, exist_ok=True)
+        images.check_writable(targets[0])
+    network = apply.load_network(flags.MODEL.value)
     if not many:
-        images.write_image(targets[0], transform.stylize(network, image, flags.MAX_SIZE.value))
+        images.write_image(targets[0], apply.stylize(network, image, flags.MAX_SIZE.value))
         print(f"wrote {targets[0]}")
         return 0
     failures = []
     progress = keras.utils.Progbar(len(inputs), unit_name="image")
     for done, (source, target) in enumerate(zip(inputs, targets), 1):
         try:
-            images.write_image(target, transform.stylize(network, images.read_image(source), flags.MAX_SIZE.value))
+            images.write_image(target, apply.stylize(network, images.read_image(source), flags.MAX_SIZE.value))
         except Error as error:
             failures.append(str(error))
         progress.update(done)
@@ -57,14 +62,13 @@ def main():
     return 0
 
 
-def _make_output_directory(output):
+def _check_output_directory(output):
     if os.path.splitext(output)[1].lower() in images.WRITABLE_EXTENSIONS:
         raise UsageError(f"--output {output}: several inputs need an output directory, not an image file")
     if os.path.exists(output) and not os.path.isdir(output):
         raise UsageError(f"--output {output}: exists and is not a directory")
     if not os.path.isdir(os.path.dirname(os.path.abspath(output))):
         raise Error(f"--output {output}: the directory {os.path.dirname(os.path.abspath(output))} does not exist")
-    os.makedirs(output, exist_ok=True)
 
 
 def _refuse_clashes(inputs, targets):
@@ -80,27 +84,3 @@ def _refuse_clashes(inputs, targets):
 def _png_name(source):
     name = source[len(images.SAMPLE_PREFIX):] if source.startswith(images.SAMPLE_PREFIX) else source
     return os.path.splitext(os.path.basename(name))[0] + ".png"
-
-
-def _inputs(sources):
-    """Returns (paths, several): files, directories' images and globs' matches, in order."""
-    paths, several = [], len(sources) > 1
-    for source in sources:
-        if source.startswith(images.SAMPLE_PREFIX):
-            paths.append(source)
-        elif os.path.isdir(source):
-            found = sorted(os.path.join(source, name) for name in os.listdir(source)
-                           if name.lower().endswith(images.READABLE_EXTENSIONS))
-            if not found:
-                raise UsageError(f"--input {source}: no images in this directory")
-            paths += found
-            several = True
-        elif any(character in source for character in "*?["):
-            found = sorted(glob.glob(source))
-            if not found:
-                raise UsageError(f"--input {source}: matches no files")
-            paths += found
-            several = True
-        else:
-            paths.append(source)
-    return paths, several

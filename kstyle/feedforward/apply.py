@@ -10,9 +10,10 @@ import os
 
 import numpy as np
 
-from kstyle import images, pretrained
+from kstyle import images
 from kstyle.errors import Error, UsageError, first_line
-from kstyle.transformer import MIN_SIDE
+from kstyle.feedforward import shipped
+from kstyle.feedforward.network import MIN_SIDE
 
 
 def load_network(model):
@@ -23,7 +24,7 @@ def load_network(model):
         Error: the file is not a style network kstyle can load.
     """
     import tensorflow as tf
-    source = pretrained.resolve(model)
+    source = shipped.resolve(model)
     if os.path.isdir(source):
         try:
             signature = tf.saved_model.load(source).signatures["serving_default"]

@@ -8,7 +8,6 @@ shuffles the files, decodes, scales each photo so its shorter side is between
 batches and prefetches.
 """
 
-import glob
 import os
 from typing import NamedTuple
 
@@ -16,11 +15,13 @@ import numpy as np
 import tensorflow as tf
 from PIL import Image, UnidentifiedImageError
 
-from kstyle import samples
+from kstyle import finder, images, samples
 from kstyle.errors import Error, UsageError
+from kstyle.feedforward.network import MIN_SIDE
 
 # What tf.io.decode_image reads.
 EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp")
+OPTION = "train_images"
 
 
 class Photos(NamedTuple):
@@ -29,35 +30,36 @@ class Photos(NamedTuple):
     skipped: int
 
 
-def find_photos(sources):
-    """Lists readable photos from directories (searched recursively), globs or files.
+def find_photos(sources, samples_dir=None):
+    """Lists readable photos from directories (searched recursively), globs, files and samples.
 
     Args:
-        sources: a comma-separated string or a list of directories, globs or
-            files; or `Photos` already found, returned as they are (every file
-            header is read once, which counts for a COCO-sized folder).
+        sources: what `kstyle.finder.find_images` takes (`sample:photos` for
+            the built-in photos), or what it found; or `Photos` already found,
+            returned as they are (every file header is read once, which counts
+            for a COCO-sized folder).
+        samples_dir: where built-in samples are written as files for the
+            pipeline to read; needed only if `sources` names some.
 
     Raises:
         UsageError: a source matches nothing, or nothing readable is found.
     """
     if isinstance(sources, Photos):
         return sources
-    if isinstance(sources, str):
-        sources = [s.strip() for s in sources.split(",") if s.strip()]
-    candidates = []
-    for source in sources:
-        source = os.path.expanduser(source)  # a shell leaves `~` alone in --train_images=~/photos
-        if os.path.isdir(source):
-            found = [os.path.join(root, name) for root, _, names in os.walk(source) for name in names]
-        else:
-            found = glob.glob(source, recursive=True)
-        if not found:
-            raise UsageError(f"train_images: {source} matches no files")
-        candidates.extend(path for path in found if os.path.isfile(path))
-    candidates = sorted(set(candidates))
+    found = sources if isinstance(sources, finder.Found) else finder.find_images(
+        sources, option=OPTION, recursive=True, extensions=None)
+    names = [source[len(images.SAMPLE_PREFIX):] for source in found.sources if source.startswith(images.SAMPLE_PREFIX)]
+    candidates = [source for source in found.sources if not source.startswith(images.SAMPLE_PREFIX)]
+    missing = [path for path in candidates if not os.path.exists(path)]
+    if missing:
+        raise UsageError(f"{OPTION}: {missing[0]} matches no files")
+    if names:
+        if samples_dir is None:
+            raise UsageError(f"{OPTION}: built-in samples need a directory to be written to (samples_dir)")
+        candidates += write_samples(names, samples_dir)
     paths = tuple(path for path in candidates if path.lower().endswith(EXTENSIONS) and _readable(path))
     if not paths:
-        raise UsageError(f"train_images: none of the {len(candidates)} files found is a readable image")
+        raise UsageError(f"{OPTION}: none of the {len(candidates)} files found is a readable image")
     return Photos(paths, len(candidates) - len(paths))
 
 
@@ -69,22 +71,17 @@ def _readable(path):
         return False
 
 
-# scikit-image's photographs (greyscale ones too, as RGB): what `sample:photos` trains on offline.
-SAMPLE_PHOTOS = ("astronaut", "brick", "camera", "cat", "chelsea", "clock", "coffee", "coins", "grass", "gravel",
-                 "hubble_deep_field", "immunohistochemistry", "moon", "retina", "rocket")
+def write_samples(names, directory):
+    """Writes the built-in samples `names` as PNGs into `directory`; returns their paths.
 
-
-def write_sample_photos(directory):
-    """Writes scikit-image's photos as PNGs into `directory`; returns their paths.
-
-    For training without a photo collection (`--train_images=sample:photos`);
-    needs scikit-image (`pip install 'kstyle[demo]'`).
+    Needs scikit-image for the photos (`pip install 'kstyle[demo]'`).
     """
     os.makedirs(directory, exist_ok=True)
     paths = []
-    for name in SAMPLE_PHOTOS:
+    for name in names:
         path = os.path.join(directory, f"{name}.png")
-        Image.fromarray(samples.skimage_photo(name, "sample:photos")).save(path)
+        if not os.path.exists(path):
+            images.write_image(path, samples.sample_image(name))
         paths.append(path)
     return paths
 
@@ -112,8 +109,9 @@ def training_dataset(paths, crop_size, batch_size, seed=0):
         batch_size: the global batch size (a distribution strategy splits it).
         seed: shuffling and augmentation seed.
     """
-    if crop_size < 16 or batch_size < 1:
-        raise UsageError(f"crop_size must be at least 16 and batch_size at least 1, got {crop_size}, {batch_size}")
+    if crop_size < MIN_SIDE or batch_size < 1:
+        raise UsageError(f"crop_size must be at least {MIN_SIDE} and batch_size at least 1, "
+                         f"got {crop_size}, {batch_size}")
     if not paths:
         raise Error("no training photos")
     # A fresh stateless permutation per epoch: `Dataset.shuffle` state does not survive the dataset

@@ -3,7 +3,7 @@
 The image lives in [0, 1] (the TensorFlow tutorial's units, so its Adam settings
 carry over) and is scaled to 0-255 for VGG. Two optimizers:
 
-* `lbfgs`: limited-memory BFGS on the device (`kstyle.lbfgs`), the pixels
+* `lbfgs`: limited-memory BFGS on the device (`kstyle.gatys.lbfgs`), the pixels
   projected onto [0, 1], fed by a `tf.function` that returns the loss and its
   gradient. BENCHMARKS.md records why this one and not SciPy's L-BFGS-B.
 * `adam`: the tutorial's choice (beta_1 0.99, epsilon 0.1), one gradient per
@@ -20,14 +20,13 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from kstyle import images, lbfgs
+from kstyle import images
 from kstyle.errors import Interrupted, UsageError
-
-OPTIMIZERS = ("lbfgs", "adam")
+from kstyle.gatys import lbfgs
+from kstyle.gatys.options import OPTIMIZERS
 
 ADAM_BETA_1 = 0.99
 ADAM_EPSILON = 0.1
-LBFGS_HISTORY = 20
 LBFGS_MEMORY = 2 * 2**30  # bytes of (step, gradient change) pairs; matters at print sizes
 
 
@@ -167,5 +166,5 @@ def _run_lbfgs(evaluate, image01, iterations, learning_rate, callbacks, stage, c
 
 
 def _history(pixels):
-    """L-BFGS history length: 20 pairs, fewer when they would take over LBFGS_MEMORY bytes."""
-    return int(np.clip(LBFGS_MEMORY // (2 * 4 * pixels), 5, LBFGS_HISTORY))
+    """L-BFGS history length: `lbfgs.HISTORY` pairs, fewer when they would take over LBFGS_MEMORY bytes."""
+    return int(np.clip(LBFGS_MEMORY // (2 * 4 * pixels), 5, lbfgs.HISTORY))

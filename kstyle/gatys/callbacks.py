@@ -11,8 +11,9 @@ import sys
 import keras
 
 from kstyle import images
+from kstyle.perceptual.objective import TERMS
 
-LOG_TERMS = ("total", "style", "content", "tv")
+LOG_TERMS = ("total",) + TERMS
 
 
 class Callback:

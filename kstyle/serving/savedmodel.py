@@ -28,9 +28,9 @@ import numpy as np
 import tensorflow as tf
 
 from kstyle.errors import Error, UsageError
-from kstyle.transformer import MIN_SIDE
+from kstyle.feedforward.network import MIN_SIDE
+from kstyle.serving.limits import DEFAULT_MAX_PIXELS
 
-DEFAULT_MAX_PIXELS = 4096 * 4096
 SIGNATURES = ("serving_default", "serve_bytes")
 WARMUP_FILE = os.path.join("assets.extra", "tf_serving_warmup_requests")
 _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

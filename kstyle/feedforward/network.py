@@ -16,6 +16,7 @@ InvalidArgument error instead of a MirrorPad failure deep inside.
 import keras
 import tensorflow as tf
 
+# The smallest side the network takes: reflection padding needs more pixels than it adds.
 MIN_SIDE = 16
 _MULTIPLE = 4  # two stride-2 convolutions
 

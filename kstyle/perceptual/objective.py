@@ -12,7 +12,10 @@ from typing import NamedTuple, Optional
 import numpy as np
 import tensorflow as tf
 
-from kstyle import losses
+from kstyle.perceptual import losses
+
+# The objective's terms, in the order they are logged; each is already weighted.
+TERMS = ("style", "content", "tv")
 
 
 class StyleTarget(NamedTuple):
@@ -74,6 +77,13 @@ class Objective:
              None if target.mask is None else tf.constant(np.asarray(target.mask, np.float32)[None, :, :, None]),
              target.weight / total)
             for target in style_targets]
+
+    @classmethod
+    def from_options(cls, extractor, style_targets, options):
+        """The objective that `PerceptualOptions` describe."""
+        return cls(extractor, style_targets, options.style_layers, options.content_layers,
+                   style_weight=options.style_weight, content_weight=options.content_weight,
+                   tv_weight=options.tv_weight, normalization=options.gram_normalization)
 
     def content_features(self, content_images):
         """Returns the content layers' features of 0-255 images `[b, h, w, 3]`."""

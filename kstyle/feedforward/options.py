@@ -1,0 +1,74 @@
+"""Every option of a training run, checked in one place for the API and the CLI.
+
+TensorFlow is not imported, so `kstyle train` refuses a bad flag before loading it.
+"""
+
+import dataclasses
+
+from kstyle import checks
+from kstyle.errors import UsageError
+from kstyle.images import MAX_SIDE
+from kstyle.perceptual.options import EngineOptions, PerceptualOptions
+
+# `default` (one device), `mirrored` (all local GPUs or devices), `multiworker` (TF_CONFIG's cluster);
+# kstyle.feedforward.training makes the tf.distribute strategy for each.
+STRATEGIES = ("default", "mirrored", "multiworker")
+
+# Johnson et al. (2016): style on relu1_2, relu2_2, relu3_3, relu4_3, content on relu2_2, with the
+# hw-normalized Gram loss; what the network is trained with unless told otherwise.
+JOHNSON_PERCEPTUAL = dict(style_layers="block1_conv2,block2_conv2,block3_conv3,block4_conv3",
+                          content_layers="block2_conv2", style_weight=1e-3, tv_weight=1e-3,
+                          gram_normalization="hw")
+
+
+def johnson_perceptual():
+    """The perceptual options a network is trained with by default (see `JOHNSON_PERCEPTUAL`)."""
+    return PerceptualOptions(**JOHNSON_PERCEPTUAL)
+
+
+@dataclasses.dataclass
+class TrainOptions(EngineOptions):
+    """Options of `kstyle.feedforward.training.train`; the flags of `kstyle train` have the same names.
+
+    Defaults are Johnson et al.'s (2016) where the paper gives them: the
+    perceptual loss above, Adam at 1e-3, batches of 4 crops of 256 px, 40k
+    steps (two epochs of COCO), a 32-filter network with 5 residual blocks.
+
+    Attributes:
+        style_size: the style image's longest side when its Grams are taken.
+        width, residual_blocks: the network's size (see `StyleNetwork`).
+        learning_rate, batch_size, crop_size, steps: the optimization; the
+            batch is global (split across replicas).
+        checkpoint_every: steps between checkpoints (and `.keras` exports).
+        summary_every: steps between TensorBoard summaries.
+        strategy: one of `STRATEGIES`.
+        perceptual: the loss and the VGG16 that measures it (`seed` there also
+            seeds initialization, shuffling and augmentation).
+    """
+    style_size: int = 512
+    width: int = 32
+    residual_blocks: int = 5
+    learning_rate: float = 1e-3
+    batch_size: int = 4
+    crop_size: int = 256
+    steps: int = 40000
+    checkpoint_every: int = 500
+    summary_every: int = 100
+    strategy: str = "default"
+    perceptual: PerceptualOptions = dataclasses.field(default_factory=johnson_perceptual)
+
+    def __post_init__(self):
+        if not isinstance(self.perceptual, PerceptualOptions):
+            raise UsageError(f"perceptual must be PerceptualOptions, got {type(self.perceptual).__name__}")
+        self.learning_rate = checks.number("learning_rate", self.learning_rate, positive=True)
+        self.strategy = checks.choice("strategy", self.strategy, STRATEGIES)
+        self.style_size = checks.integer("style_size", self.style_size, 32, MAX_SIDE)
+        self.width = checks.integer("width", self.width, 1, 256)
+        self.residual_blocks = checks.integer("residual_blocks", self.residual_blocks, 0, 32)
+        self.batch_size = checks.integer("batch_size", self.batch_size, 1, 4096)
+        self.crop_size = checks.integer("crop_size", self.crop_size, 32, 4096)
+        self.steps = checks.integer("steps", self.steps, 1, 10**9)
+        self.checkpoint_every = checks.integer("checkpoint_every", self.checkpoint_every, 1, 10**9)
+        self.summary_every = checks.integer("summary_every", self.summary_every, 1, 10**9)
+        if self.crop_size < self.perceptual.min_side():
+            raise UsageError(f"crop_size {self.crop_size} is too small for {self.perceptual.deepest_layer()}")

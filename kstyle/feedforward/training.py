@@ -1,0 +1,157 @@
+"""A training run of a style network for `kstyle train`: resumable and distributable.
+
+`train` wraps a `StyleTrainer` (`kstyle.feedforward.trainer`) with a
+`tf.distribute` strategy, a `tf.train.CheckpointManager` that resumes a killed
+run at its last checkpoint with the optimizer's state, a `.keras` export beside
+each checkpoint, TensorBoard summaries of every term and of sample
+stylizations, and the loss curve (`kstyle.feedforward.callbacks`).
+"""
+
+import json
+import math
+import os
+import shutil
+import tempfile
+from typing import NamedTuple
+
+import keras
+import tensorflow as tf
+
+from kstyle.errors import Interrupted, UsageError
+from kstyle.feedforward import data
+from kstyle.feedforward.callbacks import CheckpointEvery, Exporter, LossCurve, StopAt, Summaries
+from kstyle.feedforward.network import StyleNetwork
+from kstyle.feedforward.options import STRATEGIES
+from kstyle.feedforward.perceptual_loss import PerceptualLoss
+from kstyle.feedforward.trainer import StyleTrainer
+from kstyle.perceptual import vgg
+
+MODEL_FILE = "network.keras"
+CONFIG_FILE = "config.json"
+SAMPLES_DIR = "sample_photos"  # built-in photos named by `sample:`, written as files for tf.data
+LOSS_LOG_FILE = "loss.csv"
+
+
+class TrainResult(NamedTuple):
+    """Where the trained network is, and the steps done (`resumed_from` > 0 if it continued a run)."""
+    model_path: str
+    steps: int
+    resumed_from: int
+    photos: int
+    skipped_photos: int
+    replicas: int
+    chief: bool
+
+
+def make_strategy(name):
+    """Returns the `tf.distribute` strategy for `default`, `mirrored` or `multiworker`."""
+    if name == "default":
+        return tf.distribute.get_strategy()
+    if name == "mirrored":
+        return tf.distribute.MirroredStrategy()
+    if name == "multiworker":
+        if "TF_CONFIG" not in os.environ:
+            raise UsageError("strategy multiworker needs TF_CONFIG describing the cluster and this worker")
+        return tf.distribute.MultiWorkerMirroredStrategy()
+    raise UsageError(f"strategy must be one of {', '.join(STRATEGIES)}, got {name!r}")
+
+
+def is_chief():
+    """True unless TF_CONFIG names this process a task other than the chief (or worker 0 without one)."""
+    config = json.loads(os.environ.get("TF_CONFIG") or "{}")
+    task = config.get("task")
+    if not task or task.get("type") == "chief":
+        return True
+    return task.get("type") == "worker" and task.get("index", 0) == 0 and "chief" not in config.get("cluster", {})
+
+
+def train(options, style_image, train_images, model_dir, *, callbacks=(), verbose=0, sample_photos=None):
+    """Trains (or resumes training) a network in `model_dir`; returns a `TrainResult`.
+
+    Args:
+        options: `kstyle.feedforward.options.TrainOptions`.
+        style_image: the painting (path, PIL image or array).
+        train_images: directories, globs, files or `sample:` photos, or the
+            `data.Photos` that `data.find_photos` found in them.
+        model_dir: where checkpoints, summaries and `network.keras` go.
+        callbacks: more Keras callbacks for `fit()`.
+        verbose: `fit()`'s progress display (0 silent, 1 bar, 2 a line per epoch).
+        sample_photos: float 0-255 `[n, h, w, 3]` to show stylized in TensorBoard.
+
+    Raises:
+        Interrupted: on Ctrl-C, after saving a checkpoint to resume from.
+    """
+    photos = data.find_photos(train_images, os.path.join(model_dir, SAMPLES_DIR))
+    strategy = make_strategy(options.strategy)
+    os.makedirs(model_dir, exist_ok=True)
+    chief = is_chief()
+    _check_config(options, model_dir, record=chief)
+    keras.utils.set_random_seed(options.perceptual.seed)
+    with strategy.scope():
+        trainer = build_trainer(options, style_image)
+    checkpoint = tf.train.Checkpoint(network=trainer.network, optimizer=trainer.optimizer)
+    checkpoint_dir = os.path.join(model_dir, "checkpoints") if chief else tempfile.mkdtemp(prefix="kstyle-worker-")
+    manager = tf.train.CheckpointManager(checkpoint, checkpoint_dir, max_to_keep=3)
+    if chief and manager.latest_checkpoint:
+        checkpoint.restore(manager.latest_checkpoint).assert_existing_objects_matched()
+    elif not chief:
+        chief_manager = tf.train.CheckpointManager(checkpoint, os.path.join(model_dir, "checkpoints"), 3)
+        if chief_manager.latest_checkpoint:
+            checkpoint.restore(chief_manager.latest_checkpoint).assert_existing_objects_matched()
+    start = int(trainer.optimizer.iterations.numpy())
+    export = Exporter(manager, trainer.network, os.path.join(model_dir, MODEL_FILE), chief)
+    try:
+        if start < options.steps:
+            dataset = data.training_dataset(photos.paths, options.crop_size, options.batch_size,
+                                          options.perceptual.seed + start)
+            epochs = math.ceil((options.steps - start) / options.checkpoint_every)
+            run_callbacks = [StopAt(options.steps), CheckpointEvery(export, options.checkpoint_every),
+                             Summaries(os.path.join(model_dir, "logs"), options.summary_every, sample_photos, chief),
+                             *([LossCurve(os.path.join(model_dir, LOSS_LOG_FILE))] if chief else []), *callbacks]
+            trainer.fit(dataset, epochs=epochs, steps_per_epoch=options.checkpoint_every, callbacks=run_callbacks,
+                        shuffle=False,  # the dataset shuffles itself, reproducibly
+                        verbose=verbose)
+    except KeyboardInterrupt:
+        step = export.save(int(trainer.optimizer.iterations.numpy()))
+        raise Interrupted(None, step) from None
+    finally:
+        if not chief:
+            shutil.rmtree(checkpoint_dir, ignore_errors=True)
+    step = export.save(int(trainer.optimizer.iterations.numpy()))
+    return TrainResult(export.path, step, start, len(photos.paths), photos.skipped, strategy.num_replicas_in_sync,
+                       chief)
+
+
+def build_trainer(options, style_image):
+    """Builds and compiles a `StyleTrainer` (call inside the strategy's scope)."""
+    perceptual = options.perceptual
+    backbone = vgg.load_vgg16(perceptual.vgg_weights, perceptual.seed)
+    loss = PerceptualLoss.from_style_image(style_image, options.style_size, perceptual, backbone=backbone)
+    network = StyleNetwork(options.width, options.residual_blocks)
+    network(tf.zeros((1, 32, 32, 3)))
+    trainer = StyleTrainer(network, loss)
+    trainer.compile(optimizer=keras.optimizers.Adam(options.learning_rate))
+    trainer.optimizer.build(network.trainable_variables)
+    return trainer
+
+
+def _check_config(options, model_dir, record):
+    """Refuses to resume a run whose network or loss differ; the chief (`record`) records new runs."""
+    layers = options.perceptual.to_config()
+    config = {"width": options.width, "residual_blocks": options.residual_blocks,
+              "style_layers": layers["style_layers"], "content_layers": layers["content_layers"]}
+    path = os.path.join(model_dir, CONFIG_FILE)
+    if os.path.exists(path):
+        with open(path) as file:
+            previous = json.load(file)
+        changed = {key: (previous.get(key), value) for key, value in config.items() if previous.get(key) != value}
+        if changed:
+            details = ", ".join(f"{key} {old} -> {new}" for key, (old, new) in changed.items())
+            raise UsageError(f"{model_dir} holds a run with other settings ({details}); "
+                             "use another --model_dir or the same settings to resume")
+        return
+    if record:
+        temporary = f"{path}.{os.getpid()}.tmp"
+        with open(temporary, "w") as file:
+            json.dump(config, file, indent=2)
+        os.replace(temporary, path)

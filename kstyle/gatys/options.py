@@ -1,0 +1,128 @@
+"""Every option of a stylization, checked in one place for the API and the CLI.
+
+`StylizeOptions` refuses values that can never work with a `UsageError` naming
+the option, before any image is read or model built. TensorFlow is not imported.
+"""
+
+import dataclasses
+import os
+
+from kstyle import checks
+from kstyle.errors import UsageError
+from kstyle.gatys.colors import MODES as COLOR_MODES
+from kstyle.gatys.plan import INITS
+from kstyle.images import MAX_SIDE, SAMPLE_PREFIX
+from kstyle.perceptual.options import EngineOptions, PerceptualOptions
+
+# `lbfgs` (kstyle.gatys.lbfgs, better results sooner) or `adam` (the TensorFlow tutorial's).
+OPTIMIZERS = ("lbfgs", "adam")
+
+
+@dataclasses.dataclass
+class StylizeOptions(EngineOptions):
+    """Options of `kstyle.stylize`; the CLI flags of `kstyle stylize` have the same names.
+
+    Keywords and flags name them flat (`style_weight=5`); the objective's lives
+    in `perceptual` (see `PerceptualOptions`, whose defaults are this engine's).
+
+    Attributes:
+        max_size: the longest side of the output in pixels; the style image is
+            resized to the same longest side.
+        iterations: optimizer iterations.
+        optimizer: `lbfgs` (better results sooner) or `adam`.
+        learning_rate: Adam's step in [0, 1] pixel units (unused by L-BFGS).
+        init: the starting image: `content`, `noise`, `style`, or a path.
+        jit_compile: compile the loss and gradient with XLA (often faster on
+            GPUs; on a CPU mostly a longer start).
+        style_blend_weights: with several style images, how much each counts
+            (normalized to sum to 1); equal if omitted.
+        style_scale: the style image's longest side is `max_size * style_scale`
+            at every scale: below 1 gives finer brush strokes, above 1 bolder.
+        preserve_colors: `none`, `luminance` (transfer the luminance only and
+            keep the content's colours) or `histogram` (move the style's colours
+            onto the content's before stylizing).
+        style_masks: one mask per style image (greyscale, white = this style
+            here), resized to the output; the regions take different styles.
+        scales: a number of scales, each twice the size of the one before and
+            the last at `max_size`, or the sizes themselves (`256,512`); each
+            scale starts from the one before, upsampled. Runs `iterations` at
+            every scale.
+        tile_size: evaluate the loss in tiles of this many pixels, exactly (see
+            `kstyle.gatys.tiling`), so large outputs fit in memory: None tiles
+            automatically above 2048x2048 pixels, 0 never.
+        perceptual: the objective and the VGG16 that measures it.
+    """
+    max_size: int = 512
+    iterations: int = 300
+    optimizer: str = "lbfgs"
+    learning_rate: float = 0.02
+    init: str = "content"
+    jit_compile: bool = False
+    style_blend_weights: object = None
+    style_scale: float = 1.0
+    preserve_colors: str = "none"
+    style_masks: object = None
+    scales: object = 1
+    tile_size: object = None
+    perceptual: PerceptualOptions = dataclasses.field(default_factory=PerceptualOptions)
+
+    def __post_init__(self):
+        if not isinstance(self.perceptual, PerceptualOptions):
+            raise UsageError(f"perceptual must be PerceptualOptions, got {type(self.perceptual).__name__}")
+        self.max_size = checks.integer("max_size", self.max_size, 1, MAX_SIDE)
+        self.iterations = checks.integer("iterations", self.iterations, 1, 1_000_000)
+        self.optimizer = checks.choice("optimizer", self.optimizer, OPTIMIZERS)
+        self.learning_rate = checks.number("learning_rate", self.learning_rate, positive=True)
+        self.jit_compile = checks.boolean("jit_compile", self.jit_compile)
+        if self.style_blend_weights is not None:
+            self.style_blend_weights = tuple(
+                checks.number("style_blend_weights", w) for w in checks.items("style_blend_weights",
+                                                                             self.style_blend_weights))
+            if not any(self.style_blend_weights):
+                raise UsageError("style_blend_weights: at least one weight must be above zero")
+        self.style_scale = checks.number("style_scale", self.style_scale, positive=True)
+        self.preserve_colors = checks.choice("preserve_colors", self.preserve_colors, COLOR_MODES)
+        if self.style_masks is not None:
+            self.style_masks = tuple(checks.items("style_masks", self.style_masks))
+        self.scales = self._scale_sizes()
+        if self.tile_size is not None:
+            self.tile_size = checks.integer("tile_size", self.tile_size, 0, MAX_SIDE)
+            if 0 < self.tile_size < 128:
+                raise UsageError(f"tile_size must be 0 (off) or at least 128, got {self.tile_size}")
+        if not isinstance(self.init, str) or not self.init:
+            raise UsageError(f"init: expected {', '.join(INITS)} or an image path")
+        if self.init not in INITS and not os.path.exists(self.init) and not self.init.startswith(SAMPLE_PREFIX):
+            raise UsageError(f"init: {self.init!r} is neither one of {', '.join(INITS)} nor an existing image")
+
+    def check_style_count(self, count):
+        """Raises unless the per-style options have one entry per style image."""
+        for name in ("style_blend_weights", "style_masks"):
+            values = getattr(self, name)
+            if values is not None and len(values) != count:
+                raise UsageError(f"{name}: {len(values)} given for {count} style image{'s' * (count != 1)}")
+
+    def _scale_sizes(self):
+        """Normalizes `scales` to the ascending longest sides, ending at `max_size`."""
+        scales = self.scales
+        if isinstance(scales, str) and "," not in scales:
+            scales = scales.strip()
+            scales = int(scales) if scales.isdigit() else scales
+        if isinstance(scales, (int, float)) and not isinstance(scales, bool):
+            if scales > 12:
+                raise UsageError(f"scales: {scales} scales is too many; give a number of scales (1 to 12) "
+                                 "or a list of sizes such as 256,512")
+            count = checks.integer("scales", scales, 1, 12)
+            sizes = [round(self.max_size / 2 ** (count - 1 - i)) for i in range(count)]
+        else:
+            sizes = [checks.integer("scales", size, 1, MAX_SIDE) for size in checks.items("scales", scales)]
+            if sizes != sorted(set(sizes)):
+                raise UsageError(f"scales: sizes must increase, got {','.join(map(str, sizes))}")
+            if sizes[-1] > self.max_size:
+                raise UsageError(f"scales: {sizes[-1]} is larger than max_size {self.max_size}")
+            if sizes[-1] != self.max_size:
+                sizes.append(self.max_size)
+        smallest = self.perceptual.min_side()
+        if len(sizes) > 1 and sizes[0] < smallest:
+            raise UsageError(f"scales: the first scale would be {sizes[0]} px; with max_size {self.max_size} use "
+                             f"fewer scales ({self.perceptual.deepest_layer()} needs at least {smallest} px)")
+        return tuple(sizes)

@@ -1,0 +1,114 @@
+"""Style transfer by optimization (Gatys et al.): `stylize` and the run behind it.
+
+The steps read straight through: the inputs planned and checked (`plan`); colours
+prepared (Gatys et al. 2017); for each scale, coarse to fine: style targets and
+content features computed once, an `Objective`, the optimizer started from the
+previous scale's result; colours restored; an image out.
+"""
+
+import logging
+
+import numpy as np
+
+from kstyle import images
+from kstyle.errors import Interrupted, UsageError
+from kstyle.gatys import optimize, plan, tiling
+from kstyle.gatys.options import StylizeOptions
+from kstyle.perceptual import vgg
+from kstyle.perceptual.objective import Objective, StyleTarget, blend_grams, style_grams
+
+_log = logging.getLogger(__name__)
+
+
+def stylize(content, style, *, options=None, callbacks=(), backbone=None, **keywords):
+    """Returns `content` painted in the style of `style`, uint8 `[h, w, 3]`.
+
+    Args:
+        content: the photo: a path, `sample:NAME`, a PIL image or an array.
+        style: the painting, in any of the same forms, or a list of them to
+            blend (see `style_blend_weights`, `style_masks`).
+        options: `StylizeOptions` (a preset's, say: `kstyle.presets.options`);
+            or give the options as keywords instead.
+        callbacks: `kstyle.gatys.callbacks.Callback`s (progress bar, saves, loss log).
+        backbone: a `vgg.Backbone` to reuse across calls; loaded from
+            `vgg_weights` if omitted.
+        **keywords: any option of `StylizeOptions`, named flat (max_size,
+            iterations, optimizer, style_weight, scales, preserve_colors, ...),
+            or `perceptual=PerceptualOptions(...)`.
+
+    Raises:
+        UsageError: an option value that cannot work.
+        ImageError: an image that cannot be read.
+        Interrupted: Ctrl-C; it carries the latest image.
+
+    Example:
+        >>> image = kstyle.stylize("photo.jpg", "painting.jpg", max_size=384, iterations=200)
+    """
+    if options is None:
+        options = StylizeOptions.from_kwargs(**keywords)
+    elif keywords:
+        raise UsageError(f"give options or keywords ({', '.join(sorted(keywords))}), not both")
+    run_plan = plan.make_plan(content, style, options)
+    return images.to_uint8(run(run_plan, callbacks=callbacks, backbone=backbone))
+
+
+def run(run_plan, *, callbacks=(), backbone=None):
+    """Stylizes a `Plan` (see `kstyle.gatys.plan.make_plan`); returns float 0-255 `[h, w, 3]`.
+
+    Args:
+        run_plan: the checked inputs and options.
+        callbacks, backbone: as for `stylize`.
+    """
+    options = run_plan.options
+    perceptual = options.perceptual
+    if backbone is None:
+        backbone = vgg.load_vgg16(perceptual.vgg_weights, perceptual.seed)
+        if backbone.note:
+            _log.warning(backbone.note)
+    content, style_images = plan.apply_color_mode(run_plan.content, run_plan.styles, options.preserve_colors)
+    extractor = vgg.feature_extractor(backbone.model, perceptual.layer_names, perceptual.pooling,
+                                      perceptual.precision)
+    clock, image, first_step = optimize.Clock(), None, 1
+    scales = len(run_plan.sizes)
+    try:
+        for index, (size, style_sizes) in enumerate(zip(run_plan.sizes, run_plan.style_sizes)):
+            scaled_content = images.resize(content, *size)
+            styles = [images.resize(style, *style_size) for style, style_size in zip(style_images, style_sizes)]
+            objective = Objective.from_options(extractor, _targets(extractor, styles, run_plan.masks, size, options),
+                                               perceptual)
+            if image is None:
+                start = plan.initial_image(options.init, scaled_content, styles[0], perceptual.seed, run_plan.init)
+            else:
+                start = images.resize(image, *size)
+            stage = optimize.Stage(index, scales, size, options.iterations, first_step)
+            result = optimize.optimize(
+                _evaluator(objective, scaled_content, options), start, optimizer=options.optimizer,
+                iterations=options.iterations, learning_rate=options.learning_rate, callbacks=callbacks,
+                stage=stage, clock=clock)
+            image, first_step = result.image, first_step + result.steps
+    except Interrupted as interrupted:
+        # Whatever scale it stopped at, the user gets an image of the size and colours asked for.
+        latest = plan.finish(interrupted.image.astype(np.float32), run_plan.content, run_plan.sizes[-1], options)
+        raise Interrupted(images.to_uint8(latest), interrupted.step) from None
+    finally:
+        for callback in callbacks:
+            callback.on_run_end(first_step - 1)
+    return plan.finish(image, run_plan.content, run_plan.sizes[-1], options)
+
+
+def _evaluator(objective, content, options):
+    """The loss-and-gradient function for one scale: one pass, or tiles for large images."""
+    tile = tiling.tile_size_for(*content.shape[:2], options.tile_size)
+    if tile is None:
+        return optimize.loss_and_gradient(objective, objective.content_features(content[None]), options.jit_compile)
+    return tiling.TiledEvaluator(objective, content, tile)
+
+
+def _targets(extractor, styles, masks, size, options):
+    """One blended target, or one masked target per style."""
+    grams = [style_grams(extractor, style, options.perceptual.style_names) for style in styles]
+    weights = options.style_blend_weights or (1.0,) * len(styles)
+    if masks is None:
+        return [StyleTarget(blend_grams(grams, weights))]
+    return [StyleTarget(g, images.resize(mask * 255.0, *size) / 255.0, w)
+            for g, mask, w in zip(grams, masks, weights) if w > 0]

@@ -1,1 +1,0 @@
-"""Weights of the shipped style networks (`.keras` files), found by `kstyle.pretrained`."""
