@@ -30,7 +30,8 @@ def shared_image(kind, name):
 def random_backbone():
     """VGG16 with seeded random weights: fast, and enough to test mechanics."""
     import keras
-    from kstyle import vgg
+
+    from kstyle.perceptual import vgg
     keras.utils.set_random_seed(1)
     return vgg.load_vgg16("none")
 
@@ -38,5 +39,5 @@ def random_backbone():
 @pytest.fixture(scope="session")
 def hed_backbone():
     """The offline pretrained backbone, for tests of quality."""
-    from kstyle import vgg
+    from kstyle.perceptual import vgg
     return vgg.load_vgg16("hed")

@@ -137,6 +137,7 @@ findings["session_loader"] = "ok"
 
 # 6. Only stock ops, no Python, no XLA.
 from tensorflow.core.protobuf import saved_model_pb2  # noqa: E402
+
 saved = saved_model_pb2.SavedModel()
 with open(os.path.join(version_dir, "saved_model.pb"), "rb") as file:
     saved.ParseFromString(file.read())

@@ -6,7 +6,8 @@ import sys
 import zipfile
 
 import kstyle
-from kstyle import pretrained
+from kstyle import presets
+from kstyle.feedforward import shipped
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(kstyle.__file__)))
 
@@ -23,5 +24,17 @@ def test_wheel_holds_every_module_and_the_shipped_networks(tmp_path):
                for directory, _, files in os.walk(os.path.join(ROOT, "kstyle"))
                for name in files if name.endswith(".py")}
     assert sources and sources <= names
-    assert pretrained.names() == ["starry_night"]
-    assert {f"kstyle/models/{name}.keras" for name in pretrained.names()} <= names
+    assert shipped.names() == ["starry_night"]
+    assert {f"kstyle/feedforward/models/{name}.keras" for name in shipped.names()} <= names
+    # The presets in flags/ travel as package data, so --preset works after a pip install.
+    assert presets.names() and {f"kstyle/preset_files/{name}.flags" for name in presets.names()} <= names
+    # Installed from the wheel, away from the checkout, the presets are found and read.
+    target = tmp_path / "site"
+    done = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target),
+                           str(wheel)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    done = subprocess.run([sys.executable, "-I", "-c", "import sys; sys.path.insert(0, sys.argv[1]); "
+                           "from kstyle import presets; print(presets.DIRECTORY, presets.values('gatys'))",
+                           str(target)], capture_output=True, text=True, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(str(target)) and "'pooling': 'avg'" in done.stdout

@@ -2,7 +2,8 @@
 
     python train_helper.py OUT_DIR PHOTO_DIR STYLE STRATEGY [LOGICAL_CPUS]
 
-Writes OUT_DIR/result-PID.json (steps, replicas, per-step losses) and, from the chief, OUT_DIR/weights.npz.
+Writes OUT_DIR/result-PID.json (steps, replicas, per-step losses) and, from the chief, OUT_DIR/weights.npz
+and the trained network's output on fixed images, OUT_DIR/output.npy.
 """
 
 import json
@@ -22,10 +23,10 @@ if logical_cpus > 1:
 
 import keras  # noqa: E402
 
-from kstyle import train  # noqa: E402
-from kstyle.options import TrainOptions  # noqa: E402
+from kstyle.feedforward import training  # noqa: E402
+from kstyle.feedforward.options import TrainOptions  # noqa: E402
 
-options = TrainOptions(width=4, residual_blocks=1, crop_size=32, batch_size=4, steps=3, checkpoint_every=3,
+options = TrainOptions.from_kwargs(width=4, residual_blocks=1, crop_size=32, batch_size=4, steps=3, checkpoint_every=3,
                        summary_every=1000, style_size=48, style_layers="block1_conv2,block2_conv2",
                        content_layers="block2_conv2", style_weight=1e-2, vgg_weights="none", precision="float32",
                        strategy=strategy, seed=7)
@@ -41,10 +42,12 @@ class Steps(keras.callbacks.Callback):
 
 
 steps = Steps()
-result = train.train(options, style, photo_dir, os.path.join(out_dir, "run"), callbacks=[steps])
+result = training.train(options, style, photo_dir, os.path.join(out_dir, "run"), callbacks=[steps])
 if result.chief:
     network = keras.saving.load_model(result.model_path)
     np.savez(os.path.join(out_dir, "weights.npz"), *[w.numpy() for w in network.weights])
+    probe = np.random.default_rng(0).uniform(0, 255, (2, 40, 48, 3)).astype(np.float32)
+    np.save(os.path.join(out_dir, "output.npy"), network(probe).numpy())
 with open(os.path.join(out_dir, f"result-{os.getpid()}.json"), "w") as file:
     json.dump({"steps": result.steps, "replicas": result.replicas, "losses": steps.losses, "chief": result.chief},
               file)

@@ -5,13 +5,12 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import numpy as np
 import pytest
+from conftest import synthetic_image
 from PIL import Image
 
-from conftest import synthetic_image
 from kstyle.cli import main as cli
 
 FAST = ["--vgg_weights=none", "--max_size=40", "--iterations=3", "--style_layers=block1_conv1,block2_conv1",
@@ -163,18 +162,20 @@ def test_bad_input_through_the_real_entry_point(tmp_path, photos):
 def test_interrupt_writes_the_latest_image(tmp_path, photos, signum):
     content, style = photos
     output, log = tmp_path / "out.png", tmp_path / "loss.csv"
+    os.mkfifo(log)  # Event-driven: the loss log's rows arrive as the steps end, no clock involved.
     process = subprocess.Popen(
         [sys.executable, "-m", "kstyle", "stylize", f"--content={content}", f"--style={style}",
          f"--output={output}", f"--loss_log={log}", *FAST[:-1], "--iterations=100000"],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    deadline = time.time() + 120
-    while time.time() < deadline and (not log.exists() or len(log.read_text().splitlines()) < 4):
-        time.sleep(0.2)
-    assert process.poll() is None, process.stderr.read()
-    process.send_signal(signum)
+    with open(log) as rows:  # Blocks until the run opens its log, after its first step.
+        assert [rows.readline() for _ in range(4)][-1].startswith("3,")  # the header, then steps 1-3
+        assert process.poll() is None
+        process.send_signal(signum)
+        rows.read()  # Drain until the run closes the log, so it never writes into a closed pipe.
     _, err = process.communicate(timeout=60)
-    assert process.returncode == 130
+    assert process.returncode == 130, err
     assert "interrupted after step" in err and f"wrote the latest image to {output}" in err
     assert "Traceback" not in err
     assert Image.open(output).size == (40, 30)
-    assert os.listdir(tmp_path).count("out.png") == 1 and not [n for n in os.listdir(tmp_path) if n.startswith(".")]
+    names = os.listdir(tmp_path)
+    assert names.count("out.png") == 1 and not [n for n in names if n.startswith(".")]

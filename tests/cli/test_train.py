@@ -4,12 +4,12 @@ import os
 
 import numpy as np
 import pytest
+from conftest import synthetic_image
 from PIL import Image
 
-from conftest import synthetic_image
 from kstyle.cli import main as cli
 
-SMOKE = os.path.join(os.path.dirname(__file__), "..", "flags", "smoke.flags")
+SMOKE = os.path.join(os.path.dirname(__file__), "..", "..", "flags", "smoke.flags")
 
 
 @pytest.fixture

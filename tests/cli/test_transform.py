@@ -3,12 +3,12 @@
 import keras
 import numpy as np
 import pytest
+from conftest import shared_image, synthetic_image
 from PIL import Image
 
-from conftest import shared_image, synthetic_image
-from kstyle import pretrained
 from kstyle.cli import main as cli
-from kstyle.transformer import StyleNetwork
+from kstyle.feedforward import shipped
+from kstyle.feedforward.network import StyleNetwork
 
 
 @pytest.fixture(scope="module")
@@ -60,14 +60,15 @@ def test_a_folder_with_a_broken_file(tmp_path, photos, model, capsys):
 def test_list_models(capsys):
     assert cli.main(["kstyle", "transform", "--list_models"]) == 0
     listed = capsys.readouterr().out.splitlines()
-    assert listed == pretrained.names() and "starry_night" in listed
+    assert listed == shipped.names() and "starry_night" in listed
 
 
 def test_the_shipped_model_moves_a_photo_towards_its_painting(tmp_path):
     """By name, with no download; measured with the offline VGG16 and the painting it learned."""
-    from kstyle import images, vgg
-    from kstyle.objective import Objective, StyleTarget, style_grams
-    from kstyle.layer_spec import parse_layer_weights
+    from kstyle import images
+    from kstyle.perceptual import vgg
+    from kstyle.perceptual.layers import parse_layer_weights
+    from kstyle.perceptual.objective import Objective, StyleTarget, style_grams
     painting = shared_image("style", "starry_night.jpg")
     photo = tmp_path / "photo.png"
     Image.fromarray(images.to_uint8(images.resize_longest(
@@ -109,3 +110,16 @@ def test_bad_input(tmp_path, photos, model, capsys, changes, status, message):
     err = capsys.readouterr().err
     assert err.startswith("kstyle: ") and err.count("\n") == 1 and message in err, err
     assert not (tmp_path / "out.png").exists() and not (tmp_path / "outdir").exists()
+
+
+def test_a_savedmodel_directory_gives_the_keras_networks_picture(tmp_path, photos, model):
+    """The README's `kstyle transform --model=export/models/NAME/1`: served through serving_default."""
+    from kstyle.serving import savedmodel
+    path, network = model
+    version = savedmodel.export(network, str(tmp_path / "models" / "mine"))
+    from_keras, from_savedmodel = tmp_path / "keras.png", tmp_path / "savedmodel.png"
+    for source, output in ((path, from_keras), (version, from_savedmodel)):
+        assert cli.main(["kstyle", "transform", f"--model={source}", f"--input={photos}/p0.jpg",
+                         f"--output={output}"]) == 0
+    difference = np.abs(np.asarray(Image.open(from_savedmodel), int) - np.asarray(Image.open(from_keras), int))
+    assert np.asarray(Image.open(from_savedmodel)).shape == (40, 50, 3) and difference.max() <= 1

@@ -1,10 +1,11 @@
 import numpy as np
 import pytest
+from conftest import synthetic_image
 from PIL import Image
 
-from conftest import synthetic_image
-from kstyle import data
+from kstyle import samples
 from kstyle.errors import UsageError
+from kstyle.feedforward import data
 
 
 @pytest.fixture
@@ -58,7 +59,18 @@ def test_dataset_gives_random_crops_and_drops_undecodable(photo_dir):
         assert 0 <= float(batch.numpy().min()) and float(batch.numpy().max()) <= 255
 
 
+def test_an_undecodable_file_is_dropped_not_cropped(tmp_path):
+    """Every crop comes from the one good photo (green); the broken file gives none, not a black crop."""
+    good, bad = tmp_path / "good.png", tmp_path / "bad.jpg"
+    Image.new("RGB", (48, 40), (10, 200, 30)).save(good)
+    Image.new("RGB", (48, 40), (250, 20, 200)).save(tmp_path / "full.jpg")
+    bad.write_bytes((tmp_path / "full.jpg").read_bytes()[:150])
+    batches = data.training_dataset([str(bad), str(good)], crop_size=32, batch_size=2)
+    for batch in batches.take(3):
+        np.testing.assert_allclose(batch.numpy().reshape(-1, 3).mean(0), (10, 200, 30), atol=2)
+
+
 def test_sample_photos_are_written(tmp_path):
-    paths = data.write_sample_photos(str(tmp_path))
-    assert len(paths) == len(data.SAMPLE_PHOTOS) == 15
+    paths = data.write_samples(samples.PHOTOS, str(tmp_path))
+    assert len(paths) == len(samples.PHOTOS) == 15
     assert all(Image.open(p).mode == "RGB" and min(Image.open(p).size) >= 256 for p in paths)

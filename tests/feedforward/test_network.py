@@ -2,9 +2,9 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-
 from conftest import synthetic_image
-from kstyle.transformer import MIN_SIDE, ReflectionPadding2D, StyleNetwork
+
+from kstyle.feedforward.network import MIN_SIDE, ReflectionPadding2D, StyleNetwork
 
 
 @pytest.fixture(scope="module")

@@ -2,27 +2,27 @@
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
-import time
 
 import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from conftest import synthetic_image
 from PIL import Image
 
-from conftest import synthetic_image
-from kstyle import train
 from kstyle.errors import UsageError
-from kstyle.options import TrainOptions
+from kstyle.feedforward import training
+from kstyle.feedforward.options import TrainOptions
 
 TINY = dict(width=4, residual_blocks=1, crop_size=32, batch_size=2, style_size=48, summary_every=1,
             style_layers="block1_conv2,block2_conv2", content_layers="block2_conv2", style_weight=1e-2,
             vgg_weights="none", precision="float32")
-HELPER = os.path.join(os.path.dirname(__file__), "train_helper.py")
+HELPER = os.path.join(os.path.dirname(__file__), "..", "train_helper.py")
 
 
 @pytest.fixture(scope="module")
@@ -36,9 +36,9 @@ def photos(tmp_path_factory):
 
 
 def test_trainer_fits_with_the_usual_callbacks(photos, tmp_path):
-    from kstyle import data
+    from kstyle.feedforward import data
     photo_dir, style = photos
-    trainer = train.build_trainer(TrainOptions(**TINY), style)
+    trainer = training.build_trainer(TrainOptions.from_kwargs(**TINY), style)
     batches = data.training_dataset(data.find_photos(photo_dir).paths, 32, 2)
     history = trainer.fit(batches, epochs=3, steps_per_epoch=4, verbose=0, callbacks=[
         keras.callbacks.TensorBoard(str(tmp_path / "tb")), keras.callbacks.EarlyStopping("loss", patience=5),
@@ -55,16 +55,16 @@ def test_trainer_fits_with_the_usual_callbacks(photos, tmp_path):
 def test_train_writes_a_model_and_resumes(photos, tmp_path):
     photo_dir, style = photos
     model_dir = str(tmp_path / "run")
-    first = train.train(TrainOptions(**TINY, steps=4, checkpoint_every=2), style, photo_dir, model_dir)
+    first = training.train(TrainOptions.from_kwargs(**TINY, steps=4, checkpoint_every=2), style, photo_dir, model_dir)
     assert (first.steps, first.resumed_from) == (4, 0)
     network = keras.saving.load_model(first.model_path)
     assert network(synthetic_image(20, 30)[None]).shape == (1, 20, 30, 3)
     assert sorted(os.listdir(os.path.join(model_dir, "checkpoints")))[0].startswith("checkpoint")
     assert tf.io.gfile.glob(os.path.join(model_dir, "logs", "*"))
-    second = train.train(TrainOptions(**TINY, steps=6, checkpoint_every=2), style, photo_dir, model_dir)
+    second = training.train(TrainOptions.from_kwargs(**TINY, steps=6, checkpoint_every=2), style, photo_dir, model_dir)
     assert (second.steps, second.resumed_from) == (6, 4)
     # The loss curve spans both runs: one row per checkpoint, time counted across the resume.
-    with open(os.path.join(model_dir, train.LOSS_LOG_FILE)) as file:
+    with open(os.path.join(model_dir, training.LOSS_LOG_FILE)) as file:
         rows = [line.split(",") for line in file.read().splitlines()]
     assert rows[0] == ["step", "seconds", "loss", "style", "content", "tv"]
     assert [int(row[0]) for row in rows[1:]] == [2, 4, 6]
@@ -78,9 +78,13 @@ def test_train_writes_a_model_and_resumes(photos, tmp_path):
 def test_a_run_with_other_settings_is_not_resumed(photos, tmp_path):
     photo_dir, style = photos
     model_dir = str(tmp_path / "run")
-    train.train(TrainOptions(**TINY, steps=1, checkpoint_every=1), style, photo_dir, model_dir)
+    training.train(TrainOptions.from_kwargs(**TINY, steps=1, checkpoint_every=1), style, photo_dir, model_dir)
     with pytest.raises(UsageError, match="width 4 -> 8"):
-        train.train(TrainOptions(**{**TINY, "width": 8}, steps=2, checkpoint_every=1), style, photo_dir, model_dir)
+        training.train(TrainOptions.from_kwargs(**{**TINY, "width": 8}, steps=2, checkpoint_every=1), style,
+                       photo_dir, model_dir)
+    with pytest.raises(UsageError, match="style_layers block1_conv2:0.5,block2_conv2:0.5 -> block1_conv2:1"):
+        training.train(TrainOptions.from_kwargs(**{**TINY, "style_layers": "block1_conv2"}, steps=2,
+                                                checkpoint_every=1), style, photo_dir, model_dir)
 
 
 def test_killed_training_resumes_from_its_last_checkpoint(photos, tmp_path):
@@ -90,16 +94,20 @@ def test_killed_training_resumes_from_its_last_checkpoint(photos, tmp_path):
              "--style_layers=block1_conv2,block2_conv2", "--content_layers=block2_conv2", "--vgg_weights=none",
              "--precision=float32", "--checkpoint_every=2", f"--style={style}", f"--train_images={photo_dir}",
              f"--model_dir={model_dir}"]
+    errors = open(tmp_path / "stderr.txt", "w")
     process = subprocess.Popen([sys.executable, "-m", "kstyle", "train", "--steps=100000", *flags],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    manager_dir = model_dir / "checkpoints"
-    deadline = time.time() + 240
-    while time.time() < deadline and (not manager_dir.exists() or
-                                      tf.train.latest_checkpoint(str(manager_dir)) is None or
-                                      int(tf.train.latest_checkpoint(str(manager_dir)).rsplit("-", 1)[1]) < 4):
-        time.sleep(0.5)
+                               stdout=subprocess.PIPE, stderr=errors, text=True,
+                               env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    # Event-driven: fit() prints "Epoch 3/..." after epoch 2 (steps 3-4) ended, and the checkpoint of
+    # step 4 is saved at that step's end, before the epoch's end is printed.
+    for line in process.stdout:
+        if line.startswith("Epoch 3/"):
+            break
+    assert process.poll() is None, (tmp_path / "stderr.txt").read_text()
     process.send_signal(signal.SIGKILL)  # no chance to save anything more
     process.wait()
+    errors.close()
+    manager_dir = model_dir / "checkpoints"
     last = tf.train.latest_checkpoint(str(manager_dir))
     step = int(last.rsplit("-", 1)[1])
     assert step >= 4
@@ -110,7 +118,7 @@ def test_killed_training_resumes_from_its_last_checkpoint(photos, tmp_path):
     assert slots and all(np.abs(v).max() > 0 for v in slots.values())
 
     # Restart: the same step count, the optimizer's state restored.
-    trainer = train.build_trainer(TrainOptions(**TINY), style)
+    trainer = training.build_trainer(TrainOptions.from_kwargs(**TINY), style)
     checkpoint = tf.train.Checkpoint(network=trainer.network, optimizer=trainer.optimizer)
     checkpoint.restore(last).assert_existing_objects_matched()
     assert int(trainer.optimizer.iterations) == step
@@ -137,9 +145,14 @@ def _run_helper(out_dir, photos, strategy, logical_cpus=1, env=None):
 
 
 def _results(out_dir):
+    """The helpers' results, and the chief's trained network's output on fixed images.
+
+    The output, not the weights, is compared across strategies: the shift (beta) of each residual
+    block's last normalization is cancelled by the next one, so its gradient is rounding noise that
+    Adam turns into device-dependent steps which change nothing the network computes.
+    """
     found = [json.load(open(out_dir / name)) for name in sorted(os.listdir(out_dir)) if name.startswith("result-")]
-    weights = np.load(out_dir / "weights.npz")
-    return found, [weights[key] for key in sorted(weights.files, key=lambda k: int(k.split("_")[1]))]
+    return found, np.load(out_dir / "output.npy")
 
 
 @pytest.fixture(scope="module")
@@ -155,33 +168,43 @@ def test_mirrored_on_two_logical_cpus_matches_one_device(photos, tmp_path, singl
     process = _run_helper(tmp_path, photos, "mirrored", logical_cpus=2)
     _, err = process.communicate(timeout=300)
     assert process.returncode == 0, err
-    (result,), weights = _results(tmp_path)
+    (result,), output = _results(tmp_path)
     assert result["replicas"] == 2 and result["steps"] == 3
-    (expected,), expected_weights = single_worker
+    (expected,), expected_output = single_worker
     np.testing.assert_allclose([l for _, l in result["losses"]], [l for _, l in expected["losses"]], rtol=1e-3)
-    for ours, theirs in zip(weights, expected_weights):
-        np.testing.assert_allclose(ours, theirs, rtol=1e-3, atol=1e-4)
+    np.testing.assert_allclose(output, expected_output, rtol=1e-3, atol=0.05)
 
 
-def test_two_workers_step_together_and_match_one_worker(photos, tmp_path, single_worker):
+def _two_workers(tmp_path, photos):
+    """Starts two workers on free ports; returns their (returncode, stderr) once both have ended."""
     ports = [_free_port(), _free_port()]
     cluster = {"worker": [f"127.0.0.1:{port}" for port in ports]}
     processes = [_run_helper(tmp_path, photos, "multiworker", env={
         "TF_CONFIG": json.dumps({"cluster": cluster, "task": {"type": "worker", "index": index}})})
         for index in range(2)]
     try:
-        for process in processes:
-            _, err = process.communicate(timeout=300)
-            assert process.returncode == 0, err
+        errors = [process.communicate(timeout=300)[1] for process in processes]
+        return [(process.returncode, err) for process, err in zip(processes, errors)]
     finally:  # One worker failing leaves the other waiting for it forever.
         for process in processes:
             if process.poll() is None:
                 process.kill()
-    results, weights = _results(tmp_path)
+                process.wait()
+
+
+def test_two_workers_step_together_and_match_one_worker(photos, tmp_path, single_worker):
+    for _ in range(3):  # A port found free can be taken before a worker binds it: then try other ports.
+        ended = _two_workers(tmp_path, photos)
+        if not any("ddress already in use" in err for _, err in ended):
+            break
+        shutil.rmtree(tmp_path)
+        tmp_path.mkdir()
+    for returncode, err in ended:
+        assert returncode == 0, err
+    results, output = _results(tmp_path)
     assert sorted(r["chief"] for r in results) == [False, True]
     assert all(r["replicas"] == 2 and r["steps"] == 3 for r in results)
     assert results[0]["losses"] == results[1]["losses"]  # the same global steps, in lockstep
-    (expected,), expected_weights = single_worker
+    (expected,), expected_output = single_worker
     np.testing.assert_allclose([l for _, l in results[0]["losses"]], [l for _, l in expected["losses"]], rtol=1e-3)
-    for ours, theirs in zip(weights, expected_weights):
-        np.testing.assert_allclose(ours, theirs, rtol=1e-3, atol=1e-4)
+    np.testing.assert_allclose(output, expected_output, rtol=1e-3, atol=0.05)

@@ -3,8 +3,8 @@ import csv
 import numpy as np
 from PIL import Image
 
-from kstyle import callbacks
-from kstyle.optimize import Stage
+from kstyle.gatys import callbacks
+from kstyle.gatys.optimize import Stage
 
 LOGS = {"seconds": 0.5, "total": 6.0, "style": 3.0, "content": 2.0, "tv": 1.0}
 

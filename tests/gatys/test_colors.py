@@ -1,7 +1,7 @@
 import numpy as np
-
 from conftest import synthetic_image
-from kstyle import colors
+
+from kstyle.gatys import colors
 
 
 def test_yiq_round_trip():

@@ -1,7 +1,7 @@
 import numpy as np
 import tensorflow as tf
 
-from kstyle import lbfgs
+from kstyle.gatys import lbfgs
 
 
 def quadratic(center, curvature):

@@ -1,13 +1,13 @@
 import pytest
 
 from kstyle.errors import UsageError
-from kstyle.options import StylizeOptions
+from kstyle.gatys.options import StylizeOptions
 
 
 def test_defaults_are_valid_and_parsed():
     options = StylizeOptions()
-    assert options.style_layers[0] == ("block1_conv1", 0.2)
-    assert options.content_layers == (("block4_conv2", 1.0),)
+    assert options.perceptual.style_layers[0] == ("block1_conv1", 0.2)
+    assert options.perceptual.content_layers == (("block4_conv2", 1.0),)
 
 
 @pytest.mark.parametrize("option, value, message", [
@@ -28,7 +28,7 @@ def test_defaults_are_valid_and_parsed():
 ])
 def test_bad_values_name_the_option(option, value, message):
     with pytest.raises(UsageError, match=f"{option}.*{message}"):
-        StylizeOptions(**{option: value})
+        StylizeOptions.from_kwargs(**{option: value})
 
 
 def test_from_kwargs_refuses_unknown_options():

@@ -1,11 +1,12 @@
 import numpy as np
 import pytest
 import tensorflow as tf
-
 from conftest import synthetic_image
-from kstyle import optimize, tiling, vgg
-from kstyle.layer_spec import parse_layer_weights
-from kstyle.objective import Objective, StyleTarget, style_grams
+
+from kstyle.gatys import optimize, tiling
+from kstyle.perceptual import vgg
+from kstyle.perceptual.layers import parse_layer_weights
+from kstyle.perceptual.objective import Objective, StyleTarget, style_grams
 
 
 def test_geometry_follows_the_deepest_layer():
@@ -58,3 +59,49 @@ def test_tiles_give_the_untiled_loss_and_gradient(extractor, normalization, mask
         np.testing.assert_allclose(terms[name].numpy(), expected_terms[name].numpy(), rtol=1e-4)
     scale = np.abs(expected_gradient.numpy()).max()
     np.testing.assert_allclose(gradient.numpy(), expected_gradient.numpy(), rtol=1e-3, atol=1e-4 * scale)
+
+
+@pytest.mark.parametrize("precision, tolerance", [("float32", 1e-4), ("mixed_bfloat16", 2e-2)])
+def test_tiles_reproduce_the_default_layers_down_to_block5(random_backbone, precision, tolerance):
+    """The default objective reaches block5_conv1: tiles on a 16 px grid with 80 px halos."""
+    from kstyle.perceptual.options import PerceptualOptions
+    options = PerceptualOptions(precision=precision)
+    extractor = vgg.feature_extractor(random_backbone.model, options.layer_names, precision=precision)
+    height, width = 150, 200
+    content, image = synthetic_image(height, width, seed=4), synthetic_image(height, width, seed=5)
+    grams = style_grams(extractor, synthetic_image(96, 96, seed=6), options.style_names)
+    objective = Objective.from_options(extractor, [StyleTarget(grams)], options)
+    whole = optimize.loss_and_gradient(objective, objective.content_features(content[None]))
+    tiled = tiling.TiledEvaluator(objective, content, tile_size=96)
+    assert tiled.halo == 80 and len(tiled.tiles) == 6
+    x = tf.constant(image[None] / 255.0)
+    expected_total, expected_terms, expected_gradient = whole(x)
+    total, terms, gradient = tiled(x)
+    for name in ("style", "content", "tv"):
+        np.testing.assert_allclose(terms[name].numpy(), expected_terms[name].numpy(), rtol=tolerance)
+    np.testing.assert_allclose(total.numpy(), expected_total.numpy(), rtol=tolerance)
+    difference = np.abs(gradient.numpy() - expected_gradient.numpy()).max()
+    assert difference <= 10 * tolerance * np.abs(expected_gradient.numpy()).max()
+
+
+def test_stylize_switches_to_tiles_above_the_automatic_size(random_backbone, monkeypatch):
+    """Above AUTO_TILE_PIXELS `stylize` tiles by itself, and the picture is the untiled one."""
+    from kstyle.gatys.stylize import stylize
+    built = []
+
+    class Recording(tiling.TiledEvaluator):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            built.append(len(self.tiles))
+
+    options = dict(max_size=96, iterations=3, vgg_weights="none", precision="float32",
+                   style_layers="block1_conv1,block2_conv1", content_layers="block2_conv2")
+    content, style = synthetic_image(72, 96, seed=1), synthetic_image(64, 64, seed=2)
+    untiled = stylize(content, style, backbone=random_backbone, **options).astype(float)
+    assert built == []
+    monkeypatch.setattr(tiling, "TiledEvaluator", Recording)
+    monkeypatch.setattr(tiling, "AUTO_TILE_PIXELS", 64 * 64)
+    monkeypatch.setattr(tiling, "AUTO_TILE_SIZE", 48)
+    tiled = stylize(content, style, backbone=random_backbone, **options).astype(float)
+    assert built == [4]  # 72x96 in tiles of 48
+    assert np.abs(tiled - untiled).mean() < 0.5

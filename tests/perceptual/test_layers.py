@@ -1,7 +1,7 @@
 import pytest
 
 from kstyle.errors import UsageError
-from kstyle.layer_spec import deepest, format_layer_weights, min_side, parse_layer_weights
+from kstyle.perceptual.layers import deepest, format_layer_weights, min_side, parse_layer_weights
 
 
 def test_default_weights_are_one_over_count():

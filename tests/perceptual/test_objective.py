@@ -1,11 +1,11 @@
 import numpy as np
 import pytest
 import tensorflow as tf
-
 from conftest import synthetic_image
-from kstyle import vgg
-from kstyle.layer_spec import parse_layer_weights
-from kstyle.objective import Objective, StyleTarget, blend_grams, style_grams
+
+from kstyle.perceptual import vgg
+from kstyle.perceptual.layers import parse_layer_weights
+from kstyle.perceptual.objective import Objective, StyleTarget, blend_grams, style_grams
 
 STYLE = parse_layer_weights("block1_conv1,block2_conv1:2")
 CONTENT = parse_layer_weights("block2_conv2")

@@ -1,6 +1,6 @@
 import pytest
 
-from kstyle import precision
+from kstyle.perceptual import precision
 
 
 def test_explicit_choices_pass_through():

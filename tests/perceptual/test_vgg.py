@@ -3,8 +3,8 @@ import keras
 import numpy as np
 import pytest
 
-from kstyle import vgg
 from kstyle.errors import Error, UsageError
+from kstyle.perceptual import vgg, weights
 
 
 def test_extractor_returns_exactly_the_requested_layers(random_backbone):
@@ -48,7 +48,7 @@ def test_bad_extractor_arguments(random_backbone):
 
 
 def test_hed_weights_are_the_bundled_backbone(hed_backbone):
-    with h5py.File(vgg.hed_weights_path()) as file:
+    with h5py.File(weights.hed_weights_path()) as file:
         kernel = np.asarray(file["block5/layers/conv2d_2/vars/0"])  # block5_conv3
     np.testing.assert_array_equal(hed_backbone.model.get_layer("block5_conv3").get_weights()[0], kernel)
     assert hed_backbone.source == "hed"
@@ -89,7 +89,7 @@ def test_bad_weights(tmp_path):
 
 def test_auto_falls_back_to_hed_offline(monkeypatch, tmp_path):
     monkeypatch.setenv("KERAS_HOME", str(tmp_path))  # nothing cached
-    monkeypatch.setattr(vgg, "_imagenet_reachable", lambda: False)
+    monkeypatch.setattr(weights, "_imagenet_reachable", lambda: False)
     backbone = vgg.load_vgg16("auto")
     assert backbone.source == "hed"
     assert "ImageNet VGG16 weights unavailable" in backbone.note and "\n" not in backbone.note

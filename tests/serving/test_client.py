@@ -8,14 +8,14 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-from PIL import Image
-
 from conftest import synthetic_image
-from kstyle import export
-from kstyle.transformer import StyleNetwork
+from PIL import Image
 from serving_standin import StandIn
 
-CLIENT = os.path.join(os.path.dirname(__file__), "..", "export", "client.py")
+from kstyle.feedforward.network import StyleNetwork
+from kstyle.serving import savedmodel
+
+CLIENT = os.path.join(os.path.dirname(__file__), "..", "..", "export", "client.py")
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +23,7 @@ def server(tmp_path_factory):
     keras.utils.set_random_seed(0)
     network = StyleNetwork(width=4, residual_blocks=1)
     network(np.zeros((1, 32, 32, 3), np.float32))
-    version = export.export(network, str(tmp_path_factory.mktemp("models") / "starry"))
+    version = savedmodel.export(network, str(tmp_path_factory.mktemp("models") / "starry"))
     with StandIn("starry", version) as standin:
         yield standin, network
 

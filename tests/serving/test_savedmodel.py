@@ -8,14 +8,14 @@ import sys
 import keras
 import numpy as np
 import pytest
-
 from conftest import synthetic_image
-from kstyle import export
+
 from kstyle.cli import main as cli
 from kstyle.errors import UsageError
-from kstyle.transformer import StyleNetwork
+from kstyle.feedforward.network import StyleNetwork
+from kstyle.serving import savedmodel
 
-CHECKS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "serving_checks.py")
+CHECKS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "serving_checks.py")
 
 
 @pytest.fixture(scope="module")
@@ -28,26 +28,26 @@ def network():
 
 @pytest.fixture(scope="module")
 def exported(network, tmp_path_factory):
-    return export.export(network, str(tmp_path_factory.mktemp("models") / "style"), max_pixels=64 * 64)
+    return savedmodel.export(network, str(tmp_path_factory.mktemp("models") / "style"), max_pixels=64 * 64)
 
 
 def test_versions_count_up_and_are_written_whole(network, exported):
     base = os.path.dirname(exported)
     assert os.path.basename(exported) == "1"
     assert set(os.listdir(exported)) >= {"saved_model.pb", "variables", "assets.extra"}
-    second = export.export(network, base)
+    second = savedmodel.export(network, base)
     assert os.path.basename(second) == "2"
     assert sorted(os.listdir(base)) == ["1", "2"]  # no temporary directory left behind
     with pytest.raises(UsageError, match="exists already"):
-        export.export(network, base, version=2)
+        savedmodel.export(network, base, version=2)
 
 
 def test_a_failed_export_leaves_nothing(network, tmp_path, monkeypatch):
     def broken(path, size=32):
         raise OSError("disk full")
-    monkeypatch.setattr(export, "write_warmup", broken)
+    monkeypatch.setattr(savedmodel, "write_warmup", broken)
     with pytest.raises(OSError):
-        export.export(network, str(tmp_path))
+        savedmodel.export(network, str(tmp_path))
     assert os.listdir(tmp_path) == []
 
 
