@@ -36,11 +36,13 @@ def main():
     parser.add_argument("--picture", default=None)
     args = parser.parse_args()
 
-    from kstyle import images, transform, vgg
+    from kstyle import images
+    from kstyle.feedforward import apply
+    from kstyle.perceptual import vgg
     backbone = vgg.load_vgg16("hed")
     style = images.read_image(common.shared_image("style", "starry_night.jpg"))
     measure = feedforward.gatys_losses(backbone, images.resize_longest(style, 512))
-    networks = [transform.load_network(name) for name in args.networks]
+    networks = [apply.load_network(name) for name in args.networks]
     results = {"date": datetime.date.today().isoformat(), "machine": common.machine(),
                "command": " ".join([os.path.basename(sys.executable)] + sys.argv), "per_photo": {}}
     crops = []

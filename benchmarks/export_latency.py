@@ -29,12 +29,14 @@ def main():
     os.makedirs(os.path.dirname(args.out), exist_ok=True)
 
     import tensorflow as tf
-    from kstyle import export, images, pretrained, transform
+    from kstyle import images
+    from kstyle.feedforward import apply, shipped
+    from kstyle.serving import savedmodel
 
-    source = pretrained.resolve(args.model)
-    network = transform.load_keras(source)
-    keras_graph = transform.load_network(source)
-    version = export.export(network, os.path.join(tempfile.mkdtemp(), args.model))
+    source = shipped.resolve(args.model)
+    network = apply.load_keras(source)
+    keras_graph = apply.load_network(source)
+    version = savedmodel.export(network, os.path.join(tempfile.mkdtemp(), args.model))
     loaded = tf.saved_model.load(version)
     default, by_bytes = loaded.signatures["serving_default"], loaded.signatures["serve_bytes"]
     photo = images.read_image(common.shared_image("content", "tubingen.jpg"))

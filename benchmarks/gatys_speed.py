@@ -32,26 +32,25 @@ LAYERS = ["block1_conv1", "block2_conv1", "block3_conv1", "block4_conv1", "block
 
 def build(size, backbone, precision="float32"):
     """Returns (objective, content features, content image) of the benchmark at `size`."""
-    from kstyle import images, prepare, vgg
-    from kstyle.objective import Objective, StyleTarget, style_grams
-    from kstyle.options import StylizeOptions
-    options = StylizeOptions(max_size=size, **TUTORIAL)
+    from kstyle import images
+    from kstyle.gatys.options import StylizeOptions
+    from kstyle.gatys.plan import output_sizes
+    from kstyle.perceptual import vgg
+    from kstyle.perceptual.objective import Objective, StyleTarget, style_grams
+    options = StylizeOptions.from_kwargs(max_size=size, **TUTORIAL)
     content = images.read_image(common.shared_image("content", "tubingen.jpg"))
-    content = images.resize(content, *prepare.sizes(content.shape, options)[-1])
+    content = images.resize(content, *output_sizes(content.shape, options)[-1])
     style = images.resize_longest(images.read_image(common.shared_image("style", "starry_night.jpg")), size)
     extractor = vgg.feature_extractor(backbone.model, LAYERS, precision=precision)
-    names = [n for n, _ in options.style_layers]
-    objective = Objective(extractor, [StyleTarget(style_grams(extractor, style, names))], options.style_layers,
-                          options.content_layers, style_weight=options.style_weight,
-                          content_weight=options.content_weight, tv_weight=options.tv_weight,
-                          normalization="hw")
+    grams = style_grams(extractor, style, options.perceptual.style_names)
+    objective = Objective.from_options(extractor, [StyleTarget(grams)], options.perceptual)
     return objective, objective.content_features(content[None]), content
 
 
 def tutorial_adam(objective, features, content, iterations):
     """The tutorial's optimization loop, in its structure; returns (final loss, losses, times)."""
     import tensorflow as tf
-    from kstyle import optimize
+    from kstyle.gatys import optimize
     image = tf.Variable(content[None] / 255.0)
     opt = tf.keras.optimizers.Adam(learning_rate=0.02, beta_1=0.99, epsilon=1e-1)
 
@@ -94,7 +93,7 @@ class Snapshots:
 def kstyle_run(backbone, size, precision, iterations, exact, features):
     """Runs kstyle's L-BFGS at `precision`; returns [(step, seconds, exact loss)] and the evaluations."""
     import tensorflow as tf
-    from kstyle import optimize
+    from kstyle.gatys import optimize
     objective, own_features, content = build(size, backbone, precision)
     snapshots = Snapshots(10)
     result = optimize.optimize(optimize.loss_and_gradient(objective, own_features), content, optimizer="lbfgs",
@@ -107,7 +106,7 @@ def kstyle_run(backbone, size, precision, iterations, exact, features):
 def bare_vgg(backbone, shape, precision, repeats=10):
     """Median seconds of a forward+backward of the same truncated VGG16 with a trivial loss."""
     import tensorflow as tf
-    from kstyle import vgg
+    from kstyle.perceptual import vgg
     extractor = vgg.feature_extractor(backbone.model, LAYERS, precision=precision)
     image = tf.constant(np.random.default_rng(0).uniform(0, 1, (1, *shape)).astype(np.float32))
 
@@ -123,7 +122,7 @@ def bare_vgg(backbone, shape, precision, repeats=10):
 
 def evaluation_time(backbone, size, precision, repeats=10):
     """Median seconds of one kstyle loss-and-gradient evaluation."""
-    from kstyle import optimize
+    from kstyle.gatys import optimize
     objective, features, content = build(size, backbone, precision)
     evaluate = optimize.loss_and_gradient(objective, features)
     x = content[None] / 255.0
@@ -156,7 +155,8 @@ def main():
     os.makedirs(os.path.dirname(args.out), exist_ok=True)
 
     import tensorflow as tf
-    from kstyle import optimize, precision, vgg
+    from kstyle.gatys import optimize
+    from kstyle.perceptual import precision, vgg
     backbone = vgg.load_vgg16("hed")
     default_precision = precision.resolve("auto")
     objective, features, content = build(args.size, backbone)

@@ -45,7 +45,7 @@ def scipy_lbfgsb(evaluate, x0, iterations, history=20):
 
 
 def kstyle_lbfgs(evaluate, x0, iterations):
-    from kstyle import lbfgs
+    from kstyle.gatys import lbfgs
     rows = []
     start = time.perf_counter()
     _, evaluations = lbfgs.minimize(
@@ -73,7 +73,7 @@ def scipy_own_cost(shape, iterations=30):
 def kstyle_own_cost(shape, iterations=30):
     """Seconds per iteration of kstyle.lbfgs itself on the same quadratic."""
     import tensorflow as tf
-    from kstyle import lbfgs
+    from kstyle.gatys import lbfgs
     weights = tf.constant(np.random.default_rng(0).uniform(0.5, 2.0, shape), tf.float32)
 
     @tf.function
@@ -103,7 +103,8 @@ def main():
     args = parser.parse_args()
     os.makedirs(os.path.dirname(args.out), exist_ok=True)
 
-    from kstyle import optimize, vgg
+    from kstyle.gatys import optimize
+    from kstyle.perceptual import vgg
     objective, features, content = gatys_speed.build(args.size, vgg.load_vgg16("hed"))
     evaluate = optimize.loss_and_gradient(objective, features)
     x0 = (content[None] / 255.0).astype(np.float32)

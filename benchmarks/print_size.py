@@ -54,20 +54,21 @@ def stylize(size, extra=(), iterations=4):
 
 def tiled_against_untiled(size=1024, tile=512):
     """Loss and gradient of one evaluation at `size`, tiled and not; differences and times."""
-    from kstyle import images, optimize, prepare, tiling, vgg
-    from kstyle.objective import Objective, StyleTarget, style_grams
-    from kstyle.options import StylizeOptions
-    options = StylizeOptions(max_size=size, precision="float32")
+    from kstyle import images
+    from kstyle.gatys import optimize, tiling
+    from kstyle.gatys.options import StylizeOptions
+    from kstyle.gatys.plan import output_sizes
+    from kstyle.perceptual import vgg
+    from kstyle.perceptual.objective import Objective, StyleTarget, style_grams
+    options = StylizeOptions.from_kwargs(max_size=size, precision="float32")
     content = images.read_image(common.shared_image("content", "tubingen.jpg"))
-    content = images.resize(content, *prepare.sizes(content.shape, options)[-1])
+    content = images.resize(content, *output_sizes(content.shape, options)[-1])
     style = images.resize_longest(images.read_image(common.shared_image("style", "starry_night.jpg")), size)
-    names = [n for n, _ in options.style_layers]
-    extractor = vgg.feature_extractor(vgg.load_vgg16("hed").model, names + [n for n, _ in options.content_layers],
-                                      options.pooling, "float32")
-    objective = Objective(extractor, [StyleTarget(style_grams(extractor, style, names))], options.style_layers,
-                          options.content_layers, style_weight=options.style_weight,
-                          content_weight=options.content_weight, tv_weight=options.tv_weight,
-                          normalization=options.gram_normalization)
+    perceptual = options.perceptual
+    extractor = vgg.feature_extractor(vgg.load_vgg16("hed").model, perceptual.layer_names, perceptual.pooling,
+                                      "float32")
+    grams = style_grams(extractor, style, perceptual.style_names)
+    objective = Objective.from_options(extractor, [StyleTarget(grams)], perceptual)
     x = content[None] / 255.0
     whole = optimize.loss_and_gradient(objective, objective.content_features(content[None]))
     tiled = tiling.TiledEvaluator(objective, content, tile)

