@@ -14,6 +14,7 @@ InvalidArgument error instead of a MirrorPad failure deep inside.
 """
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 # The smallest side the network takes: reflection padding needs more pixels than it adds.
@@ -46,6 +47,41 @@ class ReflectionPadding2D(keras.layers.Layer):
         return {**super().get_config(), "padding": self.padding}
 
 
+def upsample_nearest(images, factor):
+    """Repeats each pixel `factor` times along height and width.
+
+    A resize, not UpSampling2D: its repeat loses the channel count, which the
+    TFLite converter needs for the convolution that follows.
+    """
+    size = tf.shape(images)[1:3] * factor
+    return tf.cast(tf.image.resize(images, size, method="nearest"), images.dtype)
+
+
+@keras.saving.register_keras_serializable(package="kstyle")
+class Blur2D(keras.layers.Layer):
+    """A fixed binomial blur, [1, 2, 1] x [1, 2, 1] / 16 per channel, with reflection padding.
+
+    It removes the period-2 component of a signal and halves the period-4 one, so
+    after a nearest-neighbour upsampling it makes the upsampling bilinear-like, and
+    before a stride-2 convolution it anti-aliases the subsampling (Zhang 2019):
+    either way the network loses the fixed phase its stride-2 and upsampling
+    stages give it, from which it can paint a grid-locked period-4 pattern.
+    """
+
+    def build(self, input_shape):
+        taps = np.array([1.0, 2.0, 1.0])
+        kernel = np.outer(taps, taps) / 16.0
+        # Static channels, so the depthwise kernel (and converters) know the shape.
+        self.kernel = np.tile(kernel[:, :, None, None], (1, 1, int(input_shape[-1]), 1)).astype(np.float32)
+
+    def call(self, x):
+        padded = tf.pad(x, [[0, 0], [1, 1], [1, 1], [0, 0]], mode="REFLECT")
+        return tf.nn.depthwise_conv2d(padded, tf.constant(self.kernel, x.dtype), [1, 1, 1, 1], "VALID")
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+
 @keras.saving.register_keras_serializable(package="kstyle")
 class ConvNormRelu(keras.layers.Layer):
     """Reflection padding, convolution, instance normalization and (optionally) ReLU.
@@ -54,13 +90,14 @@ class ConvNormRelu(keras.layers.Layer):
         filters, kernel_size, strides: of the convolution.
         relu: whether to end with a ReLU (residual blocks' second convolution does not).
         upsample: nearest-neighbour upsampling factor applied first (1: none).
+        antialias: blur after the upsampling, or before a strided convolution (see `Blur2D`).
     """
 
-    def __init__(self, filters, kernel_size, strides=1, relu=True, upsample=1, **kwargs):
+    def __init__(self, filters, kernel_size, strides=1, relu=True, upsample=1, antialias=False, **kwargs):
         super().__init__(**kwargs)
         self.filters, self.kernel_size, self.strides = filters, kernel_size, strides
-        self.relu, self.upsample = relu, upsample
-        self.upsampling = keras.layers.UpSampling2D(upsample, interpolation="nearest") if upsample > 1 else None
+        self.relu, self.upsample, self.antialias = relu, upsample, bool(antialias)
+        self.blur = Blur2D() if self.antialias and (upsample > 1 or strides > 1) else None
         self.pad = ReflectionPadding2D(kernel_size // 2)
         # No bias: instance norm subtracts it again, so its gradient is pure rounding noise,
         # which Adam would amplify into steps that differ from machine to machine.
@@ -69,12 +106,16 @@ class ConvNormRelu(keras.layers.Layer):
 
     def build(self, input_shape):
         channels = input_shape[-1]
+        if self.blur is not None:
+            self.blur.build((None, None, None, channels))
         self.conv.build((None, None, None, channels))
         self.norm.build((None, None, None, self.filters))
 
     def call(self, x):
-        if self.upsampling is not None:
-            x = self.upsampling(x)
+        if self.upsample > 1:
+            x = upsample_nearest(x, self.upsample)
+        if self.blur is not None:
+            x = self.blur(x)
         x = self.norm(self.conv(self.pad(x)))
         return tf.nn.relu(x) if self.relu else x
 
@@ -83,7 +124,7 @@ class ConvNormRelu(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "filters": self.filters, "kernel_size": self.kernel_size,
-                "strides": self.strides, "relu": self.relu, "upsample": self.upsample}
+                "strides": self.strides, "relu": self.relu, "upsample": self.upsample, "antialias": self.antialias}
 
 
 @keras.saving.register_keras_serializable(package="kstyle")
@@ -118,23 +159,25 @@ class StyleNetwork(keras.Model):
         width: filters of the first convolution; the paper's model is 32, then
             2x and 4x after each downsampling. 8 or 16 give small, fast models.
         residual_blocks: the paper uses 5.
+        antialias: blur after each upsampling and before each strided
+            convolution (`Blur2D`); networks saved before it existed load with it off.
 
     Example:
         >>> network = kstyle.StyleNetwork(width=16, residual_blocks=3)
         >>> stylized = network(photos)  # float32 0-255, same shape as photos
     """
 
-    def __init__(self, width=32, residual_blocks=5, **kwargs):
+    def __init__(self, width=32, residual_blocks=5, antialias=False, **kwargs):
         super().__init__(**kwargs)
-        self.width, self.residual_blocks = int(width), int(residual_blocks)
-        w = self.width
+        self.width, self.residual_blocks, self.antialias = int(width), int(residual_blocks), bool(antialias)
+        w, smooth = self.width, self.antialias
         self.stages = [
             ConvNormRelu(w, 9, name="in"),
-            ConvNormRelu(2 * w, 3, strides=2, name="down1"),
-            ConvNormRelu(4 * w, 3, strides=2, name="down2"),
+            ConvNormRelu(2 * w, 3, strides=2, antialias=smooth, name="down1"),
+            ConvNormRelu(4 * w, 3, strides=2, antialias=smooth, name="down2"),
             *[ResidualBlock(4 * w, name=f"residual{i + 1}") for i in range(self.residual_blocks)],
-            ConvNormRelu(2 * w, 3, upsample=2, name="up1"),
-            ConvNormRelu(w, 3, upsample=2, name="up2"),
+            ConvNormRelu(2 * w, 3, upsample=2, antialias=smooth, name="up1"),
+            ConvNormRelu(w, 3, upsample=2, antialias=smooth, name="up2"),
         ]
         self.out_pad = ReflectionPadding2D(4)
         self.out_conv = keras.layers.Conv2D(3, 9, padding="valid", name="out")
@@ -154,17 +197,28 @@ class StyleNetwork(keras.Model):
             message=f"kstyle: images must be at least {MIN_SIDE}x{MIN_SIDE} pixels")]
         with tf.control_dependencies(checks):
             # Reflect-pad to a multiple of 4 so both downsamplings are exact, and crop back after.
-            pad_bottom, pad_right = (-height) % _MULTIPLE, (-width) % _MULTIPLE
+            # (m - n % m) % m, not (-n) % m: the same here, but ONNX converters map a modulo of a
+            # negative number to C's remainder (-1 where TensorFlow gives 3).
+            pad_bottom = (_MULTIPLE - height % _MULTIPLE) % _MULTIPLE
+            pad_right = (_MULTIPLE - width % _MULTIPLE) % _MULTIPLE
             x = tf.pad(tf.cast(images, self.compute_dtype) / 127.5 - 1.0,
                        [[0, 0], [0, pad_bottom], [0, pad_right], [0, 0]], mode="REFLECT")
+        # Padding by computed amounts loses every static dimension, and the TFLite converter refuses
+        # a convolution of unknown channels: a reshape to the known 3 gives them back with a
+        # built-in operation (tf.ensure_shape is not one; set_shape is lost in conversion).
+        padded = tf.shape(x)
+        x = tf.reshape(x, [padded[0], padded[1], padded[2], 3])
         for stage in self.stages:
             x = stage(x)
         x = self.out_conv(self.out_pad(x))
         x = 127.5 * (tf.tanh(tf.cast(x, tf.float32)) + 1.0)
-        return x[:, :height, :width, :]
+        x = x[:, :height, :width, :]
+        x.set_shape([None, None, None, 3])
+        return x
 
     def compute_output_shape(self, input_shape):
         return input_shape
 
     def get_config(self):
-        return {**super().get_config(), "width": self.width, "residual_blocks": self.residual_blocks}
+        return {**super().get_config(), "width": self.width, "residual_blocks": self.residual_blocks,
+                "antialias": self.antialias}

@@ -51,11 +51,40 @@ def test_keras_round_trip(tmp_path, network):
 
 def test_upsampling_is_nearest_neighbour_not_transposed(network):
     kinds = {type(layer).__name__ for layer in network._flatten_layers()}
-    assert "UpSampling2D" in kinds and "Conv2DTranspose" not in kinds
-    assert "GroupNormalization" in kinds
+    assert "Conv2DTranspose" not in kinds and "GroupNormalization" in kinds
+    assert [stage.upsample for stage in network.stages if stage.name.startswith("up")] == [2, 2]
+    from kstyle.feedforward.network import upsample_nearest
+    image = np.random.default_rng(0).uniform(0, 1, (2, 3, 5, 4)).astype(np.float32)
+    expected = np.repeat(np.repeat(image, 2, axis=1), 2, axis=2)
+    np.testing.assert_array_equal(upsample_nearest(tf.constant(image), 2).numpy(), expected)
 
 
 def test_reflection_padding():
     padded = ReflectionPadding2D(1)(np.arange(9, dtype=np.float32).reshape(1, 3, 3, 1))
     np.testing.assert_array_equal(padded.numpy()[0, :, :, 0][0], [4, 3, 4, 5, 4])
     assert ReflectionPadding2D.from_config(ReflectionPadding2D(2).get_config()).padding == 2
+
+
+def test_blur_is_the_binomial_filter_with_reflected_borders():
+    from kstyle.feedforward.network import Blur2D
+    image = np.random.default_rng(0).uniform(0, 1, (1, 7, 9, 2)).astype(np.float32)
+    padded = np.pad(image, [(0, 0), (1, 1), (1, 1), (0, 0)], mode="reflect")
+    taps = np.outer([1, 2, 1], [1, 2, 1]) / 16.0
+    expected = sum(taps[i, j] * padded[:, i:i + 7, j:j + 9] for i in range(3) for j in range(3))
+    np.testing.assert_allclose(Blur2D()(image).numpy(), expected, rtol=1e-5)
+
+
+def test_antialias_round_trips_and_old_networks_load_without_it(tmp_path):
+    import keras
+    network = StyleNetwork(width=4, residual_blocks=1, antialias=True)
+    image = synthetic_image(33, 41)[None]
+    before = network(image).numpy()
+    assert before.shape == (1, 33, 41, 3)
+    network.save(tmp_path / "smooth.keras")
+    restored = keras.saving.load_model(tmp_path / "smooth.keras")
+    assert restored.antialias and [type(s.blur).__name__ for s in restored.stages if hasattr(s, "blur")].count(
+        "Blur2D") == 4  # after both upsamplings, before both strided convolutions
+    np.testing.assert_allclose(restored(image).numpy(), before, atol=1e-3)
+    config = StyleNetwork(width=4, residual_blocks=1).get_config()
+    del config["antialias"]  # as saved before the option existed (the shipped starry_night)
+    assert StyleNetwork.from_config(config).antialias is False
