@@ -5,31 +5,46 @@
 
 REST (port 8501) posts the photo's bytes as `{"b64": ...}` to the `serve_bytes` signature, as
 any HTTP client can; gRPC (port 8500) sends the same through TF Serving's PredictionService.
-Needs `requests` (REST) or `grpcio` and `tensorflow-serving-api` (gRPC).
+Needs `requests` (REST) or `grpcio` and `tensorflow-serving-api` (gRPC), and Pillow.
+
+The answer is trusted only once it is a PNG of the photo's own size (the model keeps height and
+width), and it reaches --output whole or not at all. Every failure is one line on stderr starting
+with `client: `, exit status 1 (2 for bad flags), so scripts can report it as it is.
 """
 
 import base64
+import binascii
 import contextlib
+import io
 import json
 import os
 import re
 import sys
+import tempfile
+import warnings
 
 from absl import app, flags
+from PIL import Image
 
 _SERVER = flags.DEFINE_string("server", "localhost:8501", "host:port of TF Serving (REST 8501, gRPC 8500).")
 _PROTOCOL = flags.DEFINE_enum("protocol", "rest", ["rest", "grpc"], "How to talk to the server.")
 _MODEL = flags.DEFINE_string("model", None, "The model's name in the server's model config.")
 _VERSION = flags.DEFINE_integer("version", None, "A specific version (default: the server's latest).")
 _INPUT = flags.DEFINE_string("input", None, "The photo to send (JPEG or PNG).")
-_OUTPUT = flags.DEFINE_string("output", None, "Where to write the stylized PNG.")
-_TIMEOUT = flags.DEFINE_float("timeout", 60.0, "Seconds to wait for the answer.")
+_OUTPUT = flags.DEFINE_string("output", None, "Where to write the stylized PNG (its directory must exist).")
+_TIMEOUT = flags.DEFINE_float("timeout", 60.0, "Seconds to wait for the server, to connect and to answer.")
 
 SIGNATURE = "serve_bytes"
+OUTPUT_NAME = "stylized_image_bytes"
+INSTALL = "pip install 'kstyle[serving]'"
 
 
 class ClientError(Exception):
-    """The server could not be reached or refused the request."""
+    """Something the user can act on went wrong: the server, its answer, or a file."""
+
+
+class UsageError(ClientError):
+    """The flags ask for something the client cannot do."""
 
 
 def summary(message):
@@ -45,31 +60,88 @@ def summary(message):
     return lines[0][:300] if lines else "(no details)"
 
 
+def _no_answer(server, timeout):
+    return f"{server} did not answer within {timeout:g} s (--timeout)"
+
+
+def _reason(error):
+    """The operating system's words inside a `requests` error (its own text nests three exceptions)."""
+    found = re.search(r"\[Errno -?\d+\] ([^'\")\]]+)", str(error))
+    return found.group(1).strip() if found else summary(str(error))
+
+
 def stylize_rest(server, model, photo, version=None, timeout=60.0):
-    """Returns the PNG bytes of `photo` (JPEG/PNG bytes) stylized by the REST API."""
-    import requests
+    """Returns the PNG bytes of `photo` (JPEG/PNG bytes) stylized by the REST API.
+
+    Raises:
+        ClientError: the server is unreachable or silent, refused the request, or answered
+            something other than TF Serving's `{"predictions": [{"b64": ...}]}`.
+    """
+    try:
+        import requests
+    except ImportError:
+        raise ClientError(f"REST needs requests: {INSTALL}") from None
     path = f"/v1/models/{model}" + (f"/versions/{version}" if version else "") + ":predict"
     body = {"signature_name": SIGNATURE, "instances": [{"image_bytes": {"b64": base64.b64encode(photo).decode()}}]}
     try:
-        response = requests.post(f"http://{server}{path}", data=json.dumps(body), timeout=timeout)
+        response = requests.post(f"http://{server}{path}", data=json.dumps(body), timeout=timeout,
+                                 headers={"Content-Type": "application/json"})
+    except requests.Timeout:
+        raise ClientError(_no_answer(server, timeout)) from None
+    except requests.ConnectionError as error:
+        if "timed out" in str(error):  # a read that times out mid-body arrives as a ConnectionError
+            raise ClientError(_no_answer(server, timeout)) from None
+        raise ClientError(f"cannot reach {server}: {_reason(error)}") from None
     except requests.RequestException as error:
-        raise ClientError(f"cannot reach {server}: {error}") from None
-    answer = response.json() if response.headers.get("content-type", "").startswith("application/json") else {}
-    if response.status_code != 200 or "predictions" not in answer:
-        raise ClientError(f"{server} answered {response.status_code}: "
-                          f"{summary(answer.get('error', response.text[:2000]))}")
-    prediction = answer["predictions"][0]
-    if isinstance(prediction, dict) and "stylized_image_bytes" in prediction:
-        prediction = prediction["stylized_image_bytes"]
-    return base64.b64decode(prediction["b64"])
+        raise ClientError(f"{server}: {_reason(error)}") from None
+    return _rest_image(server, response)
+
+
+def _rest_image(server, response):
+    """The image bytes in a REST answer, or the reason there are none."""
+    content_type = response.headers.get("content-type", "")
+    try:
+        answer = response.json()
+    except ValueError:
+        answer = None
+    if response.status_code != 200:
+        if isinstance(answer, dict) and isinstance(answer.get("error"), str):
+            details = summary(answer["error"])
+        elif answer is None and "html" not in content_type and response.text.strip():
+            details = summary(response.text)
+        else:  # an HTML error page (a proxy's, say) says no more than its status line
+            details = response.reason or "(no details)"
+        raise ClientError(f"{server} answered {response.status_code}: {details}")
+    if answer is None:
+        raise ClientError(f"{server} answered with something that is not JSON ({content_type or 'no content type'})")
+    predictions = answer.get("predictions") if isinstance(answer, dict) else None
+    if not isinstance(predictions, list) or not predictions:
+        raise ClientError(f'{server}\'s answer has no "predictions"')
+    prediction = predictions[0]
+    if isinstance(prediction, dict) and OUTPUT_NAME in prediction:  # the row format names outputs when it must
+        prediction = prediction[OUTPUT_NAME]
+    encoded = prediction.get("b64") if isinstance(prediction, dict) else None
+    if not isinstance(encoded, str):
+        raise ClientError(f'{server}\'s prediction holds no {{"b64": ...}} image')
+    try:
+        return base64.b64decode(encoded, validate=True)
+    except (binascii.Error, ValueError):
+        raise ClientError(f"{server}'s image is not base64") from None
 
 
 def stylize_grpc(server, model, photo, version=None, timeout=60.0):
-    """Returns the PNG bytes of `photo` stylized through gRPC's PredictionService."""
-    import grpc
-    with _stderr_silenced():  # the protos import TensorFlow, whose C++ start-up notices go to stderr
-        from tensorflow.core.framework import tensor_pb2, tensor_shape_pb2, types_pb2
-        from tensorflow_serving.apis import predict_pb2, prediction_service_pb2_grpc
+    """Returns the PNG bytes of `photo` stylized through gRPC's PredictionService.
+
+    Raises:
+        ClientError: the server is unreachable or silent, answered an error, or sent no image.
+    """
+    try:
+        import grpc
+        with _stderr_silenced():  # the protos import TensorFlow, whose C++ start-up notices go to stderr
+            from tensorflow.core.framework import tensor_pb2, tensor_shape_pb2, types_pb2
+            from tensorflow_serving.apis import predict_pb2, prediction_service_pb2_grpc
+    except ImportError:
+        raise ClientError(f"gRPC needs grpcio and tensorflow-serving-api: {INSTALL}") from None
     request = predict_pb2.PredictRequest()
     request.model_spec.name = model
     request.model_spec.signature_name = SIGNATURE
@@ -83,8 +155,19 @@ def stylize_grpc(server, model, photo, version=None, timeout=60.0):
         try:
             response = prediction_service_pb2_grpc.PredictionServiceStub(channel).Predict(request, timeout=timeout)
         except grpc.RpcError as error:
-            raise ClientError(f"{server} answered {error.code().name}: {summary(error.details() or '')}") from None
-    return response.outputs["stylized_image_bytes"].string_val[0]
+            raise ClientError(_grpc_failure(server, error.code(), error.details() or "", timeout)) from None
+    if OUTPUT_NAME not in response.outputs or not response.outputs[OUTPUT_NAME].string_val:
+        raise ClientError(f"{server}'s answer has no {OUTPUT_NAME}")
+    return response.outputs[OUTPUT_NAME].string_val[0]
+
+
+def _grpc_failure(server, code, details, timeout):
+    """Words for a gRPC status: gRPC reports a refused connection and a silent server as statuses too."""
+    if code.name == "DEADLINE_EXCEEDED":
+        return _no_answer(server, timeout)
+    if code.name == "UNAVAILABLE":
+        return f"cannot reach {server}: {summary(details)}"
+    return f"{server} answered {code.name}: {summary(details)}"
 
 
 @contextlib.contextmanager
@@ -101,32 +184,161 @@ def _stderr_silenced():
             os.close(saved)
 
 
-def main(argv):
-    del argv
-    for flag in (_MODEL, _INPUT, _OUTPUT):
-        if not flag.value:
-            sys.exit(f"client: --{flag.name} is required")
+def _open_image(data):
+    """Pillow's view of `data` from its header alone (no pixels decoded), or None if Pillow cannot read it.
+
+    Pillow's decompression-bomb guard protects decoding, which never happens here; its warning
+    would only add a second line to stderr.
+    """
     try:
-        with open(_INPUT.value, "rb") as file:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            return Image.open(io.BytesIO(data))
+    except Exception:  # Pillow raises more than OSError for malformed headers
+        return None
+
+
+def read_photo(path):
+    """Returns the photo's bytes and its (width, height), None if Pillow cannot tell.
+
+    A file Pillow cannot read is still sent: the server decides what it accepts and says why
+    it refuses, which helps the user more than a guess here would.
+
+    Raises:
+        ClientError: the file cannot be read.
+    """
+    try:
+        with open(path, "rb") as file:
             photo = file.read()
     except OSError as error:
-        sys.exit(f"client: {_INPUT.value}: {error.strerror}")
-    send = stylize_rest if _PROTOCOL.value == "rest" else stylize_grpc
+        raise ClientError(f"{path}: {error.strerror}") from None
+    image = _open_image(photo)
+    return photo, (image.size if image else None)
+
+
+def check_png(png, size, server, photo_path):
+    """Raises ClientError unless `png` is a whole PNG of `size` pixels (width, height).
+
+    The model answers with its input's height and width, so any other size means the server
+    ran something else, or the answer was mangled on the way.
+    """
+    image = _open_image(png)
+    if image is None or image.format != "PNG":
+        raise ClientError(f"{server}'s answer is not a PNG")
+    if size is None:
+        raise ClientError(f"{photo_path}: Pillow cannot read its size, so the answer cannot be checked")
+    if image.size != size:
+        raise ClientError(f"{server}'s PNG is {image.size[0]}x{image.size[1]} pixels, "
+                          f"the photo {size[0]}x{size[1]} (width x height)")
     try:
-        png = send(_SERVER.value, _MODEL.value, photo, _VERSION.value, _TIMEOUT.value)
-    except ClientError as error:
-        sys.exit(f"client: {error}")
-    temporary = f"{_OUTPUT.value}.{os.getpid()}.partial"
+        image.verify()  # chunk lengths and checksums: a truncated or corrupted answer fails here
+    except Exception as error:
+        raise ClientError(f"{server}'s PNG is damaged ({error})") from None
+
+
+def check_output(path):
+    """Raises ClientError if `path` cannot be written: asked before the server is, to spare it the work."""
+    directory = os.path.dirname(path) or "."
+    if not os.path.isdir(directory):
+        raise ClientError(f"{path}: the directory {directory} does not exist")
+    if os.path.isdir(path):
+        raise ClientError(f"{path}: is a directory")
+
+
+def write_atomically(path, data):
+    """Writes `data` to `path` so that no reader sees part of it and a failure leaves nothing behind.
+
+    The bytes go to a temporary file that `mkstemp` creates exclusively (O_EXCL: it never opens
+    a file or symlink already there) under an unguessable name in `path`'s own directory, so
+    `os.replace` is an atomic rename on one file system; a symlink at `path` itself is replaced,
+    not followed. The temporary file is removed on any failure, and the result gets the usual
+    permissions for a new file rather than mkstemp's private 0600.
+
+    Raises:
+        ClientError: the file cannot be written.
+    """
+    directory = os.path.dirname(path) or "."
     try:
-        with open(temporary, "wb") as file:
-            file.write(png)
-        os.replace(temporary, _OUTPUT.value)
+        descriptor, temporary = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.",
+                                                 suffix=".partial")
     except OSError as error:
-        if os.path.exists(temporary):
-            os.remove(temporary)
-        sys.exit(f"client: {_OUTPUT.value}: {error.strerror}")
+        raise ClientError(f"{path}: cannot write in {directory} ({error.strerror})") from None
+    replaced = False
+    try:
+        with os.fdopen(descriptor, "wb") as file:
+            os.fchmod(file.fileno(), 0o666 & ~_umask())
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+        replaced = True
+    except OSError as error:
+        raise ClientError(f"{path}: cannot write it ({error.strerror})") from None
+    finally:
+        if not replaced:
+            with contextlib.suppress(OSError):
+                os.remove(temporary)
+
+
+def _umask():
+    mask = os.umask(0)  # the only way to read it; the client is single-threaded
+    os.umask(mask)
+    return mask
+
+
+def check_flags(argv):
+    """Raises UsageError for flags the client cannot work with."""
+    if len(argv) > 1:
+        raise UsageError(f"unexpected arguments: {' '.join(argv[1:])}")
+    for flag in (_MODEL, _INPUT, _OUTPUT):
+        if not flag.value:
+            raise UsageError(f"--{flag.name} is required")
+    if _PROTOCOL.value == "rest" and "://" in _SERVER.value:  # gRPC takes its own targets: dns:///..., unix:...
+        raise UsageError(f"--server wants host:port, not a URL: {_SERVER.value}")
+    if _VERSION.value is not None and _VERSION.value < 1:
+        raise UsageError(f"--version must be a positive integer, got {_VERSION.value}")
+    if not _TIMEOUT.value > 0:
+        raise UsageError(f"--timeout must be a positive number of seconds, got {_TIMEOUT.value:g}")
+
+
+def stylize(argv):
+    """Checks the flags and files, asks the server, checks its answer, writes it."""
+    check_flags(argv)
+    check_output(_OUTPUT.value)
+    photo, size = read_photo(_INPUT.value)
+    send = stylize_rest if _PROTOCOL.value == "rest" else stylize_grpc
+    png = send(_SERVER.value, _MODEL.value, photo, _VERSION.value, _TIMEOUT.value)
+    check_png(png, size, _SERVER.value, _INPUT.value)
+    write_atomically(_OUTPUT.value, png)
     print(f"wrote {_OUTPUT.value}")
 
 
+def fail(message, status):
+    """Ends the program with `message` as one `client: ` line on stderr, whatever newlines it held."""
+    print("client: " + " ".join(str(message).split()), file=sys.stderr)
+    sys.exit(status)
+
+
+def parse_flags(argv):
+    """absl's parsing, but a bad flag is reported like every other failure (absl prints two lines)."""
+    try:
+        return flags.FLAGS(argv)
+    except flags.Error as error:
+        fail(error, 2)
+
+
+def main(argv):
+    try:
+        stylize(argv)
+    except UsageError as error:
+        fail(error, 2)
+    except ClientError as error:
+        fail(error, 1)
+    except KeyboardInterrupt:
+        fail("interrupted", 130)
+    except Exception as error:  # a case nobody foresaw: still one line, naming what broke, as promised
+        fail(f"unexpected {type(error).__name__}: {error}", 1)
+
+
 if __name__ == "__main__":
-    app.run(main)
+    app.run(main, flags_parser=parse_flags)

@@ -1,9 +1,11 @@
 """Checks an exported version the way TF Serving would use it, in a process that cannot import kstyle.
 
-    python -I serving_checks.py VERSION_DIR CASES.npz
+    python -I serving_checks.py VERSION_DIR CASES.npz [DEFAULT_BUDGET_VERSION_DIR]
 
 CASES.npz holds `input_<i>` uint8 batches and `expected_<i>`, the Keras model's uint8 outputs.
-Prints one JSON line of findings; exits non-zero on the first failed check.
+VERSION_DIR was exported with the budget in $KSTYLE_TEST_BUDGET (max_pixels,max_request_pixels,max_batch);
+the optional second version has the default budget (4096x4096), for hostile requests at full size, whose
+memory growth is measured. Prints one JSON line of findings; exits non-zero on the first failed check.
 """
 
 import base64
@@ -12,6 +14,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 sys.modules["kstyle"] = None  # Whatever is installed, this process must manage without kstyle.
 
@@ -125,15 +128,82 @@ with graph.as_default(), tf.compat.v1.Session(graph=graph) as session:
                   "JPEG or PNG"), "garbage not refused")
     check(refused("serving_default", {"image": np.zeros((1, 8, 40, 3), np.uint8)}, "at least 16x16"),
           "tiny image not refused")
-    limit = int(os.environ.get("KSTYLE_TEST_MAX_PIXELS", "0"))
-    if limit:
-        side = int(limit ** 0.5) + 1
-        check(refused("serving_default", {"image": np.zeros((1, side, side, 3), np.uint8)}, "max_pixels"),
-              "oversize not refused")
+    max_pixels, max_request_pixels, max_batch = map(int, os.environ["KSTYLE_TEST_BUDGET"].split(","))
+    side = int(max_pixels ** 0.5)
+    check(refused("serving_default", {"image": np.zeros((1, side + 1, side + 1, 3), np.uint8)}, "max_pixels"),
+          "oversize not refused")
+    within = np.zeros((1, side, side, 3), np.uint8)
+    check(run("serving_default", {"image": within})["stylized_image"].shape == within.shape, "largest image")
+    over_budget = 1 + max_request_pixels // (side * side)  # each image allowed, all of them together not
+    check(refused("serving_default", {"image": np.repeat(within, over_budget, axis=0)}, "max_request_pixels"),
+          "request over budget not refused (uint8)")
+    check(refused("serve_bytes", {"image_bytes": np.array([png(within[0])] * over_budget, dtype=object)},
+                  "max_request_pixels"), "request over budget not refused (bytes)")
+    check(refused("serving_default", {"image": np.zeros((max_batch + 1, 16, 16, 3), np.uint8)}, "max_batch"),
+          "batch over max_batch not refused")
+    check(refused("serving_default", {"image": np.zeros((0, 16, 16, 3), np.uint8)}, "holds no image"),
+          "empty batch not refused")
+    hostile = {"empty string": (b"", "is empty"),
+               "cut PNG": (b"\x89PNG\r\n\x1a\n\x00\x01", "cut short"),
+               "cut JPEG": (b"\xff\xd8\xff\x00\x01", "JPEG"),
+               "PNG whose IHDR lies": (bytes(header[:16]) + (20).to_bytes(4, "big") * 2 + bytes(header[24:]), "")}
+    for name, (data, words) in hostile.items():
+        try:
+            run("serve_bytes", {"image_bytes": np.array([data], dtype=object)})
+            check(False, f"{name} not refused")
+        except tf.errors.InvalidArgumentError as error:  # not a UnicodeDecodeError: the message is text
+            message = str(error)
+            check(words in message and all(c.isprintable() or c in "\n\t" for c in message),
+                  f"{name}: {message[:200]!r}")
     out = run("serving_default", {"image": inputs[0]})["stylized_image"]
     check(close(out, expected[0]), "no answer after hostile requests")
     findings["hostile"] = "refused, then served"
 findings["session_loader"] = "ok"
+
+
+def memory_kib(field):
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith(field + ":"))
+
+
+# 5b. At the default budget, full-size hostile requests: refused quickly, the process barely grows.
+if len(sys.argv) > 3:
+    graph = tf.Graph()
+    with graph.as_default(), tf.compat.v1.Session(graph=graph) as session:
+        meta_graph = tf.compat.v1.saved_model.loader.load(session, ["serve"], sys.argv[3])
+
+        def run_default(signature, feeds):
+            definition = meta_graph.signature_def[signature]
+            feed = {definition.inputs[name].name: value for name, value in feeds.items()}
+            names = {name: info.name for name, info in definition.outputs.items()}
+            return session.run(names, feed_dict=feed)
+
+        # Warm both signatures, as a loaded server has done: the times below are then the refusals' own.
+        run_default("serving_default", {"image": inputs[0]})
+        run_default("serve_bytes", {"image_bytes": np.array([png(inputs[0][0])], dtype=object)})
+        flat = Image.fromarray(np.full((4096, 4096, 3), 200, np.uint8))
+        buffer = io.BytesIO()
+        flat.save(buffer, format="PNG")  # compresses to a few tens of KB
+        requests = {"three 4096x4096 images (uint8)": ("serving_default", {"image": np.zeros((3, 4096, 4096, 3),
+                                                                                             np.uint8)}),
+                    "three compressible 4096x4096 PNGs": ("serve_bytes", {"image_bytes": np.array(
+                        [buffer.getvalue()] * 3, dtype=object)})}
+        growth = {}
+        for name, (signature, feeds) in requests.items():
+            with open("/proc/self/clear_refs", "w") as clear:
+                clear.write("5")  # resets the peak (VmHWM) to the current size
+            before, started = memory_kib("VmRSS"), time.perf_counter()
+            try:
+                run_default(signature, feeds)
+                check(False, f"{name} not refused")
+            except tf.errors.InvalidArgumentError as error:
+                check("max_request_pixels" in str(error), f"{name}: {str(error)[:200]!r}")
+            growth[name] = {"mib": round((memory_kib("VmHWM") - before) / 1024, 1),
+                            "ms": round(1000 * (time.perf_counter() - started), 1)}
+            check(growth[name]["mib"] <= 300, f"{name} grew the process by {growth[name]['mib']} MiB")
+        out = run_default("serving_default", {"image": inputs[0]})["stylized_image"]
+        check(close(out, expected[0]), "no answer after full-size hostile requests")
+        findings["hostile_full_size"] = growth
 
 # 6. Only stock ops, no Python, no XLA.
 from tensorflow.core.protobuf import saved_model_pb2  # noqa: E402

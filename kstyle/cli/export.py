@@ -1,24 +1,41 @@
-"""`kstyle export`: a trained network as a versioned SavedModel for TF Serving."""
+"""`kstyle export`: a trained network as a versioned SavedModel for TF Serving, or a LiteRT or ONNX file."""
 
 import os
 
+from kstyle import images
 from kstyle.cli import flags
 from kstyle.cli.console import import_tensorflow_quietly
 from kstyle.errors import Error, UsageError
 from kstyle.feedforward import shipped
+from kstyle.serving import FILE_SUFFIXES, limits
+
+_SERVING_ONLY = ("export_dir", "version", "max_pixels", "max_request_pixels", "max_batch")
 
 
 def main():
-    """Checks the flags, loads the network, writes the next version; returns the exit status."""
-    for flag in (flags.MODEL, flags.EXPORT_DIR):
-        if not flag.value:
-            raise UsageError(f"--{flag.name} is required")
+    """Checks the flags, loads the network, writes it; returns the exit status."""
+    if not flags.MODEL.value:
+        raise UsageError("--model is required")
     source = shipped.resolve(flags.MODEL.value)
     if os.path.isdir(source):
         raise UsageError(f"--model {source}: export takes a .keras network, not a SavedModel directory")
+    if flags.FORMAT.value in FILE_SUFFIXES:
+        return _file(source, flags.FORMAT.value)
+    if flags.OUTPUT.value:
+        raise UsageError("--output is for --format=tflite or onnx; a SavedModel goes to --export_dir")
+    return _savedmodel(source)
+
+
+def _savedmodel(source):
+    if not flags.EXPORT_DIR.value:
+        raise UsageError("--export_dir is required")
     if flags.VERSION.value is not None and flags.VERSION.value < 1:
         raise UsageError(f"--version must be a positive integer, got {flags.VERSION.value}")
+    budget = limits.budget(flags.MAX_PIXELS.value, flags.MAX_REQUEST_PIXELS.value, flags.MAX_BATCH.value)
     export_dir = flags.EXPORT_DIR.value
+    if flags.VERSION.value is not None and os.path.exists(os.path.join(export_dir, str(flags.VERSION.value))):
+        raise UsageError(f"{os.path.join(export_dir, str(flags.VERSION.value))} exists already; TF Serving "
+                         "versions are immutable, use another --version")
     if os.path.exists(export_dir) and not os.path.isdir(export_dir):
         raise UsageError(f"--export_dir {export_dir}: exists and is not a directory")
     try:
@@ -30,10 +47,33 @@ def main():
 
     import_tensorflow_quietly()
     from kstyle.feedforward import apply
-    from kstyle.serving import limits, savedmodel
+    from kstyle.serving import savedmodel
 
-    max_pixels = limits.DEFAULT_MAX_PIXELS if flags.MAX_PIXELS.value is None else flags.MAX_PIXELS.value
     network = apply.load_keras(source)
-    written = savedmodel.export(network, export_dir, flags.VERSION.value, max_pixels)
-    print(f"wrote {written} (signatures: {', '.join(savedmodel.SIGNATURES)}; max_pixels {max_pixels})")
+    written = savedmodel.export(network, export_dir, flags.VERSION.value, budget)
+    print(f"wrote {written} (signatures: {', '.join(savedmodel.SIGNATURES)}; max_pixels {budget.max_pixels}, "
+          f"max_request_pixels {budget.max_request_pixels}, max_batch {budget.max_batch})")
+    return 0
+
+
+def _file(source, kind):
+    """A LiteRT or ONNX file: one input, uint8 [batch, height, width, 3], any size."""
+    given = [name for name in _SERVING_ONLY if flags.FLAGS[name].present]
+    if given:
+        raise UsageError(f"{', '.join('--' + name for name in given)} is for --format=savedmodel")
+    output, suffix = flags.OUTPUT.value, FILE_SUFFIXES[kind]
+    if not output:
+        raise UsageError(f"--output is required for --format={kind} (e.g. --output=starry_night{suffix})")
+    if not output.endswith(suffix):
+        raise UsageError(f"--output {output}: a --format={kind} file's name ends in {suffix}")
+    images.check_writable_file(output)
+
+    import_tensorflow_quietly()
+    from kstyle.feedforward import apply
+    from kstyle.serving import litert, onnx
+
+    writer = {"tflite": litert, "onnx": onnx}[kind]
+    size = writer.write(apply.load_keras(source), output)
+    batch = "1" if kind == "tflite" else "batch"
+    print(f"wrote {output} ({size / 1e6:.2f} MB; input and output uint8 [{batch}, height, width, 3], any size)")
     return 0

@@ -21,7 +21,8 @@ from kstyle.gatys.options import OPTIMIZERS, StylizeOptions
 from kstyle.perceptual.layers import POOLINGS
 from kstyle.perceptual.options import NORMALIZATIONS
 from kstyle.perceptual.precision import PRECISIONS
-from kstyle.serving.limits import DEFAULT_MAX_PIXELS
+from kstyle.serving import FORMATS
+from kstyle.serving.limits import DEFAULT_MAX_BATCH, DEFAULT_MAX_PIXELS
 
 FLAGS = flags.FLAGS
 
@@ -67,7 +68,8 @@ CONTENT = flags.DEFINE_string("content", None, "stylize: the photo, a path or sa
 STYLE = flags.DEFINE_list("style", None, "The style image (a painting): a path or sample:NAME. stylize takes "
                           "several, comma-separated, blended (--style_blend_weights) or placed (--style_masks).")
 OUTPUT = flags.DEFINE_string("output", None, "stylize: the image to write (the extension picks the format). "
-                             "transform: an image, or a directory for several inputs. Written atomically.")
+                             "transform: an image, or a directory for several inputs. export: the .tflite or "
+                             ".onnx file of --format=tflite|onnx. Written atomically.")
 MAX_SIZE = _integer("max_size", "Longest side of the output in pixels (transform: inputs larger than this are "
                     "shrunk; unset keeps their size).")
 
@@ -130,6 +132,8 @@ STYLE_SIZE = _integer("style_size", "train: the style image's longest side when 
 WIDTH = _integer("width", "train: filters of the network's first convolution (32 in the paper; 8 or 16 are "
                  "small and fast).")
 RESIDUAL_BLOCKS = _integer("residual_blocks", "train: residual blocks of the network (5 in the paper).")
+ANTIALIAS = flags.DEFINE_boolean("antialias", None, _help("train: blur after the network's upsamplings and before "
+                                 "its strided convolutions, so it cannot paint a grid-locked pattern.", "antialias"))
 BATCH_SIZE = _integer("batch_size", "train: photos per step, split across replicas.")
 CROP_SIZE = _integer("crop_size", "train: side of the random square crops.")
 STEPS = _integer("steps", "train: optimizer steps in all (a resumed run continues to this count).")
@@ -152,6 +156,14 @@ VERSION = flags.DEFINE_integer("version", None, "export: the version number (def
 MAX_PIXELS = flags.DEFINE_integer("max_pixels", None, "export: the largest image (height x width) the served "
                                   "model accepts; larger requests get an InvalidArgument error. Default: "
                                   f"{DEFAULT_MAX_PIXELS} ({math.isqrt(DEFAULT_MAX_PIXELS)} squared).")
+MAX_REQUEST_PIXELS = flags.DEFINE_integer("max_request_pixels", None, "export: the pixels of all images in one "
+                                          "request, added up; the server's memory per request follows it. "
+                                          "Default: --max_pixels.")
+MAX_BATCH = flags.DEFINE_integer("max_batch", None, "export: images in one request. Default: "
+                                 f"{DEFAULT_MAX_BATCH}.")
+FORMAT = flags.DEFINE_enum("format", FORMATS[0], FORMATS, "export: savedmodel (a version "
+                           "directory for TF Serving, in --export_dir), tflite (one LiteRT file, --output) or "
+                           "onnx (one ONNX file, --output; needs tf2onnx: pip install 'kstyle[onnx]').")
 
 VERB_FLAGS = {
     "stylize": {
@@ -163,11 +175,12 @@ VERB_FLAGS = {
     "train": {
         "style", "train_images", "model_dir", "style_layers", "content_layers", "style_weight", "content_weight",
         "tv_weight", "gram_normalization", "pooling", "vgg_weights", "precision", "style_size", "width",
-        "residual_blocks", "learning_rate", "batch_size", "crop_size", "steps", "checkpoint_every",
+        "residual_blocks", "antialias", "learning_rate", "batch_size", "crop_size", "steps", "checkpoint_every",
         "summary_every", "strategy", "seed",
     },
     "transform": {"model", "input", "output", "max_size", "list_models"},
-    "export": {"model", "export_dir", "version", "max_pixels"},
+    "export": {"model", "export_dir", "version", "max_pixels", "max_request_pixels", "max_batch", "format",
+               "output"},
 }
 
 

@@ -6,74 +6,70 @@ Two signatures, whose names clients depend on:
   uint8, the same shape.
 * `serve_bytes`: `image_bytes`, string `[batch]` of JPEG or PNG files (what a REST
   client sends as `{"b64": ...}`) -> `stylized_image_bytes`, string `[batch]` of
-  PNG files. Images in one batch may have different sizes.
+  PNG files. Images in one batch may have different sizes; they are decoded and
+  stylized one at a time, so the peak is one image's.
 
-Limits are checked inside the graph, so a hostile request gets an
-InvalidArgument error naming the limit and the server lives on: images over
-`max_pixels` (read from the file header before anything is decoded) or under
-16 pixels a side, and bytes that are not a JPEG or PNG. The graph holds only
-stock TensorFlow ops (no py_function, no XLA), and is written with Keras'
-`ExportArchive`, whose plain variables TF Serving's session loader restores.
-A version is built in a temporary directory beside its final place and renamed
-when complete, with `assets.extra/tf_serving_warmup_requests` holding one small
-request per signature.
+A request's budget (`kstyle.serving.limits.Budget`: pixels per image, per request,
+images per request) is checked inside the graph before anything is decoded or
+run (`kstyle.serving.guards`), so a hostile request gets an InvalidArgument error
+naming the limit and the server lives on. The graph holds only stock TensorFlow
+ops (no py_function, no XLA), and is written with Keras' `ExportArchive`, whose
+plain variables TF Serving's session loader restores. A version is built in a
+hidden directory beside its final place, made readable as the umask allows (TF
+Serving often runs as another user), and renamed when complete, with warmup
+records (`kstyle.serving.warmup`); two exports at once get different versions.
 """
 
+import errno
 import os
 import shutil
 import tempfile
 
 import keras
-import numpy as np
 import tensorflow as tf
 
 from kstyle.errors import Error, UsageError
-from kstyle.feedforward.network import MIN_SIDE
-from kstyle.serving.limits import DEFAULT_MAX_PIXELS
+from kstyle.serving import guards, limits, warmup
 
 SIGNATURES = ("serving_default", "serve_bytes")
-WARMUP_FILE = os.path.join("assets.extra", "tf_serving_warmup_requests")
-_PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-_JPEG_MAGIC = b"\xff\xd8\xff"
+_ATTEMPTS = 20  # versions tried when other exports take the next ones first
 
 
-def export(network, export_dir, version=None, max_pixels=DEFAULT_MAX_PIXELS):
+def export(network, export_dir, version=None, budget=None):
     """Writes `network` as `export_dir/<version>/`; returns that directory.
 
     Args:
         network: a `StyleNetwork` (or any Keras model mapping 0-255 images to 0-255 images).
         export_dir: the model's base directory (TF Serving's `base_path`).
         version: a positive integer; the next free one if omitted.
-        max_pixels: the largest image (height x width) the served model accepts.
+        budget: what one request may ask for (`limits.Budget`); the defaults if omitted.
 
     Raises:
-        UsageError: the version exists already, or a bad limit.
+        UsageError: the version exists already, or a bad version.
+        Error: no free version after many tries (other exports racing).
     """
-    if max_pixels < MIN_SIDE * MIN_SIDE:
-        raise UsageError(f"max_pixels must be at least {MIN_SIDE * MIN_SIDE}, got {max_pixels}")
-    os.makedirs(export_dir, exist_ok=True)
-    version = next_version(export_dir) if version is None else int(version)
-    if version < 1:
+    budget = budget or limits.budget()
+    if version is not None and int(version) < 1:
         raise UsageError(f"version must be a positive integer, got {version}")
-    final = os.path.join(export_dir, str(version))
-    if os.path.exists(final):
-        raise UsageError(f"{final} exists already; TF Serving versions are immutable, use another --version")
-    staging = tempfile.mkdtemp(prefix=f".{version}.", suffix=".partial", dir=export_dir)
+    os.makedirs(export_dir, exist_ok=True)
+    if version is not None and os.path.exists(os.path.join(export_dir, str(version))):
+        raise _exists(os.path.join(export_dir, str(version)))
+    staging = tempfile.mkdtemp(prefix=".export.", suffix=".partial", dir=export_dir)
     try:
         archive = keras.export.ExportArchive()
         archive.track(network)
-        uint8_fn, bytes_fn = serving_functions(network, max_pixels)
+        uint8_fn, bytes_fn = serving_functions(network, budget)
         archive.add_endpoint("serving_default", uint8_fn,
                              input_signature=[tf.TensorSpec([None, None, None, 3], tf.uint8, name="image")])
         archive.add_endpoint("serve_bytes", bytes_fn,
                              input_signature=[tf.TensorSpec([None], tf.string, name="image_bytes")])
         archive.write_out(staging, verbose=False)
-        write_warmup(os.path.join(staging, WARMUP_FILE))
-        os.rename(staging, final)
+        write_warmup(os.path.join(staging, warmup.FILE))
+        _readable(staging)
+        return _publish(staging, export_dir, version)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return final
 
 
 def next_version(export_dir):
@@ -82,75 +78,71 @@ def next_version(export_dir):
     return max(versions, default=0) + 1
 
 
-def serving_functions(network, max_pixels):
-    """Returns the two serving functions (uint8 tensors; encoded files) around `network`."""
+def write_warmup(path):
+    """Writes the version's warmup records (see `kstyle.serving.warmup`)."""
+    warmup.write(path)
 
-    def check_size(height, width):
-        pixels = tf.cast(height, tf.int64) * tf.cast(width, tf.int64)
-        return [
-            tf.debugging.Assert(pixels <= max_pixels, [
-                f"kstyle: the image has more than max_pixels={max_pixels} pixels (height x width); got",
-                height, width]),
-            tf.debugging.Assert(tf.minimum(height, width) >= MIN_SIDE, [
-                f"kstyle: the image must be at least {MIN_SIDE}x{MIN_SIDE} pixels; got", height, width])]
+
+def _publish(staging, export_dir, version):
+    """Renames the finished `staging` to its version: a server sees all of it or nothing.
+
+    A rename onto a version another export has just written fails (the directory
+    is not empty); then the next free version is taken, unless one was asked for.
+    """
+    for _ in range(_ATTEMPTS):
+        final = os.path.join(export_dir, str(version or next_version(export_dir)))
+        try:
+            os.rename(staging, final)
+            return final
+        except OSError as error:
+            if error.errno not in (errno.EEXIST, errno.ENOTEMPTY):
+                raise Error(f"{final}: cannot write the version ({error.strerror})") from None
+            if version is not None:
+                raise _exists(final) from None
+    raise Error(f"{export_dir}: no free version after {_ATTEMPTS} tries; other exports keep taking them")
+
+
+def _exists(path):
+    return UsageError(f"{path} exists already; TF Serving versions are immutable, use another --version")
+
+
+def _readable(directory):
+    """Gives the version the permissions a new file would get (0755 / 0644 under umask 022).
+
+    `mkdtemp` makes its directory 0700 for privacy; a server running as another
+    user (rootless Docker, Kubernetes runAsNonRoot) could not read it.
+    """
+    umask = os.umask(0)
+    os.umask(umask)
+    for root, directories, files in os.walk(directory):
+        os.chmod(root, 0o777 & ~umask)
+        for name in files:
+            os.chmod(os.path.join(root, name), 0o666 & ~umask)
+
+
+def serving_functions(network, budget):
+    """Returns the two serving functions (uint8 tensors; encoded files) around `network`."""
 
     def stylize(images):
         return tf.cast(tf.clip_by_value(tf.round(network(tf.cast(images, tf.float32))), 0.0, 255.0), tf.uint8)
 
     def serving_default(image):
-        shape = tf.shape(image)
-        with tf.control_dependencies(check_size(shape[1], shape[2])):
+        shape = tf.shape(image, out_type=tf.int64)
+        sizes = tf.tile(shape[None, 1:3], [shape[0], 1])
+        with tf.control_dependencies(guards.request_checks(sizes, budget)):
             return {"stylized_image": stylize(image)}
 
     def serve_bytes(image_bytes):
-        def one(data):
-            height, width = _header_size(data)
-            with tf.control_dependencies(check_size(height, width)):
-                image = tf.io.decode_image(data, channels=3, expand_animations=False)
-            return tf.io.encode_png(stylize(image[None])[0])
+        sizes = tf.map_fn(guards.header_size, image_bytes, fn_output_signature=tf.TensorSpec([2], tf.int64))
+        with tf.control_dependencies(guards.request_checks(sizes, budget)):
+            image_bytes = tf.identity(image_bytes)
 
-        return {"stylized_image_bytes": tf.map_fn(one, image_bytes, fn_output_signature=tf.string)}
+        def one(data_and_size):
+            data, size = data_and_size
+            return tf.io.encode_png(stylize(guards.decoded(data, size)[None])[0])
+
+        # One image at a time: the peak is one image's, whatever the batch.
+        return {"stylized_image_bytes": tf.map_fn(one, (image_bytes, sizes), parallel_iterations=1,
+                                                  fn_output_signature=tf.string)}
 
     return serving_default, serve_bytes
-
-
-def _header_size(data):
-    """`(height, width)` from a PNG's or JPEG's header; InvalidArgument for anything else."""
-    is_png = tf.equal(tf.strings.substr(data, 0, 8), _PNG_MAGIC)
-    is_jpeg = tf.equal(tf.strings.substr(data, 0, 3), _JPEG_MAGIC)
-    check = tf.debugging.Assert(tf.logical_or(is_png, is_jpeg),
-                                ["kstyle: image_bytes must hold a JPEG or PNG file"])
-    with tf.control_dependencies([check]):
-        return tf.cond(is_png, lambda: _png_size(data), lambda: _jpeg_size(data))
-
-
-def _png_size(data):
-    # IHDR: width and height are big-endian uint32 at bytes 16-23.
-    header = tf.io.decode_raw(tf.strings.substr(data, 16, 8), tf.int32, little_endian=False)
-    return header[1], header[0]
-
-
-def _jpeg_size(data):
-    shape = tf.image.extract_jpeg_shape(data)
-    return shape[0], shape[1]
-
-
-def write_warmup(path, size=32):
-    """Writes one small PredictionLog per signature, which TF Serving replays at load time."""
-    try:
-        from tensorflow_serving.apis import model_pb2, predict_pb2, prediction_log_pb2
-    except ImportError:
-        raise Error("exporting needs tensorflow-serving-api for the warmup records: "
-                    "pip install 'kstyle[serving]'") from None
-    image = np.random.default_rng(0).integers(0, 256, (1, size, size, 3), dtype=np.uint8)
-    png = tf.io.encode_png(image[0]).numpy()
-    requests = {"serving_default": {"image": tf.make_tensor_proto(image)},
-                "serve_bytes": {"image_bytes": tf.make_tensor_proto([png], dtype=tf.string)}}
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with tf.io.TFRecordWriter(path) as writer:
-        for signature, inputs in requests.items():
-            request = predict_pb2.PredictRequest(model_spec=model_pb2.ModelSpec(signature_name=signature))
-            for name, proto in inputs.items():
-                request.inputs[name].CopyFrom(proto)
-            log = prediction_log_pb2.PredictionLog(predict_log=prediction_log_pb2.PredictLog(request=request))
-            writer.write(log.SerializeToString())

@@ -13,8 +13,9 @@ from conftest import synthetic_image
 from kstyle.cli import main as cli
 from kstyle.errors import UsageError
 from kstyle.feedforward.network import StyleNetwork
-from kstyle.serving import savedmodel
+from kstyle.serving import limits, savedmodel
 
+BUDGET = limits.budget(max_pixels=64 * 64, max_request_pixels=64 * 64 + 1000, max_batch=4)
 CHECKS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "serving_checks.py")
 
 
@@ -28,7 +29,7 @@ def network():
 
 @pytest.fixture(scope="module")
 def exported(network, tmp_path_factory):
-    return savedmodel.export(network, str(tmp_path_factory.mktemp("models") / "style"), max_pixels=64 * 64)
+    return savedmodel.export(network, str(tmp_path_factory.mktemp("models") / "style"), budget=BUDGET)
 
 
 def test_versions_count_up_and_are_written_whole(network, exported):
@@ -60,12 +61,15 @@ def test_a_kstyle_free_process_serves_it_like_tf_serving(network, exported, tmp_
         cases[f"input_{i}"] = batch
         cases[f"expected_{i}"] = np.clip(np.rint(network(batch.astype(np.float32)).numpy()), 0, 255).astype(np.uint8)
     np.savez(tmp_path / "cases.npz", **cases)
-    done = subprocess.run([sys.executable, "-I", CHECKS, exported, str(tmp_path / "cases.npz")], cwd="/",
+    full_size = savedmodel.export(network, str(tmp_path / "default_budget"))
+    done = subprocess.run([sys.executable, "-I", CHECKS, exported, str(tmp_path / "cases.npz"), full_size], cwd="/",
                           capture_output=True, text=True, timeout=600,
-                          env={**os.environ, "KSTYLE_TEST_MAX_PIXELS": str(64 * 64), "TF_CPP_MIN_LOG_LEVEL": "3"})
+                          env={**os.environ, "KSTYLE_TEST_BUDGET": ",".join(map(str, BUDGET)),
+                               "TF_CPP_MIN_LOG_LEVEL": "3"})
     findings = json.loads(done.stdout.strip().splitlines()[-1])
     assert done.returncode == 0 and findings["failed"] is None, findings
     assert findings["kstyle_importable"] is False and findings["warmup_records"] == 2
+    assert set(findings["hostile_full_size"]) == {"three 4096x4096 images (uint8)", "three compressible 4096x4096 PNGs"}
 
 
 def test_cli_export(tmp_path, network, capsys):
@@ -96,3 +100,60 @@ def test_bad_input(tmp_path, network, capsys, changes, status, message):
     assert cli.main(["kstyle", "export", *(f"--{k}={v}" for k, v in values.items())]) == status
     err = capsys.readouterr().err
     assert err.startswith("kstyle: ") and err.count("\n") == 1 and message in err, err
+
+
+def test_a_version_is_readable_by_another_user_as_the_umask_allows(network, tmp_path):
+    previous = os.umask(0o022)
+    try:
+        version = savedmodel.export(network, str(tmp_path / "base"))
+    finally:
+        os.umask(previous)
+    modes = {os.path.relpath(os.path.join(root, name), version): os.stat(os.path.join(root, name)).st_mode & 0o777
+             for root, directories, files in os.walk(version) for name in directories + files}
+    assert os.stat(version).st_mode & 0o777 == 0o755
+    assert modes and all(mode == (0o755 if os.path.isdir(os.path.join(version, path)) else 0o644)
+                         for path, mode in modes.items()), modes
+
+
+def test_an_export_that_loses_the_race_for_a_version_takes_the_next(network, tmp_path, monkeypatch):
+    """Another export finished version 1 after this one chose it: this one becomes 2, whole."""
+    base = tmp_path / "base"
+    first = savedmodel.export(network, str(base))
+    monkeypatch.setattr(savedmodel, "next_version", lambda export_dir, calls=iter([1, 2]): next(calls))
+    second = savedmodel.export(network, str(base))
+    assert (os.path.basename(first), os.path.basename(second)) == ("1", "2")
+    assert sorted(os.listdir(base)) == ["1", "2"] and os.path.exists(os.path.join(second, "saved_model.pb"))
+
+
+def test_two_exports_at_once_get_two_versions(tmp_path):
+    base = tmp_path / "models" / "starry_night"
+    command = [sys.executable, "-m", "kstyle", "export", "--model=starry_night", f"--export_dir={base}"]
+    processes = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                 for _ in range(2)]
+    results = [process.communicate(timeout=300) + (process.returncode,) for process in processes]
+    assert [status for _, _, status in results] == [0, 0], [err for _, err, _ in results]
+    assert sorted(os.listdir(base)) == ["1", "2"]  # and no hidden staging directory left
+    assert sorted(out.split()[1] for out, _, _ in results) == [f"{base}/1", f"{base}/2"]
+
+
+def test_warmup_records_need_no_serving_api_and_parse_with_it(tmp_path):
+    from tensorflow_serving.apis import prediction_log_pb2
+    path = tmp_path / "warmup"
+    savedmodel.write_warmup(str(path))
+    import tensorflow as tf
+    logs = [prediction_log_pb2.PredictionLog.FromString(record) for record in tf.data.TFRecordDataset(str(path))
+            .as_numpy_iterator()]
+    requests = [log.predict_log.request for log in logs]
+    assert [r.model_spec.signature_name for r in requests] == ["serving_default", "serve_bytes"]
+    assert tf.make_ndarray(requests[0].inputs["image"]).shape == (1, 32, 32, 3)
+    assert tf.make_ndarray(requests[1].inputs["image_bytes"])[0].startswith(b"\x89PNG")
+
+
+def test_export_needs_nothing_beyond_the_core_install(tmp_path):
+    """`make demo` installs no tensorflow-serving-api; `kstyle export` must not need it."""
+    code = ("import sys; sys.modules['tensorflow_serving'] = None; from kstyle.cli import main; "
+            "sys.exit(main.main(['kstyle', 'export', '--model=starry_night', '--export_dir=' + sys.argv[1]]))")
+    done = subprocess.run([sys.executable, "-c", code, str(tmp_path / "m")], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert os.path.getsize(tmp_path / "m" / "1" / "assets.extra" / "tf_serving_warmup_requests") > 0
