@@ -2,8 +2,9 @@
 
     python tools/train_shipped_model.py [--name=starry_night] [--steps=N]
 
-Photos: `../shared/images/content/` (when present) and scikit-image's photos
-(`sample:photos`), with the random crops, scales and flips of `kstyle.feedforward.data`.
+Photos: `../shared/images/content/` (when present) and scikit-image's photos, minus the ones
+held out for judging (`kstyle.feedforward.shipped.HELD_OUT_*`), with the random crops, scales
+and flips of `kstyle.feedforward.data`.
 The run lives in `runs/NAME` (resumable: run the same command again), and the
 finished `network.keras` is copied to `kstyle/feedforward/models/NAME.keras`. The loss
 curve is `runs/NAME/loss.csv`.
@@ -25,11 +26,10 @@ def main():
     parser.add_argument("--name", default="starry_night")
     parser.add_argument("--style", default=os.path.join(SHARED, "style", "starry_night.jpg"))
     parser.add_argument("--preset", default="starry_night_small")
-    parser.add_argument("--steps", type=int, default=None, help="override the flagfile's --steps")
+    parser.add_argument("--steps", type=int, default=None, help="override the preset's --steps")
     args = parser.parse_args()
-    sources = ["sample:photos"]
-    if os.path.isdir(os.path.join(SHARED, "content")):
-        sources.insert(0, os.path.join(SHARED, "content"))
+    from kstyle.feedforward import shipped  # after argparse: --help needs no kstyle
+    sources = shipped.training_sources(SHARED)  # every offline photo but the held-out ones
     model_dir = os.path.join(ROOT, "runs", args.name)
     command = [sys.executable, "-m", "kstyle", "train", f"--preset={args.preset}", f"--style={args.style}",
                f"--train_images={','.join(sources)}", f"--model_dir={model_dir}"]

@@ -37,6 +37,7 @@ class TrainOptions(EngineOptions):
     Attributes:
         style_size: the style image's longest side when its Grams are taken.
         width, residual_blocks: the network's size (see `StyleNetwork`).
+        antialias: blur around the network's resampling stages (see `StyleNetwork`).
         learning_rate, batch_size, crop_size, steps: the optimization; the
             batch is global (split across replicas).
         checkpoint_every: steps between checkpoints (and `.keras` exports).
@@ -48,6 +49,7 @@ class TrainOptions(EngineOptions):
     style_size: int = 512
     width: int = 32
     residual_blocks: int = 5
+    antialias: bool = False
     learning_rate: float = 1e-3
     batch_size: int = 4
     crop_size: int = 256
@@ -65,6 +67,7 @@ class TrainOptions(EngineOptions):
         self.style_size = checks.integer("style_size", self.style_size, 32, MAX_SIDE)
         self.width = checks.integer("width", self.width, 1, 256)
         self.residual_blocks = checks.integer("residual_blocks", self.residual_blocks, 0, 32)
+        self.antialias = checks.boolean("antialias", self.antialias)
         self.batch_size = checks.integer("batch_size", self.batch_size, 1, 4096)
         self.crop_size = checks.integer("crop_size", self.crop_size, 32, 4096)
         self.steps = checks.integer("steps", self.steps, 1, 10**9)

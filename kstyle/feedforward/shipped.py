@@ -7,6 +7,7 @@ from are public domain and are not shipped, only the weights.
 
 import os
 
+from kstyle import samples
 from kstyle.errors import UsageError
 
 _DIRECTORY = os.path.join(os.path.dirname(__file__), "models")
@@ -16,6 +17,27 @@ MODELS = {
     "starry_night": "Van Gogh, The Starry Night (1889); width 8, 3 residual blocks, 3000 steps "
                     "(flags/starry_night_small.flags)",
 }
+
+
+# Photos no shipped network trains on, so their quality is judged on pictures they never saw
+# (benchmarks/judge_networks.py, tests/feedforward/test_shipped.py): three of scikit-image's, the ones
+# `make demo` shows, and one of the shared content photos (../shared/images/content).
+HELD_OUT_SAMPLES = ("astronaut", "chelsea", "coffee")
+HELD_OUT_SHARED = ("stata.jpg",)
+
+
+def held_out_sources(shared_dir):
+    """The held-out photos: `sample:NAME`s, and the shared ones found under `shared_dir`/content."""
+    shared = [os.path.join(shared_dir, "content", name) for name in HELD_OUT_SHARED]
+    return [f"sample:{name}" for name in HELD_OUT_SAMPLES] + [path for path in shared if os.path.exists(path)]
+
+
+def training_sources(shared_dir):
+    """What the shipped networks train on: every photo available offline but the held-out ones."""
+    content = os.path.join(shared_dir, "content")
+    shared = sorted(os.path.join(content, name) for name in os.listdir(content)
+                    if name not in HELD_OUT_SHARED) if os.path.isdir(content) else []
+    return shared + [f"sample:{name}" for name in samples.PHOTOS if name not in HELD_OUT_SAMPLES]
 
 
 def names():

