@@ -11,9 +11,9 @@ normalizations are offered:
   over the `N x N` entries.
 
 For the same images the two differ by a factor of exactly 4, so presets move
-between them by scaling the style weight. The names are defined with the
-options (`kstyle.perceptual.options.NORMALIZATIONS`), so flags are checked without TensorFlow. A spatial mask weights positions
-before the Gram is taken, and its energy `sum(mask^2)` replaces `h*w`, so a
+between them by scaling the style weight (the names are defined with the options,
+`kstyle.perceptual.options.NORMALIZATIONS`, so flags are checked without TensorFlow). A spatial
+mask weights positions before the Gram is taken, and its energy `sum(mask^2)` replaces `h*w`, so a
 region's Gram is on the same footing as a whole image's.
 """
 

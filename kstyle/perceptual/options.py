@@ -116,7 +116,8 @@ class EngineOptions:
         """Builds the options from flat keywords; an unknown one is a `UsageError`, not a TypeError."""
         unknown = sorted(set(kwargs) - set(cls.names()) - {"perceptual"})
         if unknown:
-            raise UsageError(f"unknown option(s) {', '.join(unknown)}; the options are {', '.join(sorted(cls.names()))}")
+            raise UsageError(f"unknown option(s) {', '.join(unknown)}; "
+                             f"the options are {', '.join(sorted(cls.names()))}")
         perceptual = kwargs.pop("perceptual", None)
         if perceptual is None:
             perceptual = cls.default_perceptual()

@@ -9,7 +9,8 @@ from kstyle.gatys.options import StylizeOptions
 
 
 def test_sizes_go_coarse_to_fine():
-    assert plan.output_sizes((300, 400, 3), StylizeOptions(max_size=400, scales=3)) == [(75, 100), (150, 200), (300, 400)]
+    sizes = plan.output_sizes((300, 400, 3), StylizeOptions(max_size=400, scales=3))
+    assert sizes == [(75, 100), (150, 200), (300, 400)]
     assert plan.output_sizes((300, 400, 3), StylizeOptions(max_size=200)) == [(150, 200)]
 
 
