@@ -74,7 +74,8 @@ MAX_SIZE = _integer("max_size", "Longest side of the output in pixels (transform
                     "shrunk; unset keeps their size).")
 
 # The optimization (stylize) or the training (train).
-ITERATIONS = _integer("iterations", "stylize: optimizer iterations (at each scale).")
+ITERATIONS = _integer("iterations", "stylize: the most optimizer iterations (at each scale); L-BFGS stops sooner "
+                      "when no step lowers the loss, and the closing line says how many ran and why.")
 OPTIMIZER = _enum("optimizer", OPTIMIZERS, "stylize: lbfgs, or adam (the TF tutorial's).")
 LEARNING_RATE = _float("learning_rate", "Adam's step size (stylize: in [0, 1] pixel units).")
 INIT = _string("init", "stylize: the starting image: content, noise, style, or an image path.")
@@ -118,7 +119,7 @@ TILE_SIZE = _integer("tile_size", "stylize: evaluate the loss in tiles of this m
 
 # Watching a run.
 SAVE_EVERY = flags.DEFINE_integer("save_every", 0, "stylize: also write the image every N steps, as "
-                                  "OUTPUT_0100.png etc.")
+                                  "OUTPUT_0100.png etc., at the output size in the final colours.")
 LOSS_LOG = flags.DEFINE_string("loss_log", None, "stylize: write a CSV step,seconds,total,style,content,tv with "
                                "one row per iteration.")
 

@@ -48,10 +48,11 @@ def main():
         return print_error(f"interrupted after step {interrupted.step}; wrote the latest image to {output}", 130)
     except (MemoryError, tf.errors.ResourceExhaustedError):
         raise Error(f"out of memory at --max_size={options.max_size}; try a smaller size") from None
-    images.write_image(output, result)
-    height, width = result.shape[:2]
+    images.write_image(output, result.image)
+    height, width = result.image.shape[:2]
     scales = f" at {len(options.scales)} scales" if len(options.scales) > 1 else ""
-    print(f"wrote {output} ({width}x{height}, {options.iterations} iterations{scales}, "
+    print(f"wrote {output} ({width}x{height}, {result.steps} iterations{scales}, stopped: "
+          f"{'; '.join(dict.fromkeys(result.reasons))}, "
           f"{time.perf_counter() - started:.0f} s, VGG16 weights: {backbone.source}, "
           f"precision: {precision.resolve(options.perceptual.precision)})")
     return 0

@@ -36,7 +36,8 @@ class Callback:
                 `seconds` is wall time since the first stage's loop began.
             image: a function returning the current image, float32 0-255
                 `[h, w, 3]`, exactly as optimized (rounding to uint8 would change
-                its loss); it costs a copy, so call it only when needed.
+                its loss; `stage.deliver` turns it into the picture the run would
+                write); it costs a copy, so call it only when needed.
         """
 
     def on_run_end(self, step):
@@ -63,18 +64,27 @@ class ProgressBar(Callback):
 
 
 class SaveEvery(Callback):
-    """Writes the image every `every` steps as `out_0100.png` beside `out.png`."""
+    """Writes the image every `every` steps as `out_0100.png` beside `out.png`.
+
+    Each snapshot is the picture the run would write if it stopped there: at
+    the output size and in the final colours, whatever the scale (`stage.deliver`).
+    """
 
     def __init__(self, every, path):
         self.every = every
         self._stem, self._extension = os.path.splitext(path)
+        self._deliver = None
 
     def path(self, step):
         return f"{self._stem}_{step:04d}{self._extension}"
 
+    def on_stage_begin(self, stage):
+        self._deliver = stage.deliver
+
     def on_step_end(self, step, logs, image):
         if self.every and step % self.every == 0:
-            images.write_image(self.path(step), image())
+            snapshot = image()
+            images.write_image(self.path(step), self._deliver(snapshot) if self._deliver else snapshot)
 
 
 class LossLog(Callback):
@@ -104,3 +114,4 @@ class LossLog(Callback):
         if self._file is not None:
             self._file.close()
             self._file = None
+

@@ -21,7 +21,7 @@ import numpy as np
 import tensorflow as tf
 
 from kstyle import images
-from kstyle.errors import Interrupted, UsageError
+from kstyle.errors import Error, Interrupted, UsageError
 from kstyle.gatys import lbfgs
 from kstyle.gatys.options import OPTIMIZERS
 
@@ -31,17 +31,24 @@ LBFGS_MEMORY = 2 * 2**30  # bytes of (step, gradient change) pairs; matters at p
 
 
 class Stage(NamedTuple):
-    """One optimization at one size, as callbacks see it (see `callbacks.Callback`)."""
+    """One optimization at one size, as callbacks see it (see `callbacks.Callback`).
+
+    `deliver` turns an image as optimized into the picture the run would write
+    (output size, final colours), or is None when there is nothing to turn.
+    """
     index: int
     count: int
     size: tuple
     steps: int
     first_step: int
+    deliver: object = None
 
 
 class Result(NamedTuple):
     """The optimized image (float 0-255 `[h, w, 3]`), the last step's logs, and the work done.
 
+    `steps` are the iterations that ran, `reason` why they stopped (see
+    `kstyle.gatys.lbfgs`: iterations done, converged, no decrease), and
     `evaluations` counts loss-and-gradient evaluations: one per Adam step, one or
     more per L-BFGS iteration (its line search).
     """
@@ -49,6 +56,7 @@ class Result(NamedTuple):
     logs: dict
     steps: int
     evaluations: int
+    reason: str = lbfgs.ITERATIONS_DONE
 
 
 class Clock:
@@ -136,16 +144,25 @@ def _run_adam(evaluate, image01, iterations, learning_rate, callbacks, stage, cl
         variable.assign(tf.clip_by_value(variable, 0.0, 1.0))
 
     apply.get_concrete_function(tf.TensorSpec(variable.shape, tf.float32))
-    logs, completed = {}, 0
+    logs, completed, evaluations, in_a_row = {}, 0, 0, 0
     try:
         while completed < iterations:
             total, terms, gradient = evaluate(variable)
+            evaluations += 1
+            if not lbfgs.finite(total, gradient):
+                # Never step on NaN: the image stays the last good one; give up if it persists.
+                in_a_row += 1
+                if in_a_row > lbfgs.MAX_RESTARTS:
+                    raise Error(f"the loss or its gradient stayed NaN or infinite at step "
+                                f"{stage.first_step + completed}; try a lower --learning_rate or --precision=float32")
+                continue
+            in_a_row = 0
             apply(gradient)
             completed += 1
             logs = _report(callbacks, stage.first_step + completed - 1, total, terms, clock, variable)
     except KeyboardInterrupt:
         raise Interrupted(images.to_uint8(variable.numpy()[0] * 255.0), stage.first_step + completed - 1) from None
-    return Result(variable.numpy()[0] * 255.0, logs, iterations, iterations)
+    return Result(variable.numpy()[0] * 255.0, logs, completed, evaluations)
 
 
 def _run_lbfgs(evaluate, image01, iterations, learning_rate, callbacks, stage, clock):
@@ -157,12 +174,13 @@ def _run_lbfgs(evaluate, image01, iterations, learning_rate, callbacks, stage, c
         latest["logs"] = _report(callbacks, stage.first_step + latest["step"] - 1, total, terms, clock, x)
 
     try:
-        _, evaluations = lbfgs.minimize(evaluate, image01, iterations, history=_history(image01.size),
-                                        on_iteration=after_iteration)
+        outcome = lbfgs.minimize(evaluate, image01, iterations, history=_history(image01.size),
+                                 on_iteration=after_iteration)
     except KeyboardInterrupt:
         raise Interrupted(images.to_uint8(np.asarray(latest["x"])[0] * 255.0),
                           stage.first_step + latest["step"] - 1) from None
-    return Result(np.asarray(latest["x"])[0] * 255.0, latest["logs"], latest["step"], evaluations)
+    return Result(np.asarray(outcome.x)[0] * 255.0, latest["logs"], outcome.iterations, outcome.evaluations,
+                  outcome.reason)
 
 
 def _history(pixels):

@@ -7,6 +7,7 @@ previous scale's result; colours restored; an image out.
 """
 
 import logging
+from typing import NamedTuple
 
 import numpy as np
 
@@ -18,6 +19,14 @@ from kstyle.perceptual import vgg
 from kstyle.perceptual.objective import Objective, StyleTarget, blend_grams, style_grams
 
 _log = logging.getLogger(__name__)
+
+
+class Stylized(NamedTuple):
+    """What a run made: the image (float 0-255 `[h, w, 3]`), the iterations that ran over all
+    scales, and why each scale stopped (see `kstyle.gatys.lbfgs`)."""
+    image: np.ndarray
+    steps: int
+    reasons: tuple
 
 
 def stylize(content, style, *, options=None, callbacks=(), backbone=None, **keywords):
@@ -49,11 +58,11 @@ def stylize(content, style, *, options=None, callbacks=(), backbone=None, **keyw
     elif keywords:
         raise UsageError(f"give options or keywords ({', '.join(sorted(keywords))}), not both")
     run_plan = plan.make_plan(content, style, options)
-    return images.to_uint8(run(run_plan, callbacks=callbacks, backbone=backbone))
+    return images.to_uint8(run(run_plan, callbacks=callbacks, backbone=backbone).image)
 
 
 def run(run_plan, *, callbacks=(), backbone=None):
-    """Stylizes a `Plan` (see `kstyle.gatys.plan.make_plan`); returns float 0-255 `[h, w, 3]`.
+    """Stylizes a `Plan` (see `kstyle.gatys.plan.make_plan`); returns a `Stylized`.
 
     Args:
         run_plan: the checked inputs and options.
@@ -68,8 +77,12 @@ def run(run_plan, *, callbacks=(), backbone=None):
     content, style_images = plan.apply_color_mode(run_plan.content, run_plan.styles, options.preserve_colors)
     extractor = vgg.feature_extractor(backbone.model, perceptual.layer_names, perceptual.pooling,
                                       perceptual.precision)
-    clock, image, first_step = optimize.Clock(), None, 1
+    clock, image, first_step, reasons = optimize.Clock(), None, 1, []
     scales = len(run_plan.sizes)
+
+    def finish(raw):
+        return plan.finish(raw, run_plan.content, run_plan.sizes[-1], options)
+
     try:
         for index, (size, style_sizes) in enumerate(zip(run_plan.sizes, run_plan.style_sizes)):
             scaled_content = images.resize(content, *size)
@@ -80,20 +93,25 @@ def run(run_plan, *, callbacks=(), backbone=None):
                 start = plan.initial_image(options.init, scaled_content, styles[0], perceptual.seed, run_plan.init)
             else:
                 start = images.resize(image, *size)
-            stage = optimize.Stage(index, scales, size, options.iterations, first_step)
+            stage = optimize.Stage(index, scales, size, options.iterations, first_step, finish)
             result = optimize.optimize(
                 _evaluator(objective, scaled_content, options), start, optimizer=options.optimizer,
                 iterations=options.iterations, learning_rate=options.learning_rate, callbacks=callbacks,
                 stage=stage, clock=clock)
             image, first_step = result.image, first_step + result.steps
+            reasons.append(result.reason)
     except Interrupted as interrupted:
         # Whatever scale it stopped at, the user gets an image of the size and colours asked for.
-        latest = plan.finish(interrupted.image.astype(np.float32), run_plan.content, run_plan.sizes[-1], options)
-        raise Interrupted(images.to_uint8(latest), interrupted.step) from None
+        raise Interrupted(images.to_uint8(finish(interrupted.image.astype(np.float32))), interrupted.step) from None
+    except KeyboardInterrupt:
+        if image is None:
+            raise
+        # Between scales (while the next one's targets are computed): the finished scales are kept.
+        raise Interrupted(images.to_uint8(finish(image)), first_step - 1) from None
     finally:
         for callback in callbacks:
             callback.on_run_end(first_step - 1)
-    return plan.finish(image, run_plan.content, run_plan.sizes[-1], options)
+    return Stylized(finish(image), first_step - 1, tuple(reasons))
 
 
 def _evaluator(objective, content, options):

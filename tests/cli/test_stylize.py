@@ -37,7 +37,7 @@ def test_end_to_end_run_through_the_console_entry_point(tmp_path, photos):
                   f"--loss_log={log}", "--save_every=2", *FAST)
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""  # TensorFlow's start-up chatter is swallowed
-    assert f"wrote {output} (40x30" in done.stdout
+    assert f"wrote {output} (40x30, 3 iterations, stopped: iterations done" in done.stdout
     assert Image.open(output).size == (40, 30)
     assert (tmp_path / "out_0002.png").exists()
     rows = list(csv.DictReader(open(log)))
@@ -121,6 +121,7 @@ BAD_INPUTS = [
     ({"scales": "30,20"}, 2, "must increase"),
     ({"preserve_colors": "sepia"}, 2, "preserve_colors"),
     ({"style_scale": "0"}, 2, "style_scale must be a positive"),
+    ({"style_weight": "1e39"}, 1, "NaN or infinite at the starting image"),  # float32 overflows: no black image
 ]
 
 

@@ -1,6 +1,8 @@
 import numpy as np
+import pytest
 import tensorflow as tf
 
+from kstyle.errors import Error
 from kstyle.gatys import lbfgs
 
 
@@ -19,15 +21,15 @@ def test_finds_the_minimum_of_an_ill_conditioned_quadratic():
     rng = np.random.default_rng(0)
     center = rng.uniform(0.2, 0.8, (1, 8, 8, 3)).astype(np.float32)
     curvature = rng.uniform(1, 1000, center.shape).astype(np.float32)  # condition number 1000
-    x, evaluations = lbfgs.minimize(quadratic(center, curvature), np.zeros_like(center), 150)
-    np.testing.assert_allclose(x.numpy(), center, atol=1e-3)
-    assert evaluations >= 151
+    outcome = lbfgs.minimize(quadratic(center, curvature), np.zeros_like(center), 150)
+    np.testing.assert_allclose(outcome.x.numpy(), center, atol=1e-3)
+    assert outcome.evaluations >= outcome.iterations + 1 > 100  # the start, then one or more per iteration
 
 
 def test_respects_the_box():
     center = np.array([[-1.0, 0.5, 2.0]], np.float32)  # outside, inside, outside [0, 1]
-    x, _ = lbfgs.minimize(quadratic(center, np.ones_like(center)), np.full_like(center, 0.3), 30)
-    np.testing.assert_allclose(x.numpy(), [[0.0, 0.5, 1.0]], atol=1e-4)
+    outcome = lbfgs.minimize(quadratic(center, np.ones_like(center)), np.full_like(center, 0.3), 30)
+    np.testing.assert_allclose(outcome.x.numpy(), [[0.0, 0.5, 1.0]], atol=1e-4)
 
 
 def test_rosenbrock():
@@ -38,15 +40,17 @@ def test_rosenbrock():
             value = tf.reduce_sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
         return value, {}, tape.gradient(value, x)
 
-    x, _ = lbfgs.minimize(evaluate, np.zeros(6, np.float32), 300, lower=-2.0, upper=2.0)
-    np.testing.assert_allclose(x.numpy(), np.ones(6), atol=1e-2)
+    outcome = lbfgs.minimize(evaluate, np.zeros(6, np.float32), 300, lower=-2.0, upper=2.0)
+    np.testing.assert_allclose(outcome.x.numpy(), np.ones(6), atol=1e-2)
 
 
 def test_reports_every_iteration_with_decreasing_loss():
     seen = []
-    lbfgs.minimize(quadratic(np.full((4,), 0.7), np.arange(1, 5, dtype=np.float32)), np.zeros(4, np.float32), 12,
-                   on_iteration=lambda x, total, terms: seen.append(float(total)))
-    assert len(seen) == 12
+    evaluate = quadratic(np.full((4,), 0.7), np.arange(1, 5, dtype=np.float32))
+    outcome = lbfgs.minimize(evaluate, np.zeros(4, np.float32), 12,
+                             on_iteration=lambda x, total, terms: seen.append(float(total)))
+    # The loss reaches exactly 0 after 9 or 10; then no decrease is left, and the run says so.
+    assert len(seen) == outcome.iterations >= 9
     assert all(b <= a + 1e-6 for a, b in zip(seen, seen[1:]))
 
 
@@ -58,3 +62,94 @@ def test_lengthens_steps_that_are_too_short():
                    on_iteration=lambda x, total, terms: seen.append(float(tf.reduce_max(x))))
     assert seen[0] > 0.1  # doubled from 1/255
     assert abs(seen[-1] - 0.9) < 1e-3
+
+
+def test_says_how_many_iterations_ran_and_why():
+    evaluate = quadratic(np.full((4,), 0.7), np.arange(1, 5, dtype=np.float32))
+    done = lbfgs.minimize(evaluate, np.zeros(4, np.float32), 7)
+    assert (done.iterations, done.reason, done.restarts) == (7, lbfgs.ITERATIONS_DONE, 0)
+
+    def offset(x):  # a minimum of 1, not 0: relative decreases stay measurable
+        total, terms, gradient = evaluate(x)
+        return total + 1.0, terms, gradient
+
+    converged = lbfgs.minimize(offset, np.zeros(4, np.float32), 500, tolerance=1e-6)
+    assert converged.reason == lbfgs.CONVERGED and 2 < converged.iterations < 500
+    stuck = lbfgs.minimize(evaluate, np.full(4, 0.7, np.float32), 50)  # already at the minimum
+    assert stuck.reason == lbfgs.NO_DECREASE and stuck.iterations < 50
+
+
+def with_nan(evaluate, bad):
+    """`evaluate`, but a NaN loss and gradient wherever `bad(x, call)` (call counts from 1)."""
+    calls = [0]
+
+    def wrapped(x):
+        calls[0] += 1
+        total, terms, gradient = evaluate(x)
+        if bad(x, calls[0]):
+            return tf.constant(np.nan), terms, gradient * np.nan
+        return total, terms, gradient
+
+    return wrapped
+
+
+def test_a_nan_is_never_accepted_the_search_shortens_the_step():
+    # The minimum (0.9) lies where the loss is NaN (above 0.7): the run stays on the finite side.
+    evaluate = with_nan(quadratic(np.full((3,), 0.9), np.ones(3, np.float32)),
+                        lambda x, call: float(tf.reduce_max(x)) > 0.7)
+    outcome = lbfgs.minimize(evaluate, np.zeros(3, np.float32), 30)
+    assert np.isfinite(outcome.x.numpy()).all() and float(tf.reduce_max(outcome.x)) <= 0.7
+    assert float(tf.reduce_min(outcome.x)) > 0.6  # and gets as close as it can
+
+
+def test_a_passing_nan_restarts_from_the_last_good_point():
+    evaluate = with_nan(quadratic(np.full((5,), 0.4), np.arange(1, 6, dtype=np.float32)),
+                        lambda x, call: 2 <= call <= 1 + lbfgs.MAX_TRIALS)  # the whole first line search
+    outcome = lbfgs.minimize(evaluate, np.zeros(5, np.float32), 40)
+    assert outcome.restarts == 1
+    np.testing.assert_allclose(outcome.x.numpy(), 0.4, atol=1e-3)
+
+
+def test_a_nan_that_persists_is_one_clear_error():
+    evaluate = with_nan(quadratic(np.full((3,), 0.5), np.ones(3, np.float32)), lambda x, call: call > 1)
+    with pytest.raises(Error, match=f"stayed NaN or infinite after {lbfgs.MAX_RESTARTS} restarts"):
+        lbfgs.minimize(evaluate, np.zeros(3, np.float32), 10)
+    with pytest.raises(Error, match="NaN or infinite at the starting image"):
+        lbfgs.minimize(with_nan(quadratic(np.zeros(3), np.ones(3)), lambda x, call: True), np.zeros(3), 10)
+
+
+def test_a_misleading_direction_falls_back_to_steepest_descent(monkeypatch):
+    """A direction that descends before projection onto the box and climbs after it is caught.
+
+    At x = (1, 0.5) the loss wants x0 beyond the box and x1 higher. The direction (1, -1) descends
+    (its x0 part dominates) but the box clips x0, leaving a step that lowers x1: uphill.
+    """
+    @tf.function
+    def evaluate(x):
+        value = -10.0 * x[0] + (x[1] - 0.9) ** 2
+        return value, {}, tf.stack([-10.0 + 0.0 * x[0], 2.0 * (x[1] - 0.9)])
+
+    misled = []
+
+    def misleading(self, gradient):
+        misled.append(bool(self.pairs))
+        return tf.constant([1.0, -1.0]) if self.pairs else -gradient
+
+    monkeypatch.setattr(lbfgs._History, "direction", misleading)
+    outcome = lbfgs.minimize(evaluate, np.array([1.0, 0.5], np.float32), 20)
+    assert any(misled)  # the bad direction was offered, and refused: x1 went up towards 0.9, not down
+    assert outcome.x.numpy()[0] == 1.0 and 0.8 < outcome.x.numpy()[1] <= 0.9
+
+
+def test_a_failed_search_with_history_tries_steepest_descent_before_giving_up(monkeypatch):
+    """A quasi-Newton direction whose every step is too long still ends at the minimum."""
+    evaluate = quadratic(np.full((4,), 0.6), np.ones(4, np.float32))
+    original = lbfgs._History.direction
+
+    def overshooting(self, gradient):
+        return original(self, gradient) * (1e9 if self.pairs else 1.0)
+
+    monkeypatch.setattr(lbfgs._History, "direction", overshooting)
+    monkeypatch.setattr(lbfgs, "MAX_TRIALS", 5)  # too few halvings to come back from 1e9
+    outcome = lbfgs.minimize(evaluate, np.zeros(4, np.float32), 30)
+    np.testing.assert_allclose(outcome.x.numpy(), 0.6, atol=1e-3)

@@ -166,3 +166,34 @@ def test_init_from_a_file_starts_there(random_backbone, tmp_path):
     from_file = stylize(content, style, backbone=random_backbone, init=str(path), **options).astype(float)
     resized = np.asarray(Image.fromarray(start).resize((40, 30), Image.Resampling.LANCZOS), float)
     assert np.abs(from_file - resized).mean() < 5.0 < np.abs(from_file - content).mean()
+
+
+def test_snapshots_are_the_picture_the_run_would_write(random_backbone, tmp_path):
+    """--save_every at a coarse scale, in luminance mode: output size, the photo's colours, not grey."""
+    from kstyle.gatys import callbacks
+    content = synthetic_image(60, 80)
+    snapshots = callbacks.SaveEvery(2, str(tmp_path / "out.png"))
+    stylize(content, synthetic_image(64, 64, seed=1), scales="40,80", callbacks=[snapshots],
+            backbone=random_backbone, preserve_colors="luminance", **{**FAST, "max_size": 80})
+    first = np.asarray(Image.open(tmp_path / "out_0002.png"), np.float32)  # written at the 40 px scale
+    assert first.shape == (60, 80, 3)
+    assert np.abs(first[..., 0] - first[..., 2]).mean() > 5  # the photo's chroma, not the optimizer's grey
+
+
+def test_interrupt_between_scales_keeps_the_finished_ones(random_backbone, monkeypatch):
+    """Ctrl-C while the next scale's style targets are computed: the last scale's image, full size."""
+    from kstyle.errors import Interrupted
+    from kstyle.gatys import stylize as engine
+    real, calls = engine._targets, []
+
+    def interrupted_on_the_second_scale(*args):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(*args)
+
+    monkeypatch.setattr(engine, "_targets", interrupted_on_the_second_scale)
+    with pytest.raises(Interrupted) as raised:
+        stylize(synthetic_image(60, 80), synthetic_image(64, 64), scales="40,80", backbone=random_backbone,
+                **{**FAST, "max_size": 80})
+    assert raised.value.image.shape == (60, 80, 3) and raised.value.step == FAST["iterations"]
