@@ -71,16 +71,21 @@ mixed = by_bytes(image_bytes=tf.constant([png(inputs[0][0]), png(inputs[-1][0])]
 check([tf.io.decode_png(f).shape for f in mixed] == [inputs[0][0].shape, inputs[-1][0].shape], "mixed sizes")
 findings["tf2_loader"] = "ok"
 
-# 2. TF Serving's kind of loader: a TF1 session over the MetaGraph, fed by tensor name.
-graph = tf.Graph()
-with graph.as_default(), tf.compat.v1.Session(graph=graph) as session:
-    meta_graph = tf.compat.v1.saved_model.loader.load(session, ["serve"], version_dir)
-
+def runner(session, meta_graph):
+    """`run(signature, {input: array})` through a TF1 session, fed by tensor name as TF Serving feeds it."""
     def run(signature, feeds):
         definition = meta_graph.signature_def[signature]
         feed = {definition.inputs[name].name: value for name, value in feeds.items()}
         names = {name: info.name for name, info in definition.outputs.items()}
         return session.run(names, feed_dict=feed)
+
+    return run
+
+
+# 2. TF Serving's kind of loader: a TF1 session over the MetaGraph.
+graph = tf.Graph()
+with graph.as_default(), tf.compat.v1.Session(graph=graph) as session:
+    run = runner(session, tf.compat.v1.saved_model.loader.load(session, ["serve"], version_dir))
 
     for batch, wanted in zip(inputs, expected):
         out = run("serving_default", {"image": batch})["stylized_image"]
@@ -170,13 +175,7 @@ def memory_kib(field):
 if len(sys.argv) > 3:
     graph = tf.Graph()
     with graph.as_default(), tf.compat.v1.Session(graph=graph) as session:
-        meta_graph = tf.compat.v1.saved_model.loader.load(session, ["serve"], sys.argv[3])
-
-        def run_default(signature, feeds):
-            definition = meta_graph.signature_def[signature]
-            feed = {definition.inputs[name].name: value for name, value in feeds.items()}
-            names = {name: info.name for name, info in definition.outputs.items()}
-            return session.run(names, feed_dict=feed)
+        run_default = runner(session, tf.compat.v1.saved_model.loader.load(session, ["serve"], sys.argv[3]))
 
         # Warm both signatures, as a loaded server has done: the times below are then the refusals' own.
         run_default("serving_default", {"image": inputs[0]})
