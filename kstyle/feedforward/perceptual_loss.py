@@ -81,4 +81,6 @@ class PerceptualLoss(keras.losses.Loss):
     def from_config(cls, config):
         config = dict(config)
         options = config.pop("options", None)
+        if "normalization" in config:  # saved before the options existed: flat keywords, this one renamed
+            config["gram_normalization"] = config.pop("normalization")
         return cls(options=None if options is None else PerceptualOptions(**options), **config)

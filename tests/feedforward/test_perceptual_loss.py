@@ -41,6 +41,17 @@ def test_config_round_trip_gives_the_same_loss(loss, random_backbone):
     np.testing.assert_allclose(restored(photos, stylized).numpy(), loss(photos, stylized).numpy(), rtol=1e-5)
 
 
+def test_a_config_saved_before_the_options_existed_loads(loss, random_backbone):
+    old = {"name": "perceptual_loss", "reduction": "sum_over_batch_size",
+           "style_grams": loss.get_config()["style_grams"], "style_layers": "block1_conv2:0.5,block2_conv2:0.5",
+           "content_layers": "block2_conv2:1", "style_weight": 1e-2, "content_weight": 1.0, "tv_weight": 1e-3,
+           "normalization": "hw", "vgg_weights": "none", "pooling": "max", "precision": "auto"}
+    restored = PerceptualLoss.from_config({**old, "backbone": random_backbone})
+    assert restored.options == loss.options
+    photos, stylized = synthetic_image(32, 32, 1)[None], synthetic_image(32, 32, 2)[None]
+    np.testing.assert_allclose(restored(photos, stylized).numpy(), loss(photos, stylized).numpy(), rtol=1e-5)
+
+
 def test_a_model_compiled_with_it_fits(loss):
     keras.utils.set_random_seed(0)
     network = StyleNetwork(width=4, residual_blocks=1)
