@@ -48,10 +48,10 @@ def kstyle_lbfgs(evaluate, x0, iterations):
     from kstyle.gatys import lbfgs
     rows = []
     start = time.perf_counter()
-    _, evaluations = lbfgs.minimize(
+    outcome = lbfgs.minimize(
         evaluate, x0, iterations,
         on_iteration=lambda x, total, terms: rows.append((len(rows) + 1, time.perf_counter() - start, float(total))))
-    return rows, evaluations
+    return rows, outcome.evaluations
 
 
 def scipy_own_cost(shape, iterations=30):
