@@ -35,6 +35,10 @@ def main():
     except Interrupted as interrupted:
         return print_error(f"interrupted at step {interrupted.step}; checkpoint saved in {model_dir}, "
                            "run the same command to resume", 130)
+    if result.resumed_from >= options.steps:
+        print(f"{model_dir} is already trained to step {result.resumed_from}; nothing to do (a larger --steps "
+              f"continues it); the network is {result.model_path}")
+        return 0
     resumed = f", resumed at step {result.resumed_from}" if result.resumed_from else ""
     print(f"wrote {result.model_path} ({result.steps} steps{resumed})")
     return 0

@@ -25,10 +25,12 @@ def main():
     many = many or os.path.isdir(output)
     if many:
         targets = [os.path.join(output, _png_name(path)) for path in inputs]
+        _refuse_overwriting_inputs(inputs, targets)
         _refuse_clashes(inputs, targets)
         _check_output_directory(output)
     else:
         targets = [output]
+        _refuse_overwriting_inputs(inputs, targets)
         images.check_writable(output)
         image = images.read_image(inputs[0])  # Fail now, before loading the model.
 
@@ -69,6 +71,15 @@ def _check_output_directory(output):
         raise UsageError(f"--output {output}: exists and is not a directory")
     if not os.path.isdir(os.path.dirname(os.path.abspath(output))):
         raise Error(f"--output {output}: the directory {os.path.dirname(os.path.abspath(output))} does not exist")
+
+
+def _refuse_overwriting_inputs(inputs, targets):
+    """An output that is one of the inputs (--input=photos --output=photos with PNGs) would replace it."""
+    sources = {os.path.realpath(path) for path in inputs if not path.startswith(images.SAMPLE_PREFIX)}
+    for target in targets:
+        if os.path.realpath(target) in sources:
+            raise UsageError(f"--output: {target} is one of the inputs and would be overwritten; "
+                             "write somewhere else")
 
 
 def _refuse_clashes(inputs, targets):

@@ -7,6 +7,7 @@ each checkpoint, TensorBoard summaries of every term and of sample
 stylizations, and the loss curve (`kstyle.feedforward.callbacks`).
 """
 
+import hashlib
 import json
 import math
 import os
@@ -17,6 +18,7 @@ from typing import NamedTuple
 import keras
 import tensorflow as tf
 
+from kstyle import images
 from kstyle.errors import Interrupted, UsageError
 from kstyle.feedforward import data
 from kstyle.feedforward.callbacks import CheckpointEvery, Exporter, LossCurve, StopAt, Summaries
@@ -85,7 +87,7 @@ def train(options, style_image, train_images, model_dir, *, callbacks=(), verbos
     strategy = make_strategy(options.strategy)
     os.makedirs(model_dir, exist_ok=True)
     chief = is_chief()
-    _check_config(options, model_dir, record=chief)
+    _check_config(options, _style_digest(style_image), model_dir, record=chief)
     keras.utils.set_random_seed(options.perceptual.seed)
     with strategy.scope():
         trainer = build_trainer(options, style_image)
@@ -135,11 +137,19 @@ def build_trainer(options, style_image):
     return trainer
 
 
-def _check_config(options, model_dir, record):
+def _style_digest(style_image):
+    """A fingerprint of the painting's pixels, so a run is not resumed with another one."""
+    pixels = images.to_uint8(images.read_image(style_image))
+    return hashlib.sha256(pixels.tobytes() + str(pixels.shape).encode()).hexdigest()[:16]
+
+
+def _check_config(options, style_digest, model_dir, record):
     """Refuses to resume a run whose network or loss differ; the chief (`record`) records new runs."""
-    layers = options.perceptual.to_config()
+    perceptual = options.perceptual.to_config()
     config = {"width": options.width, "residual_blocks": options.residual_blocks, "antialias": options.antialias,
-              "style_layers": layers["style_layers"], "content_layers": layers["content_layers"]}
+              "style_layers": perceptual["style_layers"], "content_layers": perceptual["content_layers"],
+              "style": style_digest, "style_size": options.style_size, "vgg_weights": perceptual["vgg_weights"],
+              "gram_normalization": perceptual["gram_normalization"]}
     path = os.path.join(model_dir, CONFIG_FILE)
     if os.path.exists(path):
         with open(path) as file:

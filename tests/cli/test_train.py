@@ -43,6 +43,10 @@ def test_smoke_preset_trains_and_exports(tmp_path, inputs, capsys):
                 tags[value.tag] = value.metadata.plugin_data.plugin_name
     assert {tags.get(name) for name in ("loss", "style", "content", "tv")} == {"scalars"}
     assert tags.get("stylized") == "images"
+    # The same command again: the run is finished, and says so instead of "resumed".
+    assert cli.main(["kstyle", "train", f"--flagfile={SMOKE}", f"--style={style}", f"--train_images={photos}",
+                     f"--model_dir={model_dir}", "--vgg_weights=none"]) == 0
+    assert f"{model_dir} is already trained to step 6; nothing to do" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("changes, status, message", [

@@ -98,6 +98,7 @@ def test_the_shipped_model_moves_a_photo_towards_its_painting(tmp_path):
     ({"output": "{tmp}/no/dir/out.png"}, 1, "does not exist"),
     ({"input": "{tmp}/in/p1.jpg,{tmp}/p1.png", "output": "{tmp}/outdir"}, 2, "would both be written to"),
     ({"max_size": "4"}, 2, "max_size must be at least 16"),
+    ({"input": "{tmp}/p1.png", "output": "{tmp}/p1.png"}, 2, "is one of the inputs and would be overwritten"),
     ({"iterations": "3"}, 2, "does not apply to `kstyle transform`"),
 ])
 def test_bad_input(tmp_path, photos, model, capsys, changes, status, message):
@@ -123,3 +124,14 @@ def test_a_savedmodel_directory_gives_the_keras_networks_picture(tmp_path, photo
                          f"--output={output}"]) == 0
     difference = np.abs(np.asarray(Image.open(from_savedmodel), int) - np.asarray(Image.open(from_keras), int))
     assert np.asarray(Image.open(from_savedmodel)).shape == (40, 50, 3) and difference.max() <= 1
+
+
+def test_a_folder_is_not_written_over_its_own_pngs(tmp_path, model, capsys):
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    for seed in range(2):
+        Image.fromarray(synthetic_image(20, 24, seed).astype(np.uint8)).save(photos / f"p{seed}.png")
+    before = {path.name: path.read_bytes() for path in photos.iterdir()}
+    assert cli.main(["kstyle", "transform", f"--model={model[0]}", f"--input={photos}", f"--output={photos}"]) == 2
+    assert "is one of the inputs and would be overwritten" in capsys.readouterr().err
+    assert {path.name: path.read_bytes() for path in photos.iterdir()} == before

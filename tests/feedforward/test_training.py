@@ -82,6 +82,12 @@ def test_a_run_with_other_settings_is_not_resumed(photos, tmp_path):
     with pytest.raises(UsageError, match="width 4 -> 8"):
         training.train(TrainOptions.from_kwargs(**{**TINY, "width": 8}, steps=2, checkpoint_every=1), style,
                        photo_dir, model_dir)
+    with pytest.raises(UsageError, match="style [0-9a-f]{16} -> [0-9a-f]{16}, style_size 48 -> 64"):
+        training.train(TrainOptions.from_kwargs(**{**TINY, "style_size": 64}, steps=2, checkpoint_every=1),
+                       synthetic_image(48, 48, seed=98), photo_dir, model_dir)
+    with pytest.raises(UsageError, match="gram_normalization hw -> gatys"):
+        training.train(TrainOptions.from_kwargs(**{**TINY, "gram_normalization": "gatys"}, steps=2,
+                                                checkpoint_every=1), style, photo_dir, model_dir)
     with pytest.raises(UsageError, match="style_layers block1_conv2:0.5,block2_conv2:0.5 -> block1_conv2:1"):
         training.train(TrainOptions.from_kwargs(**{**TINY, "style_layers": "block1_conv2"}, steps=2,
                                                 checkpoint_every=1), style, photo_dir, model_dir)
