@@ -18,7 +18,7 @@ from typing import NamedTuple
 import keras
 import tensorflow as tf
 
-from kstyle import images
+from kstyle import files, images
 from kstyle.errors import Interrupted, UsageError
 from kstyle.feedforward import data
 from kstyle.feedforward.callbacks import CheckpointEvery, Exporter, LossCurve, StopAt, Summaries
@@ -163,7 +163,4 @@ def _check_config(options, style_digest, model_dir, record):
                              "use another --model_dir or the same settings to resume")
         return
     if record:
-        temporary = f"{path}.{os.getpid()}.tmp"
-        with open(temporary, "w") as file:
-            json.dump(config, file, indent=2)
-        os.replace(temporary, path)
+        files.write_atomically(path, json.dumps(config, indent=2).encode())

@@ -14,6 +14,7 @@ from tensorflow.python.framework import convert_to_constants
 
 from kstyle import files
 from kstyle.errors import Error, first_line
+from kstyle.serving import savedmodel
 
 
 def convert(network):
@@ -25,8 +26,7 @@ def convert(network):
 
     @tf.function(input_signature=[tf.TensorSpec([1, None, None, 3], tf.uint8, name="image")])
     def stylize(image):
-        stylized = network(tf.cast(image, tf.float32), training=False)
-        return {"stylized_image": tf.cast(tf.clip_by_value(tf.round(stylized), 0.0, 255.0), tf.uint8)}
+        return {"stylized_image": savedmodel.stylize_uint8(network, image)}
 
     # Weights frozen into constants first: left as variables, the converter keeps them as resource
     # variables that the interpreter starts uninitialized (Keras 3 variables; the output is noise).

@@ -10,6 +10,7 @@ import tensorflow as tf
 
 from kstyle import files
 from kstyle.errors import Error, first_line
+from kstyle.serving import savedmodel
 
 OPSET = 17
 
@@ -27,8 +28,7 @@ def convert(network):
 
     @tf.function(input_signature=[tf.TensorSpec([None, None, None, 3], tf.uint8, name="image")])
     def stylize(image):
-        stylized = network(tf.cast(image, tf.float32), training=False)
-        return {"stylized_image": tf.cast(tf.clip_by_value(tf.round(stylized), 0.0, 255.0), tf.uint8)}
+        return {"stylized_image": savedmodel.stylize_uint8(network, image)}
 
     try:
         model, _ = tf2onnx.convert.from_function(stylize, input_signature=stylize.input_signature, opset=OPSET)

@@ -64,7 +64,7 @@ def export(network, export_dir, version=None, budget=None):
         archive.add_endpoint("serve_bytes", bytes_fn,
                              input_signature=[tf.TensorSpec([None], tf.string, name="image_bytes")])
         archive.write_out(staging, verbose=False)
-        write_warmup(os.path.join(staging, warmup.FILE))
+        warmup.write(os.path.join(staging, warmup.FILE))
         _readable(staging)
         return _publish(staging, export_dir, version)
     except BaseException:
@@ -76,11 +76,6 @@ def next_version(export_dir):
     """The next integer version under `export_dir` (1 if there is none)."""
     versions = [int(name) for name in os.listdir(export_dir) if name.isdigit()] if os.path.isdir(export_dir) else []
     return max(versions, default=0) + 1
-
-
-def write_warmup(path):
-    """Writes the version's warmup records (see `kstyle.serving.warmup`)."""
-    warmup.write(path)
 
 
 def _publish(staging, export_dir, version):
@@ -120,11 +115,17 @@ def _readable(directory):
             os.chmod(os.path.join(root, name), 0o666 & ~umask)
 
 
+def stylize_uint8(network, images):
+    """The network's pixels as every exported format serves them: uint8 in, rounded uint8 out."""
+    stylized = network(tf.cast(images, tf.float32), training=False)
+    return tf.cast(tf.clip_by_value(tf.round(stylized), 0.0, 255.0), tf.uint8)
+
+
 def serving_functions(network, budget):
     """Returns the two serving functions (uint8 tensors; encoded files) around `network`."""
 
     def stylize(images):
-        return tf.cast(tf.clip_by_value(tf.round(network(tf.cast(images, tf.float32))), 0.0, 255.0), tf.uint8)
+        return stylize_uint8(network, images)
 
     def serving_default(image):
         shape = tf.shape(image, out_type=tf.int64)

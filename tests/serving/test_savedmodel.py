@@ -13,7 +13,7 @@ from conftest import synthetic_image
 from kstyle.cli import main as cli
 from kstyle.errors import UsageError
 from kstyle.feedforward.network import StyleNetwork
-from kstyle.serving import limits, savedmodel
+from kstyle.serving import limits, savedmodel, warmup
 
 BUDGET = limits.budget(max_pixels=64 * 64, max_request_pixels=64 * 64 + 1000, max_batch=4)
 CHECKS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "serving_checks.py")
@@ -46,7 +46,7 @@ def test_versions_count_up_and_are_written_whole(network, exported):
 def test_a_failed_export_leaves_nothing(network, tmp_path, monkeypatch):
     def broken(path, size=32):
         raise OSError("disk full")
-    monkeypatch.setattr(savedmodel, "write_warmup", broken)
+    monkeypatch.setattr(warmup, "write", broken)
     with pytest.raises(OSError):
         savedmodel.export(network, str(tmp_path))
     assert os.listdir(tmp_path) == []
@@ -142,7 +142,7 @@ def test_two_exports_at_once_get_two_versions_with_nothing_beyond_the_core_insta
 def test_warmup_records_need_no_serving_api_and_parse_with_it(tmp_path):
     from tensorflow_serving.apis import prediction_log_pb2
     path = tmp_path / "warmup"
-    savedmodel.write_warmup(str(path))
+    warmup.write(str(path))
     import tensorflow as tf
     logs = [prediction_log_pb2.PredictionLog.FromString(record) for record in tf.data.TFRecordDataset(str(path))
             .as_numpy_iterator()]
