@@ -2,7 +2,9 @@
 
     python -I serving_checks.py VERSION_DIR CASES.npz [DEFAULT_BUDGET_VERSION_DIR]
 
-CASES.npz holds `input_<i>` uint8 batches and `expected_<i>`, the Keras model's uint8 outputs.
+CASES.npz holds `input_<i>` uint8 batches and `expected_<i>`, the Keras model's uint8 outputs; for a network
+of named styles also `blend_image`, `blend_weights`, `blend_strength`, `blend_expected` and `style_names`,
+which the `blend` signature must reproduce.
 VERSION_DIR was exported with the budget in $KSTYLE_TEST_BUDGET (max_pixels,max_request_pixels,max_batch);
 the optional second version has the default budget (4096x4096), for hostile requests at full size, whose
 memory growth is measured. Prints one JSON line of findings; exits non-zero on the first failed check.
@@ -25,8 +27,10 @@ from tensorflow.python.framework import op_def_registry  # noqa: E402
 
 version_dir, cases_path = sys.argv[1:3]
 cases = np.load(cases_path)
-inputs = [cases[f"input_{i}"] for i in range(len(cases.files) // 2)]
-expected = [cases[f"expected_{i}"] for i in range(len(cases.files) // 2)]
+count = sum(name.startswith("input_") for name in cases.files)
+inputs = [cases[f"input_{i}"] for i in range(count)]
+expected = [cases[f"expected_{i}"] for i in range(count)]
+blending = "blend_image" in cases.files
 findings = {}
 
 
@@ -55,7 +59,8 @@ def close(actual, wanted):
 
 # 1. The TF2 loader.
 loaded = tf.saved_model.load(version_dir)
-check(set(loaded.signatures) == {"serving_default", "serve_bytes"}, f"signatures {sorted(loaded.signatures)}")
+check(set(loaded.signatures) == {"serving_default", "serve_bytes", *(["blend"] if blending else [])},
+      f"signatures {sorted(loaded.signatures)}")
 default, by_bytes = loaded.signatures["serving_default"], loaded.signatures["serve_bytes"]
 check(list(default.structured_input_signature[1]) == ["image"], "serving_default input")
 check(list(default.structured_outputs) == ["stylized_image"], "serving_default output")
@@ -69,6 +74,14 @@ for batch, wanted in zip(inputs, expected):
     check(all(close(d, w) for d, w in zip(decoded, wanted)), f"tf2 bytes {batch.shape}")
 mixed = by_bytes(image_bytes=tf.constant([png(inputs[0][0]), png(inputs[-1][0])]))["stylized_image_bytes"].numpy()
 check([tf.io.decode_png(f).shape for f in mixed] == [inputs[0][0].shape, inputs[-1][0].shape], "mixed sizes")
+if blending:
+    blend = loaded.signatures["blend"]
+    check(sorted(blend.structured_input_signature[1]) == ["image", "strength", "style_weights"], "blend inputs")
+    answer = blend(image=tf.constant(cases["blend_image"]), style_weights=tf.constant(cases["blend_weights"]),
+                   strength=tf.constant(cases["blend_strength"]))
+    check(close(answer["stylized_image"].numpy(), cases["blend_expected"]), "tf2 blend")
+    names = [cases["style_names"].tolist()] * len(cases["blend_image"])  # the names in every reply's row
+    check(answer["style_names"].numpy().astype(str).tolist() == names, "tf2 style names")
 findings["tf2_loader"] = "ok"
 
 def runner(session, meta_graph):
@@ -93,6 +106,22 @@ with graph.as_default(), tf.compat.v1.Session(graph=graph) as session:
         files = run("serve_bytes", {"image_bytes": np.array([png(image) for image in batch], dtype=object)})
         decoded = [np.asarray(Image.open(io.BytesIO(f))) for f in files["stylized_image_bytes"]]
         check(all(close(d, w) for d, w in zip(decoded, wanted)), f"session bytes {batch.shape}")
+
+    if blending:
+        feeds = {"image": cases["blend_image"], "style_weights": cases["blend_weights"],
+                 "strength": cases["blend_strength"]}
+        answer = run("blend", feeds)
+        check(close(answer["stylized_image"], cases["blend_expected"]), "session blend")
+        check(answer["style_names"].astype(str).tolist() == names, "session style names")
+        for name, changes in {"negative weight": {"style_weights": -cases["blend_weights"]},
+                              "strength above 1": {"strength": cases["blend_strength"] + 2},
+                              "a weight row short": {"style_weights": cases["blend_weights"][:-1]}}.items():
+            try:
+                run("blend", {**feeds, **changes})
+                check(False, f"blend: {name} not refused")
+            except tf.errors.InvalidArgumentError as error:
+                check("kstyle: " in str(error), f"blend: {name}: {str(error)[:200]!r}")
+        findings["blend"] = "ok"
 
     # 3. Every warmup record replays through its signature.
     from tensorflow_serving.apis import prediction_log_pb2

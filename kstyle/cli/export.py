@@ -6,7 +6,7 @@ from kstyle import images
 from kstyle.cli import flags
 from kstyle.cli.console import import_tensorflow_quietly
 from kstyle.errors import Error, UsageError
-from kstyle.feedforward import shipped
+from kstyle.feedforward import blend, shipped
 from kstyle.serving import FILE_SUFFIXES, limits
 
 _SERVING_ONLY = ("export_dir", "version", "max_pixels", "max_request_pixels", "max_batch")
@@ -16,17 +16,30 @@ def main():
     """Checks the flags, loads the network, writes it; returns the exit status."""
     if not flags.MODEL.value:
         raise UsageError("--model is required")
-    source = shipped.resolve(flags.MODEL.value)
+    found = shipped.find(flags.MODEL.value)
+    source = found.path
+    if flags.BLEND.value is not None:
+        blend.parse(flags.BLEND.value)
+    if flags.STRENGTH.value is not None:
+        blend.strength(flags.STRENGTH.value)
     if os.path.isdir(source):
         raise UsageError(f"--model {source}: export takes a .keras network, not a SavedModel directory")
     if flags.FORMAT.value in FILE_SUFFIXES:
-        return _file(source, flags.FORMAT.value)
+        return _file(found, flags.FORMAT.value)
     if flags.OUTPUT.value:
         raise UsageError("--output is for --format=tflite or onnx; a SavedModel goes to --export_dir")
-    return _savedmodel(source)
+    return _savedmodel(found)
 
 
-def _savedmodel(source):
+def _load(found):
+    """The network and what it paints: its one style, the shipped style named, or --blend."""
+    from kstyle.feedforward import apply
+    network = apply.load_keras(found.path)
+    weights = blend.choose(getattr(network, "styles", ()), flags.BLEND.value, found.style, flags.MODEL.value)
+    return network, weights
+
+
+def _savedmodel(found):
     if not flags.EXPORT_DIR.value:
         raise UsageError("--export_dir is required")
     if flags.VERSION.value is not None and flags.VERSION.value < 1:
@@ -46,17 +59,19 @@ def _savedmodel(source):
         raise Error(f"--export_dir {export_dir}: not writable")
 
     import_tensorflow_quietly()
-    from kstyle.feedforward import apply
     from kstyle.serving import savedmodel
 
-    network = apply.load_keras(source)
-    written = savedmodel.export(network, export_dir, flags.VERSION.value, budget)
-    print(f"wrote {written} (signatures: {', '.join(savedmodel.SIGNATURES)}; max_pixels {budget.max_pixels}, "
-          f"max_request_pixels {budget.max_request_pixels}, max_batch {budget.max_batch})")
+    network, weights = _load(found)
+    written = savedmodel.export(network, export_dir, flags.VERSION.value, budget, weights, flags.STRENGTH.value)
+    signatures = [*savedmodel.SIGNATURES, *([savedmodel.BLEND_SIGNATURE] if savedmodel.style_names(written) else [])]
+    styles = savedmodel.style_names(written)
+    print(f"wrote {written} (signatures: {', '.join(signatures)}; max_pixels {budget.max_pixels}, "
+          f"max_request_pixels {budget.max_request_pixels}, max_batch {budget.max_batch}"
+          + (f"; styles: {', '.join(styles)}" if styles else "") + ")")
     return 0
 
 
-def _file(source, kind):
+def _file(found, kind):
     """A LiteRT or ONNX file: one input, uint8 [batch, height, width, 3], any size."""
     given = [name for name in _SERVING_ONLY if flags.FLAGS[name].present]
     if given:
@@ -69,11 +84,12 @@ def _file(source, kind):
     images.check_writable_file(output)
 
     import_tensorflow_quietly()
-    from kstyle.feedforward import apply
+    from kstyle.feedforward.network import painter
     from kstyle.serving import litert, onnx
 
     writer = {"tflite": litert, "onnx": onnx}[kind]
-    size = writer.write(apply.load_keras(source), output)
+    network, weights = _load(found)
+    size = writer.write(painter(network, weights, flags.STRENGTH.value), output)
     batch = "1" if kind == "tflite" else "batch"
     print(f"wrote {output} ({size / 1e6:.2f} MB; input and output uint8 [{batch}, height, width, 3], any size)")
     return 0

@@ -66,7 +66,8 @@ PRESET = flags.DEFINE_string("preset", None, "A preset shipped with kstyle, read
 CONTENT = flags.DEFINE_string("content", None, "stylize: the photo, a path or sample:NAME for a built-in image "
                               f"(photos {', '.join(samples.PHOTOS)}; paintings {', '.join(samples.PAINTINGS)}).")
 STYLE = flags.DEFINE_list("style", None, "The style image (a painting): a path or sample:NAME. stylize takes "
-                          "several, comma-separated, blended (--style_blend_weights) or placed (--style_masks).")
+                          "several, comma-separated, blended (--style_blend_weights) or placed (--style_masks); train "
+                          "takes several for one network that paints each, named for its file (wave.jpg: wave).")
 OUTPUT = flags.DEFINE_string("output", None, "stylize: the image to write (the extension picks the format). "
                              "transform: an image, or a directory for several inputs. export: the .tflite or "
                              ".onnx file of --format=tflite|onnx. Written atomically.")
@@ -134,7 +135,11 @@ WIDTH = _integer("width", "train: filters of the network's first convolution (32
                  "small and fast).")
 RESIDUAL_BLOCKS = _integer("residual_blocks", "train: residual blocks of the network (5 in the paper).")
 ANTIALIAS = flags.DEFINE_boolean("antialias", None, _help("train: blur after the network's upsamplings and before "
-                                 "its strided convolutions, so it cannot paint a grid-locked pattern.", "antialias"))
+                                 "its strided convolutions, so it paints a grid-locked pattern less easily.",
+                                 "antialias"))
+DOWNSAMPLINGS = _integer("downsamplings", "train: the network's stride-2 stages, each undone by an upsampling "
+                         "(Johnson et al.'s 2); 0 keeps every layer at full resolution, with no grid to paint a "
+                         "pattern from.")
 BATCH_SIZE = _integer("batch_size", "train: photos per step, split across replicas.")
 CROP_SIZE = _integer("crop_size", "train: side of the random square crops.")
 STEPS = _integer("steps", "train: optimizer steps in all (a resumed run continues to this count).")
@@ -149,6 +154,11 @@ MODEL = flags.DEFINE_string("model", None, "transform, export: a shipped model's
 INPUT = flags.DEFINE_list("input", None, "transform: photos to stylize: files, directories or globs, "
                           "sample:NAME, or sample:photos for every built-in photo.")
 LIST_MODELS = flags.DEFINE_boolean("list_models", False, "transform: print the shipped models' names and exit.")
+BLEND = flags.DEFINE_string("blend", None, "transform, export: which styles of a network of several to paint, "
+                            "NAME or NAME:WEIGHT,... (e.g. starry_night:0.7,wave:0.3; weights are normalized). "
+                            "Default: the style --model names, or a network's only style.")
+STRENGTH = flags.DEFINE_float("strength", None, "transform, export: from 0 (the photo back) to 1 (the full "
+                              "style, the default); in between, the photo and the stylized picture mixed.")
 
 # Serving (export).
 EXPORT_DIR = flags.DEFINE_string("export_dir", None, "export: the model's base directory for TF Serving, e.g. "
@@ -176,12 +186,12 @@ VERB_FLAGS = {
     "train": {
         "style", "train_images", "model_dir", "style_layers", "content_layers", "style_weight", "content_weight",
         "tv_weight", "gram_normalization", "pooling", "vgg_weights", "precision", "style_size", "width",
-        "residual_blocks", "antialias", "learning_rate", "batch_size", "crop_size", "steps", "checkpoint_every",
+        "residual_blocks", "antialias", "downsamplings", "learning_rate", "batch_size", "crop_size", "steps", "checkpoint_every",
         "summary_every", "strategy", "seed",
     },
-    "transform": {"model", "input", "output", "max_size", "list_models"},
+    "transform": {"model", "input", "output", "max_size", "list_models", "blend", "strength"},
     "export": {"model", "export_dir", "version", "max_pixels", "max_request_pixels", "max_batch", "format",
-               "output"},
+               "output", "blend", "strength"},
 }
 
 

@@ -3,10 +3,11 @@
 import os
 import sys
 
-from kstyle import finder, images
+from kstyle import finder
 from kstyle.cli import flags
 from kstyle.cli.console import import_tensorflow_quietly, print_error
 from kstyle.errors import Error, Interrupted, UsageError
+from kstyle.feedforward import styles
 from kstyle.feedforward.options import TrainOptions
 
 
@@ -15,10 +16,8 @@ def main():
     for flag in (flags.STYLE, flags.TRAIN_IMAGES, flags.MODEL_DIR):
         if not flag.value:
             raise UsageError(f"--{flag.name} is required")
-    if len(flags.STYLE.value) != 1:
-        raise UsageError("train: give one --style image; a network learns one style")
     options = flags.options_from_flags(TrainOptions)
-    style = images.read_image(flags.STYLE.value[0])
+    paintings = styles.named(flags.STYLE.value)
     model_dir = flags.MODEL_DIR.value
     _check_model_dir(model_dir)
     found = finder.find_images(flags.TRAIN_IMAGES.value, option="--train_images", recursive=True, extensions=None)
@@ -30,7 +29,7 @@ def main():
     print(f"training on {len(photos.paths)} photos" + (f" ({photos.skipped} unreadable, skipped)" if photos.skipped
                                                        else ""), flush=True)
     try:
-        result = training.train(options, style, photos, model_dir, verbose=1 if sys.stdout.isatty() else 2,
+        result = training.train(options, paintings, photos, model_dir, verbose=1 if sys.stdout.isatty() else 2,
                                 sample_photos=data.preview_photos(photos.paths, options.crop_size))
     except Interrupted as interrupted:
         return print_error(f"interrupted at step {interrupted.step}; checkpoint saved in {model_dir}, "
@@ -40,7 +39,7 @@ def main():
               f"continues it); the network is {result.model_path}")
         return 0
     resumed = f", resumed at step {result.resumed_from}" if result.resumed_from else ""
-    print(f"wrote {result.model_path} ({result.steps} steps{resumed})")
+    print(f"wrote {result.model_path} ({result.steps} steps{resumed}; styles: {', '.join(paintings)})")
     return 0
 
 

@@ -6,7 +6,7 @@ from kstyle import finder, images
 from kstyle.cli import flags
 from kstyle.cli.console import import_tensorflow_quietly, print_error
 from kstyle.errors import Error, UsageError
-from kstyle.feedforward import shipped
+from kstyle.feedforward import blend, shipped
 
 
 def main():
@@ -19,6 +19,10 @@ def main():
         if not flag.value:
             raise UsageError(f"--{flag.name} is required")
     shipped.resolve(flags.MODEL.value)
+    if flags.BLEND.value is not None:
+        blend.parse(flags.BLEND.value)  # a malformed blend fails before anything loads
+    if flags.STRENGTH.value is not None:
+        blend.strength(flags.STRENGTH.value)
     found = finder.find_images(flags.INPUT.value, option="--input")
     inputs, many = found.sources, found.several
     output = flags.OUTPUT.value
@@ -45,7 +49,7 @@ def main():
     if many:
         os.makedirs(output, exist_ok=True)
         images.check_writable(targets[0])
-    network = apply.load_network(flags.MODEL.value)
+    network = apply.load_network(flags.MODEL.value, flags.BLEND.value, flags.STRENGTH.value)
     if not many:
         images.write_image(targets[0], apply.stylize(network, image, flags.MAX_SIZE.value))
         print(f"wrote {targets[0]}")

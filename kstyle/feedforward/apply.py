@@ -2,8 +2,9 @@
 
 A network comes as a shipped model's name, a `.keras` file saved by
 `kstyle train`, or a SavedModel exported by `kstyle export` (served by its
-`serving_default` signature). Images go through at their own size, or shrunk to
-`max_size` on the longest side.
+`serving_default` signature, or its `blend` one when a blend or strength is
+asked for). Images go through at their own size, or shrunk to `max_size` on the
+longest side.
 """
 
 import os
@@ -12,35 +13,72 @@ import numpy as np
 
 from kstyle import images
 from kstyle.errors import Error, UsageError, first_line
+from kstyle.feedforward import blend as blends
 from kstyle.feedforward import shipped
-from kstyle.feedforward.network import MIN_SIDE
+from kstyle.feedforward.network import MIN_SIDE, painter
 
 
-def load_network(model):
+def load_network(model, blend=None, strength=None):
     """Returns a function `float 0-255 [1, h, w, 3] -> float 0-255 [1, h, w, 3]` for `model`.
 
+    Args:
+        model: a shipped style's name, a `.keras` file or a SavedModel directory.
+        blend: which styles to paint, `NAME[:WEIGHT],...` (see
+            `kstyle.feedforward.blend`); needed for a network of several styles
+            unless `model` named a shipped style.
+        strength: from 0 (the photo) to 1 (the full style, the default).
+
     Raises:
-        UsageError: `model` is not a shipped name or an existing file.
+        UsageError: `model` is not a shipped name or an existing file, or the
+            blend does not fit the network.
         Error: the file is not a style network kstyle can load.
     """
     import tensorflow as tf
-    source = shipped.resolve(model)
-    if os.path.isdir(source):
-        try:
-            signature = tf.saved_model.load(source).signatures["serving_default"]
-        except (OSError, ValueError, KeyError, tf.errors.OpError) as error:
-            raise Error(f"{source}: not a kstyle SavedModel ({first_line(error)})") from None
-
-        def run(batch):
-            result = signature(image=tf.cast(tf.clip_by_value(tf.round(batch), 0, 255), tf.uint8))
-            return tf.cast(result["stylized_image"], tf.float32)
-
-        return run
-    network = load_keras(source)
+    found = shipped.find(model)
+    if strength is not None:
+        strength = blends.strength(strength)
+    if os.path.isdir(found.path):
+        return _load_savedmodel(found.path, blend, strength)
+    network = load_keras(found.path)
+    weights = blends.choose(getattr(network, "styles", ()), blend, found.style, model)
+    paint = painter(network, weights, strength)
     # One graph for every image size: about 1.7x faster than eager calls for the small network.
-    run = tf.function(lambda batch: network(batch, training=False),
-                      input_signature=[tf.TensorSpec([None, None, None, 3], tf.float32)])
+    run = tf.function(lambda batch: paint(batch), input_signature=[tf.TensorSpec([None, None, None, 3], tf.float32)])
     return lambda batch: run(tf.convert_to_tensor(batch, tf.float32))
+
+
+def _load_savedmodel(source, blend, strength):
+    import tensorflow as tf
+
+    from kstyle.serving import savedmodel
+    try:
+        loaded = tf.saved_model.load(source)
+        signature = loaded.signatures["serving_default"]
+    except (OSError, ValueError, KeyError, tf.errors.OpError) as error:
+        raise Error(f"{source}: not a kstyle SavedModel ({first_line(error)})") from None
+
+    def as_uint8(batch):
+        return tf.cast(tf.clip_by_value(tf.round(batch), 0, 255), tf.uint8)
+
+    if not blend:
+        def run(batch):
+            stylized = tf.cast(signature(image=as_uint8(batch))["stylized_image"], tf.float32)
+            return stylized if strength is None else batch + strength * (stylized - batch)
+        return run
+    styles = savedmodel.style_names(source)
+    if not styles:
+        raise UsageError(f"--blend: {source} has no {savedmodel.BLEND_SIGNATURE} signature (exported for one style "
+                         "without a name); export the network again to blend")
+    weights = tf.constant([blends.weights(blend, styles)], tf.float32)
+    mixed = loaded.signatures[savedmodel.BLEND_SIGNATURE]
+
+    def run(batch):
+        count = tf.shape(batch)[0]
+        result = mixed(image=as_uint8(batch), style_weights=tf.tile(weights, [count, 1]),
+                       strength=tf.fill([count], 1.0 if strength is None else strength))
+        return tf.cast(result["stylized_image"], tf.float32)
+
+    return run
 
 
 def load_keras(path):

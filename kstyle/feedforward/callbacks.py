@@ -57,7 +57,7 @@ class StopAt(keras.callbacks.Callback):
 
 
 class Summaries(keras.callbacks.Callback):
-    """TensorBoard scalars of every term, and sample stylizations, keyed by the optimizer step."""
+    """TensorBoard scalars of every term, and sample stylizations (in each style), keyed by the optimizer step."""
 
     def __init__(self, log_dir, every, sample_photos, chief):
         super().__init__()
@@ -72,9 +72,14 @@ class Summaries(keras.callbacks.Callback):
             for name, value in (logs or {}).items():
                 tf.summary.scalar(name, float(value))
             if self.samples is not None:
-                stylized = self.model.network(tf.constant(self.samples, tf.float32))
-                tf.summary.image("stylized", tf.cast(tf.clip_by_value(stylized, 0, 255), tf.uint8),
-                                 max_outputs=len(self.samples))
+                samples = tf.constant(self.samples, tf.float32)
+                styles = getattr(self.model.network, "styles", ())
+                for index, name in enumerate(styles or [None]):
+                    weights = None if name is None else tf.one_hot([index] * len(self.samples), len(styles))
+                    stylized = self.model.network(samples, style_weights=weights)
+                    tf.summary.image("stylized" if len(styles) < 2 else f"stylized/{name}",
+                                     tf.cast(tf.clip_by_value(stylized, 0, 255), tf.uint8),
+                                     max_outputs=len(self.samples))
         self.writer.flush()
 
 

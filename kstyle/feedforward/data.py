@@ -1,8 +1,11 @@
 """Training photos as a `tf.data` pipeline: files in, random crops out, skipping what cannot be read.
 
-Files are checked from their headers first (Pillow, no decoding), so a folder of
-COCO with a few broken files trains anyway and reports how many it skipped;
-anything that still fails to decode is dropped by the pipeline. Each epoch
+Files are checked from their headers first (Pillow, no decoding), then
+TensorFlow decodes them once (all of them, or a random `DECODE_CHECKS` of a
+larger set), so a folder of COCO with a few broken files trains anyway and
+reports how many it skipped, and a set TensorFlow cannot decode at all is an
+error rather than a pipeline that drops every file and waits forever. A file
+that still fails later is dropped by the pipeline, with a warning. Each epoch
 shuffles the files, decodes, scales each photo so its shorter side is between
 1x and 1.5x the crop size, takes a random square crop, flips half of them, and
 batches and prefetches.
@@ -19,8 +22,11 @@ from kstyle import finder, images, samples
 from kstyle.errors import Error, UsageError
 from kstyle.feedforward.network import MIN_SIDE
 
-# What tf.io.decode_image reads.
+# What tf.io.decode_image reads, by name and by what Pillow finds inside.
 EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp")
+FORMATS = ("JPEG", "PNG", "BMP", "GIF", "WEBP")
+# Photos decoded by TensorFlow before training: every one of a set up to this size, else this many at random.
+DECODE_CHECKS = 1000
 OPTION = "train_images"
 
 
@@ -57,17 +63,32 @@ def find_photos(sources, samples_dir=None):
         if samples_dir is None:
             raise UsageError(f"{OPTION}: built-in samples need a directory to be written to (samples_dir)")
         candidates += write_samples(names, samples_dir)
-    paths = tuple(path for path in candidates if path.lower().endswith(EXTENSIONS) and _readable(path))
+    paths = [path for path in candidates if path.lower().endswith(EXTENSIONS) and _readable(path)]
     if not paths:
         raise UsageError(f"{OPTION}: none of the {len(candidates)} files found is a readable image")
+    checked = paths if len(paths) <= DECODE_CHECKS else np.random.default_rng(0).choice(
+        paths, DECODE_CHECKS, replace=False).tolist()
+    failing = {path for path in checked if not _decodable(path)}
+    if len(failing) == len(checked):
+        raise UsageError(f"{OPTION}: TensorFlow cannot decode any of the {len(checked)} photos it tried "
+                         f"(e.g. {min(failing)})")
+    paths = tuple(path for path in paths if path not in failing)
     return Photos(paths, len(candidates) - len(paths))
 
 
 def _readable(path):
     try:
         with Image.open(path) as image:
-            return min(image.size) > 0
+            return min(image.size) > 0 and image.format in FORMATS
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError, ValueError):
+        return False
+
+
+def _decodable(path):
+    try:
+        _decode(tf.constant(path))
+        return True
+    except (tf.errors.InvalidArgumentError, tf.errors.UnknownError, tf.errors.DataLossError):
         return False
 
 
@@ -100,7 +121,7 @@ def preview_photos(paths, size=256, count=3):
     return np.stack(previews)
 
 
-def training_dataset(paths, crop_size, batch_size, seed=0):
+def training_dataset(paths, crop_size, batch_size, seed=0, styles=0):
     """Returns an endless dataset of float32 0-255 batches `[batch_size, crop, crop, 3]`.
 
     Args:
@@ -108,6 +129,10 @@ def training_dataset(paths, crop_size, batch_size, seed=0):
         crop_size: side of the square crops.
         batch_size: the global batch size (a distribution strategy splits it).
         seed: shuffling and augmentation seed.
+        styles: for a network of several styles, how many: each batch is then
+            `{"photos": crops, "style": int [batch_size]}`, the styles taken in
+            turn through the stream so every style gets the same share of
+            steps, and (photos being shuffled each epoch) of photos.
     """
     if crop_size < MIN_SIDE or batch_size < 1:
         raise UsageError(f"crop_size must be at least {MIN_SIDE} and batch_size at least 1, "
@@ -120,11 +145,14 @@ def training_dataset(paths, crop_size, batch_size, seed=0):
     files = tf.data.Dataset.counter().map(lambda epoch: tf.random.experimental.stateless_shuffle(
         tf.range(len(paths)), tf.stack([tf.cast(seed, tf.int64), epoch]))).unbatch().map(
         lambda index: tf.gather(table, index))
-    images = files.map(lambda path: _decode(path), num_parallel_calls=tf.data.AUTOTUNE).ignore_errors()
+    images = files.map(lambda path: _decode(path), num_parallel_calls=tf.data.AUTOTUNE).ignore_errors(
+        log_warning=True)
     # Stateless randomness keyed by the photo's position in the stream: the same crops whatever the
     # parallelism, the distribution strategy, or the number of workers reading the stream.
     crops = images.enumerate().map(lambda index, image: _random_crop(image, crop_size, tf.stack(
         [tf.cast(seed, tf.int64), index])), num_parallel_calls=tf.data.AUTOTUNE)
+    if styles:
+        crops = crops.enumerate().map(lambda index, crop: {"photos": crop, "style": tf.cast(index % styles, tf.int32)})
     batches = crops.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
     # Shard by element, not by file: every worker of a multi-worker run then sees the same global
     # batches as one worker would, and a folder with fewer files than workers still works.

@@ -1,13 +1,19 @@
 """The feed-forward style network (Johnson, Alahi & Fei-Fei 2016), as a Keras model.
 
-Reflection padding, a 9x9 convolution, two stride-2 convolutions, residual
-blocks, two nearest-neighbour upsampling + convolution stages (transposed
-convolutions leave checkerboard artifacts: Odena et al. 2016), and a 9x9
-convolution back to RGB; instance normalization after every convolution but
+Reflection padding, a 9x9 convolution, two stride-2 convolutions (or another
+number: `downsamplings`), residual blocks, as many nearest-neighbour upsampling
++ convolution stages (transposed convolutions leave checkerboard artifacts:
+Odena et al. 2016), and a 9x9 convolution back to RGB; instance normalization after every convolution but
 the last (Ulyanov et al. 2016), here `GroupNormalization(groups=-1)`. The
 output goes through a scaled tanh, so it is always valid 0-255 RGB.
 
-Any input size works: the model pads (by reflection) to a multiple of 4 inside
+A network may hold several styles (`styles`): its normalizations are then
+conditional (`kstyle.feedforward.normalization`), and a call says which style,
+or which blend of them, to paint with `style_weights`. `strength` fades the
+result back towards the photo.
+
+Any input size works: the model pads (by reflection) to a multiple of 4 (2 to
+the number of downsamplings) inside
 and crops back, so the output has exactly the input's size, odd sizes too.
 Inputs smaller than `MIN_SIDE` on either side are refused with a clear
 InvalidArgument error instead of a MirrorPad failure deep inside.
@@ -17,9 +23,10 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from kstyle.feedforward.normalization import ConditionalInstanceNormalization
+
 # The smallest side the network takes: reflection padding needs more pixels than it adds.
 MIN_SIDE = 16
-_MULTIPLE = 4  # two stride-2 convolutions
 
 
 @keras.saving.register_keras_serializable(package="kstyle")
@@ -91,18 +98,21 @@ class ConvNormRelu(keras.layers.Layer):
         relu: whether to end with a ReLU (residual blocks' second convolution does not).
         upsample: nearest-neighbour upsampling factor applied first (1: none).
         antialias: blur after the upsampling, or before a strided convolution (see `Blur2D`).
+        styles: 0 for a plain instance normalization, else how many styles its
+            conditional one holds (called with `style_weights` then).
     """
 
-    def __init__(self, filters, kernel_size, strides=1, relu=True, upsample=1, antialias=False, **kwargs):
+    def __init__(self, filters, kernel_size, strides=1, relu=True, upsample=1, antialias=False, styles=0, **kwargs):
         super().__init__(**kwargs)
         self.filters, self.kernel_size, self.strides = filters, kernel_size, strides
-        self.relu, self.upsample, self.antialias = relu, upsample, bool(antialias)
+        self.relu, self.upsample, self.antialias, self.styles = relu, upsample, bool(antialias), int(styles)
         self.blur = Blur2D() if self.antialias and (upsample > 1 or strides > 1) else None
         self.pad = ReflectionPadding2D(kernel_size // 2)
         # No bias: instance norm subtracts it again, so its gradient is pure rounding noise,
         # which Adam would amplify into steps that differ from machine to machine.
         self.conv = keras.layers.Conv2D(filters, kernel_size, strides, padding="valid", use_bias=False)
-        self.norm = keras.layers.GroupNormalization(groups=-1, epsilon=1e-5)
+        self.norm = (ConditionalInstanceNormalization(self.styles) if self.styles
+                     else keras.layers.GroupNormalization(groups=-1, epsilon=1e-5))
 
     def build(self, input_shape):
         channels = input_shape[-1]
@@ -111,12 +121,13 @@ class ConvNormRelu(keras.layers.Layer):
         self.conv.build((None, None, None, channels))
         self.norm.build((None, None, None, self.filters))
 
-    def call(self, x):
+    def call(self, x, style_weights=None):
         if self.upsample > 1:
             x = upsample_nearest(x, self.upsample)
         if self.blur is not None:
             x = self.blur(x)
-        x = self.norm(self.conv(self.pad(x)))
+        x = self.conv(self.pad(x))
+        x = self.norm(x, style_weights) if self.styles else self.norm(x)
         return tf.nn.relu(x) if self.relu else x
 
     def compute_output_shape(self, input_shape):
@@ -124,31 +135,32 @@ class ConvNormRelu(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "filters": self.filters, "kernel_size": self.kernel_size,
-                "strides": self.strides, "relu": self.relu, "upsample": self.upsample, "antialias": self.antialias}
+                "strides": self.strides, "relu": self.relu, "upsample": self.upsample,
+                "antialias": self.antialias, "styles": self.styles}
 
 
 @keras.saving.register_keras_serializable(package="kstyle")
 class ResidualBlock(keras.layers.Layer):
     """Two 3x3 ConvNormRelu with a skip connection (no ReLU after the sum, as in Johnson et al.)."""
 
-    def __init__(self, filters, **kwargs):
+    def __init__(self, filters, styles=0, **kwargs):
         super().__init__(**kwargs)
-        self.filters = filters
-        self.first = ConvNormRelu(filters, 3)
-        self.second = ConvNormRelu(filters, 3, relu=False)
+        self.filters, self.styles = filters, int(styles)
+        self.first = ConvNormRelu(filters, 3, styles=self.styles)
+        self.second = ConvNormRelu(filters, 3, relu=False, styles=self.styles)
 
     def build(self, input_shape):
         self.first.build(input_shape)
         self.second.build(input_shape[:-1] + (self.filters,))
 
-    def call(self, x):
-        return x + self.second(self.first(x))
+    def call(self, x, style_weights=None):
+        return x + self.second(self.first(x, style_weights), style_weights)
 
     def compute_output_shape(self, input_shape):
         return input_shape
 
     def get_config(self):
-        return {**super().get_config(), "filters": self.filters}
+        return {**super().get_config(), "filters": self.filters, "styles": self.styles}
 
 
 @keras.saving.register_keras_serializable(package="kstyle")
@@ -161,23 +173,46 @@ class StyleNetwork(keras.Model):
         residual_blocks: the paper uses 5.
         antialias: blur after each upsampling and before each strided
             convolution (`Blur2D`); networks saved before it existed load with it off.
+        styles: the names of the styles it paints, for conditional instance
+            normalization (one or more); empty for the plain instance
+            normalization of networks saved before styles had names.
+        downsamplings: stride-2 stages before the residual blocks, each undone
+            by an upsampling after them (Johnson et al.: 2). Each doubles the
+            channels and the receptive field for the same cost, but gives the
+            network a fixed phase to paint a grid-locked pattern from; with 0
+            every layer runs at full resolution, at `width` channels, and the
+            network is shift-equivariant.
+
+    Called as `network(images, style_weights=None, strength=None)`:
+        images: float or uint8 0-255, `[batch, height, width, 3]`.
+        style_weights: float `[batch, len(styles)]`, which style (one-hot) or
+            blend each image gets; omitted, every style weighs the same (so
+            Keras' own tracing and `predict(photos)` work on any network).
+        strength: float `[batch]` in [0, 1]: 0 gives each photo back, 1 (the
+            default) the full style, in between a mix of the two in pixels.
 
     Example:
         >>> network = kstyle.StyleNetwork(width=16, residual_blocks=3)
         >>> stylized = network(photos)  # float32 0-255, same shape as photos
     """
 
-    def __init__(self, width=32, residual_blocks=5, antialias=False, **kwargs):
+    def __init__(self, width=32, residual_blocks=5, antialias=False, styles=(), downsamplings=2, **kwargs):
         super().__init__(**kwargs)
         self.width, self.residual_blocks, self.antialias = int(width), int(residual_blocks), bool(antialias)
-        w, smooth = self.width, self.antialias
+        self.downsamplings = int(downsamplings)
+        self.styles = tuple(str(name) for name in styles)
+        if len(set(self.styles)) != len(self.styles):
+            raise ValueError(f"styles must have different names, got {', '.join(self.styles)}")
+        w, smooth, count = self.width, self.antialias, len(self.styles)
+        levels = self.downsamplings
         self.stages = [
-            ConvNormRelu(w, 9, name="in"),
-            ConvNormRelu(2 * w, 3, strides=2, antialias=smooth, name="down1"),
-            ConvNormRelu(4 * w, 3, strides=2, antialias=smooth, name="down2"),
-            *[ResidualBlock(4 * w, name=f"residual{i + 1}") for i in range(self.residual_blocks)],
-            ConvNormRelu(2 * w, 3, upsample=2, antialias=smooth, name="up1"),
-            ConvNormRelu(w, 3, upsample=2, antialias=smooth, name="up2"),
+            ConvNormRelu(w, 9, styles=count, name="in"),
+            *[ConvNormRelu(w * 2 ** i, 3, strides=2, antialias=smooth, styles=count, name=f"down{i}")
+              for i in range(1, levels + 1)],
+            *[ResidualBlock(w * 2 ** levels, styles=count, name=f"residual{i + 1}")
+              for i in range(self.residual_blocks)],
+            *[ConvNormRelu(w * 2 ** (levels - i), 3, upsample=2, antialias=smooth, styles=count, name=f"up{i}")
+              for i in range(1, levels + 1)],
         ]
         self.out_pad = ReflectionPadding2D(4)
         self.out_conv = keras.layers.Conv2D(3, 9, padding="valid", name="out")
@@ -189,18 +224,20 @@ class StyleNetwork(keras.Model):
             shape = stage.compute_output_shape(shape)
         self.out_conv.build((None, None, None, self.width))
 
-    def call(self, images):
+    def call(self, images, style_weights=None, strength=None):
         images = tf.convert_to_tensor(images)
+        weights = self._style_weights(images, style_weights)
         height, width = tf.shape(images)[1], tf.shape(images)[2]
         checks = [tf.debugging.assert_greater_equal(
             tf.minimum(height, width), MIN_SIDE,
             message=f"kstyle: images must be at least {MIN_SIDE}x{MIN_SIDE} pixels")]
         with tf.control_dependencies(checks):
-            # Reflect-pad to a multiple of 4 so both downsamplings are exact, and crop back after.
+            # Reflect-pad to a multiple of 2**downsamplings so they are exact, and crop back after.
             # (m - n % m) % m, not (-n) % m: the same here, but ONNX converters map a modulo of a
             # negative number to C's remainder (-1 where TensorFlow gives 3).
-            pad_bottom = (_MULTIPLE - height % _MULTIPLE) % _MULTIPLE
-            pad_right = (_MULTIPLE - width % _MULTIPLE) % _MULTIPLE
+            multiple = 2 ** self.downsamplings
+            pad_bottom = (multiple - height % multiple) % multiple
+            pad_right = (multiple - width % multiple) % multiple
             x = tf.pad(tf.cast(images, self.compute_dtype) / 127.5 - 1.0,
                        [[0, 0], [0, pad_bottom], [0, pad_right], [0, 0]], mode="REFLECT")
         # Padding by computed amounts loses every static dimension, and the TFLite converter refuses
@@ -209,16 +246,62 @@ class StyleNetwork(keras.Model):
         padded = tf.shape(x)
         x = tf.reshape(x, [padded[0], padded[1], padded[2], 3])
         for stage in self.stages:
-            x = stage(x)
+            x = stage(x, weights) if self.styles else stage(x)
         x = self.out_conv(self.out_pad(x))
         x = 127.5 * (tf.tanh(tf.cast(x, tf.float32)) + 1.0)
         x = x[:, :height, :width, :]
+        if strength is not None:
+            photos = tf.cast(images, tf.float32)
+            strength = tf.reshape(tf.clip_by_value(tf.cast(strength, tf.float32), 0.0, 1.0), [-1, 1, 1, 1])
+            x = photos + strength * (x - photos)
         x.set_shape([None, None, None, 3])
         return x
+
+    def _style_weights(self, images, style_weights):
+        """`[batch, styles]` weights for the conditional normalizations, None for a plain network."""
+        if not self.styles:
+            if style_weights is not None:
+                raise ValueError("this network has no named styles; call it without style_weights")
+            return None
+        if style_weights is None:
+            count = len(self.styles)
+            return tf.fill([tf.shape(images)[0], count], 1.0 / count)
+        style_weights = tf.convert_to_tensor(style_weights, tf.float32)
+        if style_weights.shape.rank is not None and style_weights.shape.rank != 2:
+            raise ValueError(f"style_weights must be [batch, styles], got shape {style_weights.shape}")
+        # The static check catches a wrong width when building; the dynamic one when served.
+        if style_weights.shape[-1] is not None and style_weights.shape[-1] != len(self.styles):
+            raise ValueError(f"style_weights has {style_weights.shape[-1]} columns; this network paints "
+                             f"{len(self.styles)} styles ({', '.join(self.styles)})")
+        return tf.reshape(style_weights, [-1, len(self.styles)])
 
     def compute_output_shape(self, input_shape):
         return input_shape
 
     def get_config(self):
         return {**super().get_config(), "width": self.width, "residual_blocks": self.residual_blocks,
-                "antialias": self.antialias}
+                "antialias": self.antialias, "styles": list(self.styles), "downsamplings": self.downsamplings}
+
+
+def painter(network, style_weights=None, strength=None):
+    """Returns `images -> stylized` for `network` with fixed per-style weights and strength.
+
+    What a run or an export paints with: one weight per style (see
+    `kstyle.feedforward.blend.choose`; None for a network without named
+    styles) and a strength for every image (None: the full style). Keyword
+    arguments are passed only when set, so any Keras model mapping images to
+    images works here.
+    """
+    weights = None if style_weights is None else tf.constant([list(style_weights)], tf.float32)
+
+    def paint(images, training=False):
+        images = tf.convert_to_tensor(images)
+        batch = tf.shape(images)[0]
+        given = {}
+        if weights is not None:
+            given["style_weights"] = tf.tile(weights, [batch, 1])
+        if strength is not None:
+            given["strength"] = tf.fill([batch], float(strength))
+        return network(images, training=training, **given)
+
+    return paint

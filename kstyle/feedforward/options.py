@@ -38,6 +38,7 @@ class TrainOptions(EngineOptions):
         style_size: the style image's longest side when its Grams are taken.
         width, residual_blocks: the network's size (see `StyleNetwork`).
         antialias: blur around the network's resampling stages (see `StyleNetwork`).
+        downsamplings: the network's stride-2 stages (see `StyleNetwork`).
         learning_rate, batch_size, crop_size, steps: the optimization; the
             batch is global (split across replicas).
         checkpoint_every: steps between checkpoints (and `.keras` exports).
@@ -50,6 +51,7 @@ class TrainOptions(EngineOptions):
     width: int = 32
     residual_blocks: int = 5
     antialias: bool = False
+    downsamplings: int = 2
     learning_rate: float = 1e-3
     batch_size: int = 4
     crop_size: int = 256
@@ -68,6 +70,7 @@ class TrainOptions(EngineOptions):
         self.width = checks.integer("width", self.width, 1, 256)
         self.residual_blocks = checks.integer("residual_blocks", self.residual_blocks, 0, 32)
         self.antialias = checks.boolean("antialias", self.antialias)
+        self.downsamplings = checks.integer("downsamplings", self.downsamplings, 0, 4)
         self.batch_size = checks.integer("batch_size", self.batch_size, 1, 4096)
         self.crop_size = checks.integer("crop_size", self.crop_size, 32, 4096)
         self.steps = checks.integer("steps", self.steps, 1, 10**9)

@@ -1,7 +1,8 @@
 """`PerceptualLoss`: Johnson et al.'s training loss as a Keras loss, for any image model.
 
 `y_true` is the batch of photos, `y_pred` the model's stylized output (both 0-255
-RGB); the style is fixed at construction. It is the same `Objective` that
+RGB); the style is fixed at construction, or several are, and `terms` says
+which one each image is judged against. It is the same `Objective` that
 `kstyle stylize` minimizes, averaged over the batch the Keras way, so a model
 compiled with it trains under `fit()`, callbacks and `tf.distribute` like any
 other. Its config carries the style's Gram matrices and the perceptual options,
@@ -28,7 +29,8 @@ class PerceptualLoss(keras.losses.Loss):
 
     Args:
         style_grams: `{layer: [N, N]}` per-position Gram matrices of the style
-            (see `from_style_image`, which computes them).
+            (see `from_style_image`, which computes them), or a list of them,
+            one per style (see `from_style_images`).
         options: `PerceptualOptions`; `kstyle train`'s defaults (Johnson et
             al.'s) if omitted. Any of its fields may also be given as a keyword
             (`style_weight=1e-2`), which changes that one.
@@ -44,37 +46,70 @@ class PerceptualLoss(keras.losses.Loss):
         changes = {key: kwargs.pop(key) for key in FIELDS if key in kwargs}
         super().__init__(name=name, **kwargs)
         self.options = dataclasses.replace(options or johnson_perceptual(), **changes)
-        self.style_grams = {layer: tf.constant(np.asarray(gram, np.float32)) for layer, gram in style_grams.items()}
-        missing = sorted(set(self.options.style_names) - set(self.style_grams))
-        if missing:
-            raise UsageError(f"style_grams has no Gram matrix for {', '.join(missing)}")
+        several = isinstance(style_grams, (list, tuple))
+        per_style = [{layer: tf.constant(np.asarray(gram, np.float32)) for layer, gram in grams.items()}
+                     for grams in (style_grams if several else [style_grams])]
+        if not per_style:
+            raise UsageError("style_grams: give at least one style")
+        for grams in per_style:
+            missing = sorted(set(self.options.style_names) - set(grams))
+            if missing:
+                raise UsageError(f"style_grams has no Gram matrix for {', '.join(missing)}")
+        self.style_grams = per_style if several else per_style[0]
+        # [styles, N, N] per layer, gathered per image when several styles train together.
+        self._stacked = {layer: tf.stack([grams[layer] for grams in per_style]) for layer in self.options.style_names}
         backbone = backbone or vgg.load_vgg16(self.options.vgg_weights, self.options.seed)
         extractor = vgg.feature_extractor(backbone.model, self.options.layer_names, self.options.pooling,
                                           self.options.precision)
-        self.objective = Objective.from_options(extractor, [StyleTarget(self.style_grams)], self.options)
+        self.objective = Objective.from_options(extractor, [StyleTarget(per_style[0])], self.options)
+
+    @property
+    def num_styles(self):
+        return len(self.style_grams) if isinstance(self.style_grams, list) else 1
 
     @classmethod
     def from_style_image(cls, style_image, style_size=512, options=None, backbone=None, **kwargs):
         """Builds the loss for a style image (path, PIL image or array) resized to `style_size`."""
+        return cls._from_images([style_image], False, style_size, options, backbone, **kwargs)
+
+    @classmethod
+    def from_style_images(cls, style_images, style_size=512, options=None, backbone=None, **kwargs):
+        """Builds the loss for several styles, each image resized to `style_size` (see `terms`)."""
+        return cls._from_images(list(style_images), True, style_size, options, backbone, **kwargs)
+
+    @classmethod
+    def _from_images(cls, style_images, several, style_size, options, backbone, **kwargs):
         changes = {key: kwargs.pop(key) for key in FIELDS if key in kwargs}
         options = dataclasses.replace(options or johnson_perceptual(), **changes)
         backbone = backbone or vgg.load_vgg16(options.vgg_weights, options.seed)
-        style = images.resize_longest(images.read_image(style_image), style_size)
         # The targets in float32 whatever the training precision: they are computed once.
         extractor = vgg.feature_extractor(backbone.model, options.style_names, options.pooling, "float32")
-        return cls(style_grams(extractor, style, options.style_names), options, backbone=backbone, **kwargs)
+        grams = [style_grams(extractor, images.resize_longest(images.read_image(image), style_size),
+                             options.style_names) for image in style_images]
+        return cls(grams if several else grams[0], options, backbone=backbone, **kwargs)
 
-    def terms(self, photos, stylized):
-        """Returns `(total, {"style", "content", "tv"})` per image, `[batch]` each."""
+    def terms(self, photos, stylized, style_index=None):
+        """Returns `(total, {"style", "content", "tv"})` per image, `[batch]` each.
+
+        Args:
+            photos, stylized: 0-255 images `[batch, h, w, 3]`.
+            style_index: int `[batch]`, which style each image is judged
+                against; the first style if omitted.
+        """
         content = tf.nest.map_structure(tf.stop_gradient, self.objective.content_features(photos))
-        return self.objective.per_image(tf.cast(stylized, tf.float32), content)
+        grams = None
+        if style_index is not None and self.num_styles > 1:
+            index = tf.cast(tf.reshape(style_index, [-1]), tf.int32)
+            grams = {layer: tf.gather(stacked, index) for layer, stacked in self._stacked.items()}
+        return self.objective.per_image(tf.cast(stylized, tf.float32), content, grams)
 
     def call(self, y_true, y_pred):
         return self.terms(y_true, y_pred)[0]
 
     def get_config(self):
         return {**super().get_config(),
-                "style_grams": {layer: gram.numpy().tolist() for layer, gram in self.style_grams.items()},
+                "style_grams": [_listed(grams) for grams in self.style_grams] if isinstance(self.style_grams, list)
+                else _listed(self.style_grams),
                 "options": self.options.to_config()}
 
     @classmethod
@@ -84,3 +119,7 @@ class PerceptualLoss(keras.losses.Loss):
         if "normalization" in config:  # saved before the options existed: flat keywords, this one renamed
             config["gram_normalization"] = config.pop("normalization")
         return cls(options=None if options is None else PerceptualOptions(**options), **config)
+
+
+def _listed(grams):
+    return {layer: gram.numpy().tolist() for layer, gram in grams.items()}

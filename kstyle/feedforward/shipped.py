@@ -2,21 +2,46 @@
 
 Each is a small `StyleNetwork` trained by `kstyle train` on the photos available
 offline (see BENCHMARKS.md for steps, time and losses); the paintings they learned
-from are public domain and are not shipped, only the weights.
+from are public domain and are not shipped, only the weights. A network of
+several styles ships each under its style's name, so `--model=NAME` picks a
+style whichever file holds it. TensorFlow is not imported: the names are listed
+here, and a test checks them against the networks.
 """
 
 import os
+from typing import NamedTuple
 
 from kstyle import samples
 from kstyle.errors import UsageError
 
 _DIRECTORY = os.path.join(os.path.dirname(__file__), "models")
 
-# name: what the network learned.
-MODELS = {
-    "starry_night": "Van Gogh, The Starry Night (1889); width 8, 3 residual blocks, 3000 steps "
-                    "(flags/starry_night_small.flags)",
-}
+
+class Network(NamedTuple):
+    """A shipped network file.
+
+    Attributes:
+        file: its name in `kstyle/feedforward/models/`.
+        styles: the names of the styles it paints, in its order; empty for a
+            network from before styles had names, which is then known by its
+            file's name.
+        about: what it learned, and how.
+    """
+    file: str
+    styles: tuple
+    about: str
+
+
+NETWORKS = (
+    Network("starry_night.keras", (), "Van Gogh, The Starry Night (1889); width 8, 3 residual blocks, 3000 steps "
+            "(flags/starry_night_small.flags)"),
+)
+
+
+class Found(NamedTuple):
+    """What `--model` names: a file or directory, and the shipped style in it (None: not a shipped style)."""
+    path: str
+    style: object = None
 
 
 # Photos no shipped network trains on, so their quality is judged on pictures they never saw
@@ -40,25 +65,52 @@ def training_sources(shared_dir):
     return shared + [f"sample:{name}" for name in samples.PHOTOS if name not in HELD_OUT_SAMPLES]
 
 
+def _styles():
+    """`{name: (file path, style or None)}` of the shipped networks whose weights are present."""
+    found = {}
+    for network in NETWORKS:
+        location = os.path.join(_DIRECTORY, network.file)
+        if os.path.exists(location):
+            for style in network.styles or [None]:
+                found[style or os.path.splitext(network.file)[0]] = (location, style)
+    return found
+
+
+def default_network():
+    """A name (`--model`) for the shipped network with the most styles: what blends and augmentation use."""
+    present = [network for network in NETWORKS if os.path.exists(os.path.join(_DIRECTORY, network.file))]
+    if not present:
+        raise UsageError("no shipped style network is installed")
+    best = max(present, key=lambda network: len(network.styles))
+    return best.styles[0] if best.styles else os.path.splitext(best.file)[0]
+
+
 def names():
-    """Returns the shipped models' names, those whose weights are present."""
-    return sorted(name for name in MODELS if os.path.exists(path(name)))
+    """Returns the shipped styles' names (what `--model` takes), those whose weights are present."""
+    return sorted(_styles())
 
 
 def path(name):
-    """Returns the `.keras` file of the shipped model `name`."""
-    return os.path.join(_DIRECTORY, f"{name}.keras")
+    """Returns the `.keras` file that paints the shipped style `name`."""
+    found = _styles().get(name)
+    return found[0] if found else os.path.join(_DIRECTORY, f"{name}.keras")
+
+
+def find(model):
+    """Returns the `Found` file (and shipped style) for `model`: a shipped name, or a path.
+
+    Raises:
+        UsageError: neither a shipped style nor an existing file or directory.
+    """
+    shipped = _styles()
+    if model in shipped:
+        return Found(*shipped[model])
+    if os.path.exists(model):
+        return Found(model)
+    known = ", ".join(sorted(shipped)) or "none"
+    raise UsageError(f"model: {model!r} is neither a shipped model ({known}) nor an existing file")
 
 
 def resolve(model):
-    """Returns the file for `model`: a shipped name, or the path itself.
-
-    Raises:
-        UsageError: neither a shipped model nor an existing file or directory.
-    """
-    if model in MODELS and os.path.exists(path(model)):
-        return path(model)
-    if os.path.exists(model):
-        return model
-    known = ", ".join(names()) or "none"
-    raise UsageError(f"model: {model!r} is neither a shipped model ({known}) nor an existing file")
+    """Returns the file for `model` (see `find`)."""
+    return find(model).path

@@ -14,7 +14,10 @@ from kstyle.perceptual.objective import TERMS
 class StyleTrainer(keras.Model):
     """Trains `network` with `perceptual` (a `PerceptualLoss`) under `fit()`.
 
-    Fit it on a dataset of photo batches, float 0-255, without labels.
+    Fit it on a dataset of photo batches, float 0-255, without labels; for a
+    network of several styles, on `{"photos": batch, "style": int [batch]}`,
+    which style each photo is painted in and judged against (the first if
+    omitted).
 
     Example:
         >>> trainer = StyleTrainer(kstyle.StyleNetwork(width=16), kstyle.PerceptualLoss.from_style_image("p.jpg"))
@@ -29,12 +32,17 @@ class StyleTrainer(keras.Model):
         self.perceptual = perceptual
         self.term_trackers = [keras.metrics.Mean(name=name) for name in TERMS]
 
-    def call(self, photos, training=False):
-        return self.network(photos)
+    def call(self, inputs, training=False):
+        photos, style = _unpack(inputs)
+        if not getattr(self.network, "styles", ()):
+            return self.network(photos)
+        style = tf.zeros([tf.shape(photos)[0]], tf.int32) if style is None else style
+        return self.network(photos, style_weights=tf.one_hot(style, len(self.network.styles)))
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         del y, sample_weight, training  # Each photo is its own content target.
-        total, terms = self.perceptual.terms(x, y_pred)
+        photos, style = _unpack(x)
+        total, terms = self.perceptual.terms(photos, y_pred, style)
         for tracker in self.term_trackers:
             tracker.update_state(terms[tracker.name])
         # Keras sums gradients over replicas, so each replica's loss is scaled like a Keras Loss's.
@@ -53,3 +61,10 @@ class StyleTrainer(keras.Model):
     @property
     def metrics(self):
         return [m for m in super().metrics if m not in self.term_trackers] + self.term_trackers
+
+
+def _unpack(inputs):
+    """`(photos, style index or None)` from a batch of photos or `{"photos", "style"}`."""
+    if isinstance(inputs, dict):
+        return inputs["photos"], inputs.get("style")
+    return inputs, None

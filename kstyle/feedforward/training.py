@@ -21,6 +21,7 @@ import tensorflow as tf
 from kstyle import files, images
 from kstyle.errors import Interrupted, UsageError
 from kstyle.feedforward import data
+from kstyle.feedforward import styles as styles_module
 from kstyle.feedforward.callbacks import CheckpointEvery, Exporter, LossCurve, StopAt, Summaries
 from kstyle.feedforward.network import StyleNetwork
 from kstyle.feedforward.options import STRATEGIES
@@ -32,6 +33,7 @@ MODEL_FILE = "network.keras"
 CONFIG_FILE = "config.json"
 SAMPLES_DIR = "sample_photos"  # built-in photos named by `sample:`, written as files for tf.data
 LOSS_LOG_FILE = "loss.csv"
+LOCK_FILE = ".lock"
 
 
 class TrainResult(NamedTuple):
@@ -67,12 +69,14 @@ def is_chief():
     return task.get("type") == "worker" and task.get("index", 0) == 0 and "chief" not in config.get("cluster", {})
 
 
-def train(options, style_image, train_images, model_dir, *, callbacks=(), verbose=0, sample_photos=None):
+def train(options, styles, train_images, model_dir, *, callbacks=(), verbose=0, sample_photos=None):
     """Trains (or resumes training) a network in `model_dir`; returns a `TrainResult`.
 
     Args:
         options: `kstyle.feedforward.options.TrainOptions`.
-        style_image: the painting (path, PIL image or array).
+        styles: the painting (path, PIL image or array), or several, as a list
+            or as `{name: painting}`; one network learns them all (see
+            `kstyle.feedforward.styles.named` for their names).
         train_images: directories, globs, files or `sample:` photos, or the
             `data.Photos` that `data.find_photos` found in them.
         model_dir: where checkpoints, summaries and `network.keras` go.
@@ -87,10 +91,20 @@ def train(options, style_image, train_images, model_dir, *, callbacks=(), verbos
     strategy = make_strategy(options.strategy)
     os.makedirs(model_dir, exist_ok=True)
     chief = is_chief()
-    _check_config(options, _style_digest(style_image), model_dir, record=chief)
+    lock = _lock(model_dir) if chief else None
+    try:
+        return _train(options, styles, photos, model_dir, strategy, chief, callbacks, verbose, sample_photos)
+    finally:
+        if lock is not None:
+            lock.close()  # releases the lock (as the process's death would)
+
+
+def _train(options, styles, photos, model_dir, strategy, chief, callbacks, verbose, sample_photos):
+    styles = styles_module.named(styles)
+    named = _check_config(options, styles, model_dir, record=chief)
     keras.utils.set_random_seed(options.perceptual.seed)
     with strategy.scope():
-        trainer = build_trainer(options, style_image)
+        trainer = build_trainer(options, styles, named)
     checkpoint = tf.train.Checkpoint(network=trainer.network, optimizer=trainer.optimizer)
     checkpoint_dir = os.path.join(model_dir, "checkpoints") if chief else tempfile.mkdtemp(prefix="kstyle-worker-")
     manager = tf.train.CheckpointManager(checkpoint, checkpoint_dir, max_to_keep=3)
@@ -101,11 +115,13 @@ def train(options, style_image, train_images, model_dir, *, callbacks=(), verbos
         if chief_manager.latest_checkpoint:
             checkpoint.restore(chief_manager.latest_checkpoint).assert_existing_objects_matched()
     start = int(trainer.optimizer.iterations.numpy())
+    # The checkpoint restores the learning rate it was saved with; the one asked for now wins.
+    trainer.optimizer.learning_rate.assign(options.learning_rate)
     export = Exporter(manager, trainer.network, os.path.join(model_dir, MODEL_FILE), chief)
     try:
         if start < options.steps:
             dataset = data.training_dataset(photos.paths, options.crop_size, options.batch_size,
-                                          options.perceptual.seed + start)
+                                          options.perceptual.seed + start, len(styles) if len(styles) > 1 else 0)
             epochs = math.ceil((options.steps - start) / options.checkpoint_every)
             run_callbacks = [StopAt(options.steps), CheckpointEvery(export, options.checkpoint_every),
                              Summaries(os.path.join(model_dir, "logs"), options.summary_every, sample_photos, chief),
@@ -124,32 +140,71 @@ def train(options, style_image, train_images, model_dir, *, callbacks=(), verbos
                        chief)
 
 
-def build_trainer(options, style_image):
-    """Builds and compiles a `StyleTrainer` (call inside the strategy's scope)."""
+def _lock(model_dir):
+    """Holds `model_dir/LOCK_FILE` exclusively, so two runs cannot interleave their checkpoints.
+
+    An flock, so a run that is killed, even with SIGKILL, releases it.
+
+    Raises:
+        UsageError: another run holds it.
+    """
+    import fcntl
+    handle = open(os.path.join(model_dir, LOCK_FILE), "a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.seek(0)
+        owner = handle.read().strip() or "another process"
+        handle.close()
+        raise UsageError(f"{model_dir} is being trained by {owner}; wait for it to finish, or use another "
+                         "--model_dir") from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"process {os.getpid()}")
+    handle.flush()
+    return handle
+
+
+def build_trainer(options, styles, named=True):
+    """Builds and compiles a `StyleTrainer` (call inside the strategy's scope) for `styles` (see `train`).
+
+    `named=False` builds the plain network of runs started before styles had
+    names, so their checkpoints resume.
+    """
+    styles = styles_module.named(styles)
     perceptual = options.perceptual
     backbone = vgg.load_vgg16(perceptual.vgg_weights, perceptual.seed)
-    loss = PerceptualLoss.from_style_image(style_image, options.style_size, perceptual, backbone=backbone)
-    network = StyleNetwork(options.width, options.residual_blocks, options.antialias)
-    network(tf.zeros((1, 32, 32, 3)))
+    loss = PerceptualLoss.from_style_images(list(styles.values()), options.style_size, perceptual, backbone=backbone)
+    network = StyleNetwork(options.width, options.residual_blocks, options.antialias,
+                           styles=tuple(styles) if named else (), downsamplings=options.downsamplings)
+    network(tf.zeros((1, 32, 32, 3)), style_weights=tf.ones((1, len(styles))) if named else None)
     trainer = StyleTrainer(network, loss)
     trainer.compile(optimizer=keras.optimizers.Adam(options.learning_rate))
     trainer.optimizer.build(network.trainable_variables)
     return trainer
 
 
-def _style_digest(style_image):
-    """A fingerprint of the painting's pixels, so a run is not resumed with another one."""
-    pixels = images.to_uint8(images.read_image(style_image))
-    return hashlib.sha256(pixels.tobytes() + str(pixels.shape).encode()).hexdigest()[:16]
+def _style_digest(styles):
+    """A fingerprint of the paintings' pixels, so a run is not resumed with other ones."""
+    digests = []
+    for painting in styles.values():
+        pixels = images.to_uint8(painting)
+        digests.append(hashlib.sha256(pixels.tobytes() + str(pixels.shape).encode()).hexdigest()[:16])
+    return ",".join(digests)
 
 
-def _check_config(options, style_digest, model_dir, record):
-    """Refuses to resume a run whose network or loss differ; the chief (`record`) records new runs."""
+def _check_config(options, styles, model_dir, record):
+    """Refuses to resume a run whose network, paintings or loss differ; the chief (`record`) records new runs.
+
+    Returns False for a run recorded before networks had named styles (one
+    painting, a plain network), True otherwise.
+    """
     perceptual = options.perceptual.to_config()
     config = {"width": options.width, "residual_blocks": options.residual_blocks, "antialias": options.antialias,
+              "downsamplings": options.downsamplings,
               "style_layers": perceptual["style_layers"], "content_layers": perceptual["content_layers"],
-              "style": style_digest, "style_size": options.style_size, "vgg_weights": perceptual["vgg_weights"],
-              "gram_normalization": perceptual["gram_normalization"]}
+              "style": _style_digest(styles), "styles": list(styles), "style_size": options.style_size,
+              "vgg_weights": perceptual["vgg_weights"], "gram_normalization": perceptual["gram_normalization"]}
     path = os.path.join(model_dir, CONFIG_FILE)
     if os.path.exists(path):
         with open(path) as file:
@@ -161,6 +216,7 @@ def _check_config(options, style_digest, model_dir, record):
             details = ", ".join(f"{key} {old} -> {new}" for key, (old, new) in changed.items())
             raise UsageError(f"{model_dir} holds a run with other settings ({details}); "
                              "use another --model_dir or the same settings to resume")
-        return
+        return "styles" in previous
     if record:
         files.write_atomically(path, json.dumps(config, indent=2).encode())
+    return True

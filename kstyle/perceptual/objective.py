@@ -96,8 +96,15 @@ class Objective:
         terms = {name: tf.reduce_mean(value) for name, value in terms.items()}
         return terms["style"] + terms["content"] + terms["tv"], terms
 
-    def per_image(self, images, content_features):
-        """Like calling the objective, but every value is per image, `[batch]`."""
+    def per_image(self, images, content_features, style_grams=None):
+        """Like calling the objective, but every value is per image, `[batch]`.
+
+        Args:
+            images, content_features: as when calling the objective.
+            style_grams: optional `{layer: [batch, N, N]}` per-position Grams, a
+                target per image that replaces the objective's own (unmasked);
+                how one network learns several styles at once.
+        """
         features = self.extractor(images)
         features = {name: tf.cast(value, tf.float32) for name, value in features.items()}
         sums = {}
@@ -109,7 +116,7 @@ class Objective:
         for layer, layer_weight in self.content_layers:
             content += layer_weight * losses.content_layer_loss(features[layer], content_features[layer])
         tv = losses.total_variation(tf.cast(images, tf.float32))
-        terms = {"style": self.style_term(sums), "content": self.content_weight * content, "tv": self.tv_weight * tv}
+        terms = {"style": self.style_term(sums, style_grams), "content": self.content_weight * content, "tv": self.tv_weight * tv}
         return terms["style"] + terms["content"] + terms["tv"], terms
 
     @property
@@ -124,18 +131,21 @@ class Objective:
         mask = tf.image.resize(mask, feature_shape[1:3], method="area")
         return tf.tile(mask, [feature_shape[0], 1, 1, 1])
 
-    def style_term(self, sums):
+    def style_term(self, sums, style_grams=None):
         """Returns the weighted style loss per image `[b]` from `{(target, layer): (F^T F, M)}`.
 
         The one place the style formula is applied, whether the sums come from a
-        whole image or were accumulated tile by tile.
+        whole image or were accumulated tile by tile, against the objective's
+        targets or against per-image `style_grams` (see `per_image`).
         """
         style = 0.0
-        for index, (grams, _, target_weight) in enumerate(self._targets):
+        targets = self._targets if style_grams is None else [(style_grams, None, 1.0)]
+        for index, (grams, _, target_weight) in enumerate(targets):
             for layer, layer_weight in self.style_layers:
                 sum_of_products, num_positions = sums[index, layer]
                 gram = losses.gram_from_sum(sum_of_products, num_positions, self.normalization)
-                target = losses.target_gram(grams[layer][None], num_positions, self.normalization)
+                per_position = grams[layer] if style_grams is not None else grams[layer][None]
+                target = losses.target_gram(per_position, num_positions, self.normalization)
                 style += target_weight * layer_weight * losses.style_layer_loss(
                     gram, target, num_positions, self.normalization)
         return self.style_weight * style

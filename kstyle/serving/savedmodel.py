@@ -8,6 +8,14 @@ Two signatures, whose names clients depend on:
   client sends as `{"b64": ...}`) -> `stylized_image_bytes`, string `[batch]` of
   PNG files. Images in one batch may have different sizes; they are decoded and
   stylized one at a time, so the peak is one image's.
+* `blend`, for a network of named styles: `image` as above, `style_weights`
+  float `[batch, styles]` (a blend per image, normalized to sum to 1 inside) and
+  `strength` float `[batch]` in [0, 1] -> `stylized_image`, and `style_names`
+  string `[batch, styles]`, the styles in the weights' order, so a client maps
+  names to positions from any reply (they are also in `assets.extra/kstyle.json`).
+
+The first two paint what the export was asked for: the network's one style, or
+the style or blend `kstyle export --model=NAME` / `--blend` chose.
 
 A request's budget (`kstyle.serving.limits.Budget`: pixels per image, per request,
 images per request) is checked inside the graph before anything is decoded or
@@ -21,6 +29,7 @@ records (`kstyle.serving.warmup`); two exports at once get different versions.
 """
 
 import errno
+import json
 import os
 import shutil
 import tempfile
@@ -28,14 +37,18 @@ import tempfile
 import keras
 import tensorflow as tf
 
+from kstyle import files
 from kstyle.errors import Error, UsageError
+from kstyle.feedforward.network import painter
 from kstyle.serving import guards, limits, warmup
 
 SIGNATURES = ("serving_default", "serve_bytes")
+BLEND_SIGNATURE = "blend"  # added for networks of named styles
+DESCRIPTION_FILE = os.path.join("assets.extra", "kstyle.json")
 _ATTEMPTS = 20  # versions tried when other exports take the next ones first
 
 
-def export(network, export_dir, version=None, budget=None):
+def export(network, export_dir, version=None, budget=None, style_weights=None, strength=None):
     """Writes `network` as `export_dir/<version>/`; returns that directory.
 
     Args:
@@ -43,6 +56,10 @@ def export(network, export_dir, version=None, budget=None):
         export_dir: the model's base directory (TF Serving's `base_path`).
         version: a positive integer; the next free one if omitted.
         budget: what one request may ask for (`limits.Budget`); the defaults if omitted.
+        style_weights: what `serving_default` and `serve_bytes` paint, one
+            weight per style (`kstyle.feedforward.blend.choose`); needed for a
+            network of several styles.
+        strength: theirs too, from 0 (the photo) to 1 (the default).
 
     Raises:
         UsageError: the version exists already, or a bad version.
@@ -56,15 +73,27 @@ def export(network, export_dir, version=None, budget=None):
         raise _exists(os.path.join(export_dir, str(version)))
     staging = tempfile.mkdtemp(prefix=".export.", suffix=".partial", dir=export_dir)
     try:
+        styles = tuple(getattr(network, "styles", ()))
+        if len(styles) > 1 and style_weights is None:
+            raise UsageError(f"the network paints {len(styles)} styles ({', '.join(styles)}); say which "
+                             "serving_default paints (style_weights)")
         archive = keras.export.ExportArchive()
         archive.track(network)
-        uint8_fn, bytes_fn = serving_functions(network, budget)
-        archive.add_endpoint("serving_default", uint8_fn,
-                             input_signature=[tf.TensorSpec([None, None, None, 3], tf.uint8, name="image")])
+        uint8_fn, bytes_fn = serving_functions(painter(network, style_weights, strength), budget)
+        image = tf.TensorSpec([None, None, None, 3], tf.uint8, name="image")
+        archive.add_endpoint("serving_default", uint8_fn, input_signature=[image])
         archive.add_endpoint("serve_bytes", bytes_fn,
                              input_signature=[tf.TensorSpec([None], tf.string, name="image_bytes")])
+        if styles:
+            archive.add_endpoint(BLEND_SIGNATURE, blend_function(network, budget), input_signature=[
+                image, tf.TensorSpec([None, len(styles)], tf.float32, name="style_weights"),
+                tf.TensorSpec([None], tf.float32, name="strength")])
         archive.write_out(staging, verbose=False)
         warmup.write(os.path.join(staging, warmup.FILE))
+        description = {"styles": list(styles), "serving_default": {
+            "style_weights": None if style_weights is None else [float(w) for w in style_weights],
+            "strength": 1.0 if strength is None else float(strength)}}
+        files.write_atomically(os.path.join(staging, DESCRIPTION_FILE), json.dumps(description, indent=2).encode())
         _readable(staging)
         return _publish(staging, export_dir, version)
     except BaseException:
@@ -109,10 +138,19 @@ def _readable(directory):
     """
     umask = os.umask(0)
     os.umask(umask)
-    for root, directories, files in os.walk(directory):
+    for root, _, names in os.walk(directory):
         os.chmod(root, 0o777 & ~umask)
-        for name in files:
+        for name in names:
             os.chmod(os.path.join(root, name), 0o666 & ~umask)
+
+
+def style_names(version_dir):
+    """The style names of an exported version, in its `blend` signature's order (empty: no such signature)."""
+    path = os.path.join(version_dir, DESCRIPTION_FILE)
+    if not os.path.exists(path):
+        return ()
+    with open(path) as file:
+        return tuple(json.load(file).get("styles", ()))
 
 
 def stylize_uint8(network, images):
@@ -147,3 +185,30 @@ def serving_functions(network, budget):
                                                   fn_output_signature=tf.string)}
 
     return serving_default, serve_bytes
+
+
+def blend_function(network, budget):
+    """The `blend` signature's function: a blend and strength per image, checked like the rest."""
+    styles = tf.constant(list(network.styles))
+
+    def blend(image, style_weights, strength):
+        shape = tf.shape(image, out_type=tf.int64)
+        sizes = tf.tile(shape[None, 1:3], [shape[0], 1])
+        batch = tf.shape(image)[0]
+        totals = tf.reduce_sum(style_weights, axis=1)
+        checks = guards.request_checks(sizes, budget) + [
+            tf.debugging.Assert(tf.logical_and(tf.equal(tf.shape(style_weights)[0], batch),
+                                               tf.equal(tf.shape(strength)[0], batch)),
+                                ["kstyle: style_weights and strength need one row per image"]),
+            tf.debugging.Assert(tf.logical_and(tf.reduce_all(style_weights >= 0.0), tf.reduce_all(totals > 0.0)), [
+                "kstyle: style_weights must be non-negative with a positive sum in every row"]),
+            tf.debugging.Assert(tf.reduce_all(tf.logical_and(strength >= 0.0, strength <= 1.0)), [
+                "kstyle: strength must be from 0 to 1"]),
+        ]
+        with tf.control_dependencies(checks):
+            weights = style_weights / totals[:, None]
+            stylized = network(tf.cast(image, tf.float32), style_weights=weights, strength=strength, training=False)
+        return {"stylized_image": tf.cast(tf.clip_by_value(tf.round(stylized), 0.0, 255.0), tf.uint8),
+                "style_names": tf.tile(styles[None], [batch, 1])}
+
+    return blend

@@ -21,18 +21,20 @@ def inputs(tmp_path):
     (photos / "broken.jpg").write_text("not a photo")
     style = tmp_path / "style.png"
     Image.fromarray(synthetic_image(64, 64, seed=5).astype(np.uint8)).save(style)
+    Image.fromarray(synthetic_image(64, 64, seed=6).astype(np.uint8)).save(tmp_path / "wave.png")
     return str(photos), str(style)
 
 
 def test_smoke_preset_trains_and_exports(tmp_path, inputs, capsys):
     photos, style = inputs
+    style = f"{style},{tmp_path / 'wave.png'}"  # one network, two styles
     model_dir = tmp_path / "runs" / "run"  # parents are created
     status = cli.main(["kstyle", "train", f"--flagfile={SMOKE}", f"--style={style}", f"--train_images={photos}",
                        f"--model_dir={model_dir}", "--vgg_weights=none"])
     out, err = capsys.readouterr()
     assert status == 0, err
     assert "training on 3 photos (1 unreadable, skipped)" in out
-    assert f"wrote {model_dir}/network.keras (6 steps)" in out
+    assert f"wrote {model_dir}/network.keras (6 steps; styles: style, wave)" in out
     assert (model_dir / "network.keras").exists() and (model_dir / "config.json").exists()
     # TensorBoard: every term as a scalar and the sample stylizations as images.
     import tensorflow as tf
@@ -42,7 +44,7 @@ def test_smoke_preset_trains_and_exports(tmp_path, inputs, capsys):
             for value in event.summary.value:
                 tags[value.tag] = value.metadata.plugin_data.plugin_name
     assert {tags.get(name) for name in ("loss", "style", "content", "tv")} == {"scalars"}
-    assert tags.get("stylized") == "images"
+    assert tags.get("stylized/style") == tags.get("stylized/wave") == "images"  # the samples in each style
     # The same command again: the run is finished, and says so instead of "resumed".
     assert cli.main(["kstyle", "train", f"--flagfile={SMOKE}", f"--style={style}", f"--train_images={photos}",
                      f"--model_dir={model_dir}", "--vgg_weights=none"]) == 0
@@ -53,7 +55,7 @@ def test_smoke_preset_trains_and_exports(tmp_path, inputs, capsys):
     ({"style": None}, 2, "--style is required"),
     ({"model_dir": None}, 2, "--model_dir is required"),
     ({"style": "{tmp}/missing.png"}, 1, "no such file"),
-    ({"style": "{style},{style}"}, 2, "one --style image"),
+    ({"style": "{style},{style}"}, 2, "both named style"),
     ({"train_images": "{tmp}/nothing-*.jpg"}, 2, "matches no files"),
     ({"model_dir": "{style}"}, 2, "exists and is not a directory"),
     ({"model_dir": "{style}/run"}, 2, "exists and is not a directory"),

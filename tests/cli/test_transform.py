@@ -21,6 +21,20 @@ def model(tmp_path_factory):
     return str(path), network
 
 
+@pytest.fixture(scope="module")
+def painter(tmp_path_factory):
+    keras.utils.set_random_seed(1)
+    network = StyleNetwork(width=4, residual_blocks=1, styles=("wave", "udnie"))
+    network(np.zeros((1, 32, 32, 3), np.float32))
+    rng = np.random.default_rng(5)
+    for variable in network.weights:
+        if variable.path.endswith(("gamma", "beta")):
+            variable.assign(rng.uniform(0.2, 2.0, variable.shape).astype(np.float32))
+    path = tmp_path_factory.mktemp("painter") / "two.keras"
+    network.save(path)
+    return str(path), network
+
+
 @pytest.fixture
 def photos(tmp_path):
     directory = tmp_path / "in"
@@ -100,6 +114,9 @@ def test_the_shipped_model_moves_a_photo_towards_its_painting(tmp_path):
     ({"max_size": "4"}, 2, "max_size must be at least 16"),
     ({"input": "{tmp}/p1.png", "output": "{tmp}/p1.png"}, 2, "is one of the inputs and would be overwritten"),
     ({"iterations": "3"}, 2, "does not apply to `kstyle transform`"),
+    ({"blend": "wave:x"}, 2, "not NAME:WEIGHT"),
+    ({"blend": "wave"}, 2, "paints one style without a name"),
+    ({"strength": "1.5"}, 2, "strength must be from 0"),
 ])
 def test_bad_input(tmp_path, photos, model, capsys, changes, status, message):
     (tmp_path / "notes.keras").write_text("not a model")
@@ -135,3 +152,29 @@ def test_a_folder_is_not_written_over_its_own_pngs(tmp_path, model, capsys):
     assert cli.main(["kstyle", "transform", f"--model={model[0]}", f"--input={photos}", f"--output={photos}"]) == 2
     assert "is one of the inputs and would be overwritten" in capsys.readouterr().err
     assert {path.name: path.read_bytes() for path in photos.iterdir()} == before
+
+
+def test_blend_and_strength(tmp_path, photos, painter, capsys):
+    path, network = painter
+    photo = np.asarray(Image.open(photos / "p0.jpg"), np.float32)
+
+    def transform(*extra):
+        output = tmp_path / "out.png"
+        status = cli.main(["kstyle", "transform", f"--model={path}", f"--input={photos}/p0.jpg",
+                           f"--output={output}", *extra])
+        return status, (np.asarray(Image.open(output), np.float32) if status == 0 else None)
+
+    status, blended = transform("--blend=wave:3,udnie:1")
+    expected = network(photo[None], style_weights=[[0.75, 0.25]]).numpy()[0]
+    assert status == 0 and np.abs(blended - np.clip(np.rint(expected), 0, 255)).max() <= 1
+    _, udnie = transform("--blend=udnie", "--strength=0.5")
+    full = network(photo[None], style_weights=[[0.0, 1.0]]).numpy()[0]
+    assert np.abs(udnie - np.clip(np.rint(photo + 0.5 * (full - photo)), 0, 255)).max() <= 1
+    _, none = transform("--blend=udnie", "--strength=0")
+    assert np.array_equal(none, photo)  # the photo back
+    capsys.readouterr()
+    status, _ = transform()  # two styles, nothing says which
+    err = capsys.readouterr().err
+    assert status == 2 and "paints 2 styles (wave, udnie); say which with --blend" in err and err.count("\n") == 1
+    status, _ = transform("--blend=starry_night")
+    assert status == 2 and "paints wave, udnie, not starry_night" in capsys.readouterr().err

@@ -74,3 +74,29 @@ def test_sample_photos_are_written(tmp_path):
     paths = data.write_samples(samples.PHOTOS, str(tmp_path))
     assert len(paths) == len(samples.PHOTOS) == 15
     assert all(Image.open(p).mode == "RGB" and min(Image.open(p).size) >= 256 for p in paths)
+
+
+def test_several_styles_take_turns_through_the_stream(photo_dir):
+    paths = list(data.find_photos(str(photo_dir)).paths)
+    plain = data.training_dataset(paths, crop_size=32, batch_size=4, seed=5)
+    styled = data.training_dataset(paths, crop_size=32, batch_size=4, seed=5, styles=3)
+    seen = []
+    for batch, labelled in zip(plain.take(3), styled.take(3)):
+        assert set(labelled) == {"photos", "style"}
+        np.testing.assert_array_equal(labelled["photos"].numpy(), batch.numpy())  # the same crops
+        seen.extend(labelled["style"].numpy().tolist())
+    assert seen == [index % 3 for index in range(12)]
+
+
+def test_files_tensorflow_cannot_decode_are_skipped_and_all_of_them_is_an_error(tmp_path):
+    Image.fromarray(synthetic_image(40, 50).astype(np.uint8)).save(tmp_path / "good.png")
+    Image.fromarray(synthetic_image(40, 50).astype(np.uint8)).save(tmp_path / "tiff.jpg", format="TIFF")
+    Image.fromarray(synthetic_image(40, 50, 1).astype(np.uint8)).save(tmp_path / "full.jpg")
+    whole = (tmp_path / "full.jpg").read_bytes()
+    (tmp_path / "cut.jpg").write_bytes(whole[:whole.find(b"\xff\xda") + 20])  # Pillow opens it, pixels cut
+    (tmp_path / "full.jpg").unlink()
+    found = data.find_photos(str(tmp_path))
+    assert [p.rsplit("/", 1)[1] for p in found.paths] == ["good.png"] and found.skipped == 2
+    (tmp_path / "good.png").unlink()
+    with pytest.raises(UsageError, match="TensorFlow cannot decode any of the 1 photos"):
+        data.find_photos(str(tmp_path))  # (the TIFF is refused from its header, before decoding)

@@ -88,3 +88,90 @@ def test_antialias_round_trips_and_old_networks_load_without_it(tmp_path):
     config = StyleNetwork(width=4, residual_blocks=1).get_config()
     del config["antialias"]  # as saved before the option existed (the shipped starry_night)
     assert StyleNetwork.from_config(config).antialias is False
+
+
+@pytest.fixture(scope="module")
+def painter():
+    keras.utils.set_random_seed(1)
+    network = StyleNetwork(width=4, residual_blocks=1, styles=("wave", "udnie", "the_scream"))
+    network(synthetic_image(32, 32)[None], style_weights=np.eye(3, dtype=np.float32)[:1])
+    rng = np.random.default_rng(3)
+    for variable in network.weights:  # distinct styles: each its own scale and shift
+        if variable.path.endswith(("gamma", "beta")):
+            variable.assign(rng.uniform(0.2, 2.0, variable.shape).astype(np.float32))
+    return network
+
+
+def test_a_network_of_several_styles_paints_the_one_asked_for(painter):
+    photos = np.stack([synthetic_image(40, 36, seed) for seed in range(3)])
+    each = [painter(photos[i:i + 1], style_weights=np.eye(3, dtype=np.float32)[i:i + 1]).numpy()[0] for i in range(3)]
+    together = painter(photos, style_weights=np.eye(3, dtype=np.float32)).numpy()
+    np.testing.assert_allclose(together, np.stack(each), atol=1e-3)  # per-image styles in one batch
+    assert np.abs(each[0] - painter(photos[:1], style_weights=[[0, 1, 0]]).numpy()[0]).mean() > 1.0
+
+
+def test_a_blend_is_a_painting_of_its_own_not_a_crossfade(painter):
+    photo = synthetic_image(40, 36)[None]
+    wave, udnie = (painter(photo, style_weights=[row]).numpy() for row in ([1, 0, 0], [0, 1, 0]))
+    blended = painter(photo, style_weights=[[0.5, 0.5, 0]]).numpy()
+    crossfade = (wave + udnie) / 2
+    assert np.abs(blended - crossfade).mean() > 0.5
+
+
+def test_strength_fades_to_the_photo(painter):
+    photo = synthetic_image(40, 36)
+    weights = [[0, 0, 1]]
+    full = painter(photo[None], style_weights=weights).numpy()[0]
+    assert np.array_equal(painter(photo[None], style_weights=weights, strength=[0.0]).numpy()[0], photo)
+    np.testing.assert_allclose(painter(photo[None], style_weights=weights, strength=[1.0]).numpy()[0], full, atol=1e-4)
+    np.testing.assert_allclose(painter(photo[None], style_weights=weights, strength=[0.25]).numpy()[0],
+                               photo + 0.25 * (full - photo), atol=1e-3)
+
+
+def test_style_weights_are_checked_and_default_to_an_even_blend(painter):
+    photo = synthetic_image(32, 32)[None]
+    np.testing.assert_allclose(painter(photo).numpy(), painter(photo, style_weights=[[1 / 3] * 3]).numpy(), atol=1e-4)
+    with pytest.raises(ValueError, match="2 columns"):
+        painter(photo, style_weights=[[1.0, 0.0]])
+    with pytest.raises(ValueError, match="no named styles"):
+        StyleNetwork(width=4, residual_blocks=1)(photo, style_weights=[[1.0]])
+    with pytest.raises(ValueError, match="different names"):
+        StyleNetwork(styles=("wave", "wave"))
+    one = StyleNetwork(width=4, residual_blocks=1, styles=("wave",))
+    np.testing.assert_allclose(one(photo).numpy(), one(photo, style_weights=[[1.0]]).numpy(), atol=1e-5)
+
+
+def test_styles_round_trip_and_old_networks_load_plain(tmp_path, painter):
+    photo = synthetic_image(33, 41)[None]
+    before = painter(photo, style_weights=[[0.2, 0.3, 0.5]]).numpy()
+    painter.save(tmp_path / "three.keras")
+    restored = keras.saving.load_model(tmp_path / "three.keras")
+    assert restored.styles == ("wave", "udnie", "the_scream")
+    np.testing.assert_allclose(restored(photo, style_weights=[[0.2, 0.3, 0.5]]).numpy(), before, atol=1e-3)
+    config = StyleNetwork(width=4, residual_blocks=1).get_config()
+    del config["styles"]  # as saved before styles had names (the shipped starry_night)
+    old = StyleNetwork.from_config(config)
+    assert old.styles == () and type(old.stages[0].norm).__name__ == "GroupNormalization"
+
+
+@pytest.mark.parametrize("downsamplings", [0, 1, 3])
+def test_other_numbers_of_downsamplings_keep_any_size_and_round_trip(tmp_path, downsamplings):
+    network = StyleNetwork(width=4, residual_blocks=1, downsamplings=downsamplings)
+    image = synthetic_image(37, 45)[None]
+    before = network(image).numpy()
+    assert before.shape == (1, 37, 45, 3)
+    network.save(tmp_path / "n.keras")
+    restored = keras.saving.load_model(tmp_path / "n.keras")
+    assert restored.downsamplings == downsamplings
+    np.testing.assert_allclose(restored(image).numpy(), before, atol=1e-3)
+
+
+def test_downsamplings_set_the_stages_and_their_channels():
+    def stages(network):
+        return [(stage.name, stage.filters, getattr(stage, "strides", 1), getattr(stage, "upsample", 1))
+                for stage in network.stages]
+    assert stages(StyleNetwork(width=4, residual_blocks=1, downsamplings=0)) == [
+        ("in", 4, 1, 1), ("residual1", 4, 1, 1)]  # full resolution throughout: no grid to lock onto
+    assert stages(StyleNetwork(width=4, residual_blocks=1)) == [  # Johnson et al.'s, as networks were saved
+        ("in", 4, 1, 1), ("down1", 8, 2, 1), ("down2", 16, 2, 1), ("residual1", 16, 1, 1), ("up1", 8, 1, 2),
+        ("up2", 4, 1, 2)]

@@ -65,3 +65,24 @@ def test_defaults_are_kstyle_trains(random_backbone):
     # The Keras API trains what `kstyle train` trains unless told otherwise.
     grams = {layer: np.eye(64) for layer in ("block1_conv2", "block2_conv2", "block3_conv3", "block4_conv3")}
     assert PerceptualLoss(grams, backbone=random_backbone).options == TrainOptions().perceptual
+
+
+def test_several_styles_judge_each_image_against_its_own(random_backbone):
+    paintings = [synthetic_image(48, 48, seed=seed) for seed in (9, 11)]
+    both = PerceptualLoss.from_style_images(paintings, style_size=48, backbone=random_backbone, style_weight=1e-2,
+                                            **LAYERS)
+    alone = [PerceptualLoss.from_style_image(p, style_size=48, backbone=random_backbone, style_weight=1e-2, **LAYERS)
+             for p in paintings]
+    photos = np.stack([synthetic_image(32, 32, seed) for seed in (1, 2, 3)])
+    stylized = np.stack([synthetic_image(32, 32, seed) for seed in (4, 5, 6)])
+    index = np.array([1, 0, 1], np.int32)
+    total, terms = both.terms(photos, stylized, index)
+    for image, style in enumerate(index):
+        expected, expected_terms = alone[style].terms(photos[image:image + 1], stylized[image:image + 1])
+        np.testing.assert_allclose(total[image], expected[0], rtol=1e-5)
+        np.testing.assert_allclose(terms["style"][image], expected_terms["style"][0], rtol=1e-5)
+    assert both.num_styles == 2 and abs(float(total[0] - both.terms(photos, stylized, [0, 0, 0])[0][0])) > 0
+    # Without an index, the first style; and the config keeps every style.
+    np.testing.assert_allclose(both.terms(photos, stylized)[0], alone[0].terms(photos, stylized)[0], rtol=1e-5)
+    restored = PerceptualLoss.from_config({**both.get_config(), "backbone": random_backbone})
+    np.testing.assert_allclose(restored.terms(photos, stylized, index)[0], total, rtol=1e-5)

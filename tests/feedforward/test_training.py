@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 
 import keras
 import numpy as np
@@ -93,6 +94,69 @@ def test_a_run_with_other_settings_is_not_resumed(photos, tmp_path):
                                                 checkpoint_every=1), style, photo_dir, model_dir)
 
 
+def test_one_network_learns_several_named_styles(photos, tmp_path):
+    photo_dir, style = photos
+    other = tmp_path / "udnie.png"
+    Image.fromarray(synthetic_image(48, 48, seed=77).astype(np.uint8)).save(other)
+    model_dir = str(tmp_path / "run")
+    result = training.train(TrainOptions.from_kwargs(**TINY, steps=2, checkpoint_every=2), [style, str(other)],
+                            photo_dir, model_dir)
+    network = keras.saving.load_model(result.model_path)
+    assert network.styles == ("style", "udnie")  # named for their files
+    photo = synthetic_image(24, 28)[None]
+    assert network(photo, style_weights=[[0.0, 1.0]]).shape == (1, 24, 28, 3)
+    with open(os.path.join(model_dir, training.CONFIG_FILE)) as file:
+        assert json.load(file)["styles"] == ["style", "udnie"]
+    with pytest.raises(UsageError, match="styles \\['style', 'udnie'\\] -> \\['style'\\]"):
+        training.train(TrainOptions.from_kwargs(**TINY, steps=4, checkpoint_every=2), style, photo_dir, model_dir)
+
+
+def test_a_run_from_before_named_styles_resumes_with_its_plain_network(photos, tmp_path):
+    photo_dir, style = photos
+    model_dir = tmp_path / "run"
+    training.train(TrainOptions.from_kwargs(**TINY, steps=1, checkpoint_every=1), style, photo_dir, str(model_dir))
+    config = json.loads((model_dir / training.CONFIG_FILE).read_text())
+    del config["styles"]
+    (model_dir / training.CONFIG_FILE).write_text(json.dumps(config))
+    shutil.rmtree(model_dir / "checkpoints")  # and a checkpoint of the plain network it trained then
+    trainer = training.build_trainer(TrainOptions.from_kwargs(**TINY), style, named=False)
+    manager = tf.train.CheckpointManager(tf.train.Checkpoint(network=trainer.network, optimizer=trainer.optimizer),
+                                         str(model_dir / "checkpoints"), 3)
+    manager.save(0)
+    result = training.train(TrainOptions.from_kwargs(**TINY, steps=2, checkpoint_every=1), style, photo_dir,
+                            str(model_dir))
+    assert (result.steps, keras.saving.load_model(result.model_path).styles) == (2, ())
+
+
+def test_a_model_dir_in_use_is_refused_and_released_after(photos, tmp_path):
+    photo_dir, style = photos
+    model_dir = tmp_path / "run"
+    model_dir.mkdir()
+    holder = training._lock(str(model_dir))  # as a run in another process holds it
+    with pytest.raises(UsageError, match=f"{model_dir} is being trained by process {os.getpid()}; wait"):
+        training.train(TrainOptions.from_kwargs(**TINY, steps=1, checkpoint_every=1), style, photo_dir, str(model_dir))
+    holder.close()
+    assert training.train(TrainOptions.from_kwargs(**TINY, steps=1, checkpoint_every=1), style, photo_dir,
+                          str(model_dir)).steps == 1
+    training._lock(str(model_dir)).close()  # the finished run let it go
+
+
+def test_a_new_learning_rate_is_honoured_on_resume(photos, tmp_path):
+    photo_dir, style = photos
+    model_dir = str(tmp_path / "run")
+    seen = []
+
+    class Rate(keras.callbacks.Callback):
+        def on_train_batch_begin(self, batch, logs=None):
+            seen.append(float(self.model.optimizer.learning_rate.numpy()))
+
+    training.train(TrainOptions.from_kwargs(**TINY, steps=2, checkpoint_every=2, learning_rate=1e-3), style,
+                   photo_dir, model_dir, callbacks=[Rate()])
+    training.train(TrainOptions.from_kwargs(**TINY, steps=4, checkpoint_every=2, learning_rate=2.5e-4), style,
+                   photo_dir, model_dir, callbacks=[Rate()])
+    assert seen == pytest.approx([1e-3, 1e-3, 2.5e-4, 2.5e-4])
+
+
 def test_killed_training_resumes_from_its_last_checkpoint(photos, tmp_path):
     photo_dir, style = photos
     model_dir = tmp_path / "run"
@@ -135,6 +199,42 @@ def test_killed_training_resumes_from_its_last_checkpoint(photos, tmp_path):
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert f"({step + 2} steps, resumed at step {step})" in done.stdout
+
+
+def test_ctrl_c_saves_a_checkpoint_at_the_step_it_reached(photos, tmp_path):
+    photo_dir, style = photos
+    model_dir = tmp_path / "run"
+    flags = ["--width=4", "--residual_blocks=1", "--crop_size=32", "--batch_size=2", "--style_size=48",
+             "--style_layers=block1_conv2,block2_conv2", "--content_layers=block2_conv2", "--vgg_weights=none",
+             "--precision=float32", "--checkpoint_every=1000", f"--style={style}", f"--train_images={photo_dir}",
+             f"--model_dir={model_dir}", "--summary_every=1"]
+    process = subprocess.Popen([sys.executable, "-m", "kstyle", "train", "--steps=100000", *flags],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    # Steps are running once TensorBoard has an event for step 3 (no checkpoint yet: one every 1000).
+    events = model_dir / "logs"
+    for _ in range(600):
+        if process.poll() is not None or _logged_steps(events) >= 3:
+            break
+        time.sleep(0.5)
+    assert process.poll() is None, process.stderr.read()
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=300)
+    assert process.returncode == 130, err
+    step = int(err.split("interrupted at step ")[1].split(";")[0])
+    assert step >= 3 and "checkpoint saved" in err and err.strip().count("\n") == 0, err
+    assert int(tf.train.latest_checkpoint(str(model_dir / "checkpoints")).rsplit("-", 1)[1]) == step
+    assert keras.saving.load_model(model_dir / "network.keras").styles == ("style",)
+
+
+def _logged_steps(directory):
+    steps = 0
+    for events in tf.io.gfile.glob(str(directory / "events.*")):
+        try:
+            steps = max([steps, *(event.step for event in tf.compat.v1.train.summary_iterator(events))])
+        except tf.errors.DataLossError:  # the file is being written
+            pass
+    return steps
 
 
 def _free_port():

@@ -72,6 +72,71 @@ def test_a_kstyle_free_process_serves_it_like_tf_serving(network, exported, tmp_
     assert set(findings["hostile_full_size"]) == {"three 4096x4096 images (uint8)", "three compressible 4096x4096 PNGs"}
 
 
+@pytest.fixture(scope="module")
+def painter():
+    keras.utils.set_random_seed(2)
+    model = StyleNetwork(width=4, residual_blocks=1, styles=("wave", "udnie", "the_scream"))
+    model(np.zeros((1, 32, 32, 3), np.float32), style_weights=np.eye(3, dtype=np.float32)[:1])
+    rng = np.random.default_rng(4)
+    for variable in model.weights:
+        if variable.path.endswith(("gamma", "beta")):
+            variable.assign(rng.uniform(0.2, 2.0, variable.shape).astype(np.float32))
+    return model
+
+
+def test_a_network_of_styles_serves_a_blend_per_image(painter, tmp_path):
+    chosen = [0.0, 1.0, 0.0]  # serving_default paints udnie
+    version = savedmodel.export(painter, str(tmp_path / "styles"), budget=BUDGET, style_weights=chosen)
+    batch = np.stack([synthetic_image(33, 29, seed).astype(np.uint8) for seed in (1, 2)])
+    weights = np.array([[0.7, 0.0, 0.3], [0.0, 2.0, 2.0]], np.float32)  # rows need not sum to 1
+    strength = np.array([1.0, 0.5], np.float32)
+    normalized = weights / weights.sum(axis=1, keepdims=True)
+    expected = painter(batch.astype(np.float32), style_weights=normalized, strength=strength).numpy()
+    as_uint8 = lambda values: np.clip(np.rint(values), 0, 255).astype(np.uint8)  # noqa: E731
+    single = synthetic_image(20, 24, 3).astype(np.uint8)[None]
+    defaults = {f"expected_{i}": as_uint8(painter(b.astype(np.float32), style_weights=np.array(
+        [chosen] * len(b), np.float32)).numpy()) for i, b in enumerate((single, batch))}
+    np.savez(tmp_path / "cases.npz", input_0=single, input_1=batch, **defaults, blend_image=batch,
+             blend_weights=weights, blend_strength=strength, blend_expected=as_uint8(expected),
+             style_names=np.array(painter.styles))
+    done = subprocess.run([sys.executable, "-I", CHECKS, version, str(tmp_path / "cases.npz")], cwd="/",
+                          capture_output=True, text=True, timeout=600,
+                          env={**os.environ, "KSTYLE_TEST_BUDGET": ",".join(map(str, BUDGET)),
+                               "TF_CPP_MIN_LOG_LEVEL": "3"})
+    findings = json.loads(done.stdout.strip().splitlines()[-1])
+    assert done.returncode == 0 and findings["failed"] is None and findings["blend"] == "ok", findings
+    assert savedmodel.style_names(version) == ("wave", "udnie", "the_scream")
+    with pytest.raises(UsageError, match="paints 3 styles"):
+        savedmodel.export(painter, str(tmp_path / "unsaid"))
+    # kstyle's own loader takes a blend and a strength from the export, as from the .keras file.
+    from kstyle.feedforward import apply
+    photo = np.round(synthetic_image(33, 29, 1))[None]  # whole numbers, as the served uint8 input has
+    for blend, strength in (("wave:0.7,the_scream:0.3", None), (None, 0.5), ("udnie", 0.25)):
+        keras_file = apply.load_network(_saved(painter, tmp_path), blend or "udnie", strength)(photo)
+        served = apply.load_network(version, blend, strength)(photo)
+        assert np.abs(np.asarray(served) - np.asarray(keras_file)).max() <= 1.5, (blend, strength)
+
+
+def _saved(network, tmp_path):
+    path = tmp_path / "painter.keras"
+    if not path.exists():
+        network.save(path)
+    return str(path)
+
+
+def test_cli_export_of_a_network_of_styles(tmp_path, painter, capsys):
+    model = _saved(painter, tmp_path)
+    base = tmp_path / "models" / "styles"
+    assert cli.main(["kstyle", "export", f"--model={model}", f"--export_dir={base}"]) == 2
+    assert "paints 3 styles (wave, udnie, the_scream); say which with --blend" in capsys.readouterr().err
+    assert cli.main(["kstyle", "export", f"--model={model}", f"--export_dir={base}", "--blend=udnie",
+                     "--strength=0.5"]) == 0
+    out = capsys.readouterr().out
+    assert "signatures: serving_default, serve_bytes, blend;" in out and "styles: wave, udnie, the_scream)" in out
+    with open(base / "1" / savedmodel.DESCRIPTION_FILE) as file:
+        assert json.load(file)["serving_default"] == {"style_weights": [0.0, 1.0, 0.0], "strength": 0.5}
+
+
 def test_cli_export(tmp_path, network, capsys):
     model_path = tmp_path / "network.keras"
     network.save(model_path)
