@@ -38,6 +38,7 @@ _EXPORTS = {
     "PerceptualLoss": "kstyle.feedforward.perceptual_loss",
     "StyleTrainer": "kstyle.feedforward.trainer",
     "TrainOptions": "kstyle.feedforward.options",
+    "StyleAugmentation": "kstyle.feedforward.augmentation",
 }
 
 # Modules reachable as attributes (`kstyle.presets.options(...)`) without importing them first.

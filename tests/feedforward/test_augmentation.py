@@ -1,0 +1,90 @@
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+from conftest import synthetic_image
+
+import kstyle
+from kstyle.feedforward.augmentation import StyleAugmentation
+from kstyle.feedforward.network import StyleNetwork
+
+
+@pytest.fixture(scope="module")
+def painter(tmp_path_factory):
+    keras.utils.set_random_seed(3)
+    network = StyleNetwork(width=4, residual_blocks=1, styles=("wave", "udnie", "the_scream"))
+    network(np.zeros((1, 32, 32, 3), np.float32))
+    rng = np.random.default_rng(6)
+    for variable in network.weights:
+        if variable.path.endswith(("gamma", "beta")):
+            variable.assign(rng.uniform(0.2, 2.0, variable.shape).astype(np.float32))
+    path = tmp_path_factory.mktemp("painter") / "three.keras"
+    network.save(path)
+    return str(path), network
+
+
+@pytest.fixture
+def photos():
+    return np.stack([synthetic_image(40, 36, seed) for seed in range(4)]).astype(np.float32)
+
+
+def test_inference_passes_images_through(painter, photos):
+    augment = kstyle.StyleAugmentation(painter[0])
+    assert np.array_equal(augment(photos).numpy(), photos)
+    assert np.array_equal(augment(photos, training=False).numpy(), photos)
+
+
+def test_training_repaints_each_image_with_its_own_draw(painter, photos):
+    augment = StyleAugmentation(painter[0], strength=(1.0, 1.0), seed=1)
+    painted = augment(photos, training=True).numpy()
+    assert painted.shape == photos.shape and np.abs(painted - photos).mean() > 5
+    # Every image painted with some blend of the three styles: between the styles' pictures, not one of them.
+    each = [painter[1](photos, style_weights=np.tile(np.eye(3)[i], (4, 1)).astype(np.float32)).numpy()
+            for i in range(3)]
+    assert all(np.abs(painted - style).mean() > 0.5 for style in each)
+    assert not np.allclose(augment(photos, training=True).numpy(), painted)  # fresh draws each call
+
+
+def test_strength_range_probability_and_value_range(painter, photos):
+    untouched = StyleAugmentation(painter[0], strength=(0.0, 0.0))(photos, training=True).numpy()
+    np.testing.assert_allclose(untouched, photos, atol=1e-3)
+    never = StyleAugmentation(painter[0], probability=0.0)(photos, training=True).numpy()
+    np.testing.assert_allclose(never, photos, atol=1e-3)
+    unit = StyleAugmentation(painter[0], strength=(1.0, 1.0), value_range=(0, 1), seed=2)
+    scaled = unit(photos / 255.0, training=True).numpy()
+    assert 0.0 <= scaled.min() and scaled.max() <= 1.0 and np.abs(scaled - photos / 255.0).mean() > 0.02
+    for bad in ({"strength": (0.5, 1.5)}, {"strength": (0.8, 0.2)}, {"probability": 2.0}, {"value_range": (1, 0)}):
+        with pytest.raises(ValueError):
+            StyleAugmentation(painter[0], **bad)
+
+
+def test_inside_dataset_map_and_on_single_images(painter, photos):
+    augment = StyleAugmentation(painter[0], seed=3)
+    dataset = tf.data.Dataset.from_tensor_slices(photos).map(lambda image: augment(image, training=True))
+    out = np.stack([image.numpy() for image in dataset])
+    assert out.shape == photos.shape and np.abs(out - photos).mean() > 1
+
+
+def test_a_model_holding_it_saves_loads_and_fits(painter, photos, tmp_path):
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((40, 36, 3)), StyleAugmentation(painter[0], strength=(0.2, 0.9),
+                                                                          seed=4),
+                              keras.layers.Rescaling(1 / 255.0), keras.layers.GlobalAveragePooling2D(),
+                              keras.layers.Dense(2)])
+    model.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    history = model.fit(photos, np.array([0, 1, 0, 1]), epochs=2, verbose=0)
+    assert np.isfinite(history.history["loss"]).all()
+    model.save(tmp_path / "classifier.keras")
+    restored = keras.saving.load_model(tmp_path / "classifier.keras")
+    layer = restored.layers[0]
+    assert isinstance(layer, StyleAugmentation) and (layer.strength, layer.seed) == ((0.2, 0.9), 4)
+    np.testing.assert_allclose(restored.predict(photos, verbose=0), model.predict(photos, verbose=0), atol=1e-5)
+    assert layer.network.trainable is False and not restored.layers[0].trainable_weights
+
+
+def test_by_default_the_shipped_network_with_the_most_styles(photos):
+    from kstyle.feedforward import shipped
+    augment = StyleAugmentation(seed=5)
+    assert augment.source == shipped.default_network() and augment.source in shipped.names()
+    painted = augment(photos, training=True).numpy()
+    assert painted.shape == photos.shape and np.abs(painted - photos).mean() > 1
