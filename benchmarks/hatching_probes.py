@@ -34,16 +34,20 @@ VARIANTS = {
     "antialias_no_block1": {"antialias": True,
                             "style_layers": "block2_conv1,block3_conv1,block4_conv1,block5_conv1"},
     "antialias_tv": {"antialias": True, "tv_weight": 1e-2},
+    # Every layer at full resolution: no stride-2 stage, so no grid for a pattern to lock onto.
+    "full_resolution": {"downsamplings": 0, "width": 16},
+    "full_resolution_wide": {"downsamplings": 0, "width": 24, "residual_blocks": 4},
+    "one_downsampling_antialias": {"downsamplings": 1, "width": 16, "antialias": True},
 }
 
 
-def train(name, changes, steps, style):
+def train(name, changes, steps, style, crop_size):
     from kstyle import presets
     from kstyle.feedforward import data, shipped, training
     from kstyle.feedforward.options import TrainOptions
     options = presets.options("starry_night_small", TrainOptions, steps=steps, checkpoint_every=min(steps, 200),
-                              summary_every=steps, **changes)
-    model_dir = os.path.join(ROOT, "runs", "probes", name)
+                              summary_every=steps, crop_size=crop_size, **changes)
+    model_dir = os.path.join(ROOT, "runs", "probes", f"{name}-{crop_size}px-{steps}")
     photos = data.find_photos(shipped.training_sources(common.SHARED), os.path.join(model_dir, training.SAMPLES_DIR))
     started = time.perf_counter()
     result = training.train(options, style, photos, model_dir, verbose=2)
@@ -68,6 +72,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--variants", default="baseline,antialias")
     parser.add_argument("--steps", type=int, default=600)
+    parser.add_argument("--crop_size", type=int, default=256, help="training crops (128 px is about 3x cheaper)")
     parser.add_argument("--out", default=os.path.join(ROOT, "benchmarks", "results", "hatching_probes.json"))
     args = parser.parse_args()
 
@@ -79,9 +84,10 @@ def main():
     measure = judge_networks.yardstick(vgg.load_vgg16("hed"), style, 512)
     found = json.load(open(args.out)) if os.path.exists(args.out) else {"machine": common.machine(), "runs": []}
     for name in args.variants.split(","):
-        model_path, seconds, count = train(name, VARIANTS[name], args.steps, style)
+        model_path, seconds, count = train(name, VARIANTS[name], args.steps, style, args.crop_size)
         rows = score(model_path, measure, photos)
-        entry = {"variant": name, "changes": VARIANTS[name], "steps": args.steps, "train_seconds": round(seconds),
+        entry = {"variant": name, "changes": VARIANTS[name], "steps": args.steps, "crop_size": args.crop_size,
+                 "train_seconds": round(seconds),
                  "training_photos": count, "date": time.strftime("%Y-%m-%d"), "held_out": rows,
                  "mean_periodic": round(float(np.mean([r["periodic"] for r in rows.values()])), 1),
                  "mean_style": round(float(np.mean([r["style"] for r in rows.values()])), 1),
