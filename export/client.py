@@ -2,9 +2,14 @@
 
     python export/client.py --server=localhost:8501 --model=starry_night --input=photo.jpg --output=out.png
     python export/client.py --protocol=grpc --server=localhost:8500 --model=starry_night ...
+    python export/client.py --model=styles --blend=starry_night:0.7,wave:0.3 --strength=0.8 ...
 
 REST (port 8501) posts the photo's bytes as `{"b64": ...}` to the `serve_bytes` signature, as
 any HTTP client can; gRPC (port 8500) sends the same through TF Serving's PredictionService.
+`--blend` uses the `blend` signature of a model exported from a network of several styles: the
+client reads how many styles it has from the model's metadata, learns their names from a
+16x16 request, then sends the photo's pixels with the weights in the model's order. `--strength`
+alone mixes the stylized picture with the photo here, as the model would.
 Needs `requests` (REST) or `grpcio` and `tensorflow-serving-api` (gRPC), and Pillow.
 
 The answer is trusted only once it is a PNG of the photo's own size (the model keeps height and
@@ -33,9 +38,14 @@ _VERSION = flags.DEFINE_integer("version", None, "A specific version (default: t
 _INPUT = flags.DEFINE_string("input", None, "The photo to send (JPEG or PNG).")
 _OUTPUT = flags.DEFINE_string("output", None, "Where to write the stylized PNG (its directory must exist).")
 _TIMEOUT = flags.DEFINE_float("timeout", 60.0, "Seconds to wait for the server, to connect and to answer.")
+_BLEND = flags.DEFINE_string("blend", None, "Styles of a model of several to paint, NAME or NAME:WEIGHT,... "
+                             "(weights are normalized by the model).")
+_STRENGTH = flags.DEFINE_float("strength", None, "From 0 (the photo back) to 1 (the full style, the default).")
 
 SIGNATURE = "serve_bytes"
 OUTPUT_NAME = "stylized_image_bytes"
+BLEND_SIGNATURE = "blend"
+PROBE_SIDE = 16  # the smallest image a model takes: the request that asks for the style names
 INSTALL = "pip install 'kstyle[serving]'"
 
 
@@ -286,6 +296,189 @@ def _umask():
     return mask
 
 
+def parse_blend(text):
+    """`[(name, weight)]` from `NAME[:WEIGHT],...`; raises UsageError for anything else."""
+    pairs = []
+    for part in (part.strip() for part in text.split(",")):
+        if not part:
+            continue
+        name, _, weight = part.partition(":")
+        try:
+            value = float(weight) if weight.strip() else 1.0
+        except ValueError:
+            raise UsageError(f"--blend: {part!r} is not NAME:WEIGHT with a number for WEIGHT") from None
+        if not value >= 0 or value == float("inf"):
+            raise UsageError(f"--blend: the weight of {name.strip()} must be a non-negative number")
+        pairs.append((name.strip(), value))
+    if not pairs or sum(weight for _, weight in pairs) <= 0:
+        raise UsageError("--blend: give style names with at least one positive weight, e.g. starry_night:0.7,wave:0.3")
+    return pairs
+
+
+def blend_weights(pairs, names, server):
+    """The weights in the model's order of `names`; ClientError for a name the model does not paint."""
+    unknown = [name for name, _ in pairs if name not in names]
+    if unknown:
+        raise ClientError(f"{server}'s model paints {', '.join(names)}, not {', '.join(unknown)}")
+    given = dict(pairs)
+    return [float(given.get(name, 0.0)) for name in names]
+
+
+def mix(photo, stylized_png, strength):
+    """PNG bytes of the photo and the stylized picture mixed in pixels, as the model's strength does."""
+    with Image.open(io.BytesIO(photo)) as original, Image.open(io.BytesIO(stylized_png)) as stylized:
+        mixed = Image.blend(original.convert("RGB"), stylized.convert("RGB"), strength)
+    buffer = io.BytesIO()
+    mixed.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def pixels(photo):
+    """The photo as uint8 RGB `(bytes, width, height)`, for the `blend` signature's `image`."""
+    try:
+        with Image.open(io.BytesIO(photo)) as image:
+            image = image.convert("RGB")
+            return image.tobytes(), image.width, image.height
+    except Exception as error:  # Pillow raises many kinds for files it cannot decode
+        raise ClientError(f"--blend sends pixels, and Pillow cannot decode the photo ({error})") from None
+
+
+def png_of(data, width, height):
+    buffer = io.BytesIO()
+    Image.frombytes("RGB", (width, height), bytes(data)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def _style_count(signature_defs, server):
+    """How many styles the `blend` signature's `style_weights` has, from a SignatureDefMap as JSON."""
+    blend = signature_defs.get(BLEND_SIGNATURE)
+    if not isinstance(blend, dict):
+        raise ClientError(f"{server}'s model has no {BLEND_SIGNATURE} signature: it was exported for one style; "
+                          "drop --blend, or export a network of several styles")
+    try:
+        weights = blend["inputs"]["style_weights"]
+        return int(weights.get("tensor_shape", weights.get("tensorShape"))["dim"][1]["size"])
+    except (KeyError, IndexError, TypeError, ValueError):
+        raise ClientError(f"{server}'s {BLEND_SIGNATURE} signature has no style_weights [batch, styles]") from None
+
+
+def blend_rest(server, model, photo, pairs, strength, version=None, timeout=60.0):
+    """PNG bytes of `photo` painted with a blend, through REST: metadata, the names, then the photo."""
+    import requests
+    base = f"http://{server}/v1/models/{model}" + (f"/versions/{version}" if version else "")
+
+    def call(method, url, body=None):
+        try:
+            response = requests.request(method, url, timeout=timeout, data=None if body is None else json.dumps(body),
+                                        headers={"Content-Type": "application/json"})
+        except requests.Timeout:
+            raise ClientError(_no_answer(server, timeout)) from None
+        except requests.RequestException as error:
+            raise ClientError(f"cannot reach {server}: {_reason(error)}") from None
+        try:
+            answer = response.json()
+        except ValueError:
+            answer = None
+        if response.status_code != 200:
+            details = summary(answer["error"]) if isinstance(answer, dict) and isinstance(
+                answer.get("error"), str) else response.reason or "(no details)"
+            raise ClientError(f"{server} answered {response.status_code}: {details}")
+        if not isinstance(answer, dict):
+            raise ClientError(f"{server} answered with something that is not a JSON object")
+        return answer
+
+    metadata = call("GET", f"{base}/metadata")
+    try:
+        signature_defs = metadata["metadata"]["signature_def"]["signature_def"]
+    except (KeyError, TypeError):
+        raise ClientError(f"{server}'s metadata has no signature_def") from None
+    count = _style_count(signature_defs, server)
+
+    def predict(data, width, height, weights, amount):
+        image = [[list(data[(row * width + column) * 3:(row * width + column) * 3 + 3]) for column in range(width)]
+                 for row in range(height)]
+        answer = call("POST", f"{base}:predict", {"signature_name": BLEND_SIGNATURE, "instances": [
+            {"image": image, "style_weights": weights, "strength": amount}]})
+        predictions = answer.get("predictions")
+        if not isinstance(predictions, list) or not predictions or not isinstance(predictions[0], dict):
+            raise ClientError(f'{server}\'s answer has no "predictions"')
+        return predictions[0]
+
+    probe = predict(bytes(PROBE_SIDE * PROBE_SIDE * 3), PROBE_SIDE, PROBE_SIDE, [1.0] * count, 0.0)
+    names = probe.get("style_names")
+    if not isinstance(names, list) or len(names) != count:
+        raise ClientError(f"{server}'s answer has no style_names for its {count} styles")
+    data, width, height = pixels(photo)
+    answer = predict(data, width, height, blend_weights(pairs, names, server), strength)
+    try:
+        flat = bytes(value for row in answer["stylized_image"] for pixel in row for value in pixel)
+    except (KeyError, TypeError, ValueError):
+        raise ClientError(f"{server}'s answer has no uint8 stylized_image") from None
+    if len(flat) != width * height * 3:
+        raise ClientError(f"{server}'s image is not {width}x{height} pixels")
+    return png_of(flat, width, height)
+
+
+def blend_grpc(server, model, photo, pairs, strength, version=None, timeout=60.0):
+    """PNG bytes of `photo` painted with a blend, through gRPC: metadata, the names, then the photo."""
+    try:
+        import grpc
+        with _stderr_silenced():
+            from google.protobuf import json_format
+            from tensorflow.core.framework import tensor_pb2, tensor_shape_pb2, types_pb2
+            from tensorflow_serving.apis import get_model_metadata_pb2, predict_pb2, prediction_service_pb2_grpc
+    except ImportError:
+        raise ClientError(f"gRPC needs grpcio and tensorflow-serving-api: {INSTALL}") from None
+
+    def shape(*sizes):
+        return tensor_shape_pb2.TensorShapeProto(dim=[tensor_shape_pb2.TensorShapeProto.Dim(size=s) for s in sizes])
+
+    with grpc.insecure_channel(server, options=[("grpc.max_receive_message_length", 256 << 20),
+                                                ("grpc.max_send_message_length", 256 << 20)]) as channel:
+        stub = prediction_service_pb2_grpc.PredictionServiceStub(channel)
+
+        def ask(method, request):
+            try:
+                return method(request, timeout=timeout)
+            except grpc.RpcError as error:
+                raise ClientError(_grpc_failure(server, error.code(), error.details() or "", timeout)) from None
+
+        request = get_model_metadata_pb2.GetModelMetadataRequest(metadata_field=["signature_def"])
+        request.model_spec.name = model
+        if version:
+            request.model_spec.version.value = version
+        found = get_model_metadata_pb2.SignatureDefMap()
+        ask(stub.GetModelMetadata, request).metadata["signature_def"].Unpack(found)
+        count = _style_count(json_format.MessageToDict(found, preserving_proto_field_name=True).get(
+            "signature_def", {}), server)
+
+        def predict(data, width, height, weights, amount):
+            request = predict_pb2.PredictRequest()
+            request.model_spec.name = model
+            request.model_spec.signature_name = BLEND_SIGNATURE
+            if version:
+                request.model_spec.version.value = version
+            request.inputs["image"].CopyFrom(tensor_pb2.TensorProto(
+                dtype=types_pb2.DT_UINT8, tensor_shape=shape(1, height, width, 3), tensor_content=bytes(data)))
+            request.inputs["style_weights"].CopyFrom(tensor_pb2.TensorProto(
+                dtype=types_pb2.DT_FLOAT, tensor_shape=shape(1, len(weights)), float_val=weights))
+            request.inputs["strength"].CopyFrom(tensor_pb2.TensorProto(
+                dtype=types_pb2.DT_FLOAT, tensor_shape=shape(1), float_val=[amount]))
+            return ask(stub.Predict, request).outputs
+
+        probe = predict(bytes(PROBE_SIDE * PROBE_SIDE * 3), PROBE_SIDE, PROBE_SIDE, [1.0] * count, 0.0)
+        names = [name.decode() for name in probe["style_names"].string_val] if "style_names" in probe else []
+        if len(names) != count:
+            raise ClientError(f"{server}'s answer has no style_names for its {count} styles")
+        data, width, height = pixels(photo)
+        outputs = predict(data, width, height, blend_weights(pairs, names, server), strength)
+    image = outputs["stylized_image"] if "stylized_image" in outputs else None
+    flat = (image.tensor_content or bytes(image.int_val)) if image is not None else b""
+    if len(flat) != width * height * 3:
+        raise ClientError(f"{server}'s answer has no {width}x{height} uint8 stylized_image")
+    return png_of(flat, width, height)
+
+
 def check_flags(argv):
     """Raises UsageError for flags the client cannot work with."""
     if len(argv) > 1:
@@ -299,6 +492,10 @@ def check_flags(argv):
         raise UsageError(f"--version must be a positive integer, got {_VERSION.value}")
     if not _TIMEOUT.value > 0:
         raise UsageError(f"--timeout must be a positive number of seconds, got {_TIMEOUT.value:g}")
+    if _STRENGTH.value is not None and not 0.0 <= _STRENGTH.value <= 1.0:
+        raise UsageError(f"--strength must be from 0 (the photo) to 1 (the full style), got {_STRENGTH.value:g}")
+    if _BLEND.value is not None:
+        parse_blend(_BLEND.value)
 
 
 def stylize(argv):
@@ -306,8 +503,17 @@ def stylize(argv):
     check_flags(argv)
     check_output(_OUTPUT.value)
     photo, size = read_photo(_INPUT.value)
-    send = stylize_rest if _PROTOCOL.value == "rest" else stylize_grpc
-    png = send(_SERVER.value, _MODEL.value, photo, _VERSION.value, _TIMEOUT.value)
+    strength = 1.0 if _STRENGTH.value is None else _STRENGTH.value
+    if _BLEND.value:
+        send = blend_rest if _PROTOCOL.value == "rest" else blend_grpc
+        png = send(_SERVER.value, _MODEL.value, photo, parse_blend(_BLEND.value), strength, _VERSION.value,
+                   _TIMEOUT.value)
+    else:
+        send = stylize_rest if _PROTOCOL.value == "rest" else stylize_grpc
+        png = send(_SERVER.value, _MODEL.value, photo, _VERSION.value, _TIMEOUT.value)
+        check_png(png, size, _SERVER.value, _INPUT.value)
+        if _STRENGTH.value is not None:
+            png = mix(photo, png, strength)
     check_png(png, size, _SERVER.value, _INPUT.value)
     write_atomically(_OUTPUT.value, png)
     print(f"wrote {_OUTPUT.value}")

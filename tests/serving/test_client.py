@@ -80,6 +80,50 @@ def test_client_errors_are_one_line(server, tmp_path, protocol):
     assert done.returncode == 1 and "nosuch" in done.stderr
 
 
+@pytest.fixture(scope="module")
+def styles_server(tmp_path_factory):
+    keras.utils.set_random_seed(1)
+    network = StyleNetwork(width=4, residual_blocks=1, styles=("wave", "udnie", "the_scream"))
+    network(np.zeros((1, 32, 32, 3), np.float32))
+    rng = np.random.default_rng(7)
+    for variable in network.weights:
+        if variable.path.endswith(("gamma", "beta")):
+            variable.assign(rng.uniform(0.2, 2.0, variable.shape).astype(np.float32))
+    version = savedmodel.export(network, str(tmp_path_factory.mktemp("models") / "styles"),
+                                style_weights=[1.0, 0.0, 0.0])
+    with StandIn("styles", version) as standin:
+        yield standin, network
+
+
+@pytest.mark.parametrize("protocol", ["rest", "grpc"])
+def test_client_blend_and_strength(styles_server, photo, tmp_path, protocol):
+    standin, network = styles_server
+    port = standin.rest_port if protocol == "rest" else standin.grpc_port
+    common = [f"--protocol={protocol}", f"--server=127.0.0.1:{port}", "--model=styles", f"--input={photo}"]
+    sent = np.asarray(Image.open(photo).convert("RGB"), np.float32)  # --blend sends the decoded pixels
+    output = tmp_path / "blend.png"
+    done = client(*common, "--blend=udnie:1,the_scream:3", "--strength=0.6", f"--output={output}")
+    assert done.returncode == 0, done.stderr
+    expected = network(sent[None], style_weights=[[0.0, 0.25, 0.75]], strength=[0.6]).numpy()[0]
+    assert np.abs(np.asarray(Image.open(output), int) - np.clip(np.rint(expected), 0, 255)).max() <= 1
+    # --strength alone: the served picture (serving_default's style, here wave) mixed with the photo.
+    done = client(*common, "--strength=0.5", f"--output={output}")
+    assert done.returncode == 0, done.stderr
+    decoded = tf.io.decode_jpeg(photo.read_bytes()).numpy().astype(np.float32)  # what the server stylized
+    full = np.clip(np.rint(network(decoded[None], style_weights=[[1.0, 0.0, 0.0]]).numpy()[0]), 0, 255)
+    assert np.abs(np.asarray(Image.open(output), int) - (0.5 * sent + 0.5 * full)).max() <= 1.5
+    done = client(*common, "--blend=starry_night", f"--output={output}")
+    assert done.returncode == 1 and "paints wave, udnie, the_scream, not starry_night" in done.stderr
+    assert done.stderr.count("\n") == 1
+
+
+def test_client_blend_needs_a_model_of_styles(server, photo, tmp_path):
+    standin, _ = server
+    done = client(f"--server=127.0.0.1:{standin.rest_port}", "--model=starry", f"--input={photo}",
+                  f"--output={tmp_path / 'o.png'}", "--blend=wave")
+    assert done.returncode == 1 and "has no blend signature" in done.stderr and done.stderr.count("\n") == 1
+
+
 def test_unreachable_server(photo, tmp_path):
     done = client("--server=127.0.0.1:9", "--model=starry", f"--input={photo}", f"--output={tmp_path / 'o.png'}")
     assert done.returncode == 1 and done.stderr.startswith("client: cannot reach")
@@ -265,7 +309,10 @@ def test_files_are_checked_before_the_server_is_asked(photo, tmp_path, out_dir):
     (["--server=http://localhost:8501"], ["--server wants host:port"]),
     (["--model="], ["--model is required"]),
     (["stray"], ["unexpected arguments: stray"]),
-], ids=["protocol", "timeout", "version", "server-url", "model", "positional"])
+    (["--strength=2"], ["--strength must be from 0"]),
+    (["--blend=wave:x"], ["--blend: 'wave:x' is not NAME:WEIGHT"]),
+    (["--blend=wave:0"], ["at least one positive weight"]),
+], ids=["protocol", "timeout", "version", "server-url", "model", "positional", "strength", "blend", "blend-zero"])
 def test_bad_flags_are_one_line_with_status_2(photo, out_dir, args, words):
     done = client("--model=starry", f"--input={photo}", f"--output={out_dir / 'out.png'}", *args)
     assert_fails(done, out_dir, *words, status=2)
