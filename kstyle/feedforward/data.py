@@ -7,8 +7,8 @@ reports how many it skipped, and a set TensorFlow cannot decode at all is an
 error rather than a pipeline that drops every file and waits forever. A file
 that still fails later is dropped by the pipeline, with a warning. Each epoch
 shuffles the files, decodes, scales each photo so its shorter side is between
-1x and 1.5x the crop size, takes a random square crop, flips half of them, and
-batches and prefetches.
+the crop size and its own (log-uniformly: multi-scale crops), takes a random
+square crop, flips half of them, and batches and prefetches.
 """
 
 import os
@@ -168,9 +168,17 @@ def _decode(path):
 
 
 def _random_crop(image, crop_size, seed):
+    """A random square crop at a random scale, flipped half the time.
+
+    Multi-scale: the photo's shorter side is drawn log-uniformly between the
+    crop (the whole photo, shrunk) and its own size (details at full
+    resolution), so the network meets things at the sizes photos show them.
+    """
     seeds = tf.random.experimental.stateless_split(seed, 3)
     shape = tf.cast(tf.shape(image)[:2], tf.float32)
-    target = crop_size * tf.random.stateless_uniform([], seeds[0], 1.0, 1.5)
+    low = tf.math.log(tf.cast(crop_size, tf.float32))
+    high = tf.math.log(tf.maximum(tf.reduce_min(shape), float(crop_size)))
+    target = tf.exp(tf.random.stateless_uniform([], seeds[0], 0.0, 1.0) * (high - low) + low)
     scale = target / tf.reduce_min(shape)
     size = tf.cast(tf.math.ceil(shape * scale), tf.int32)
     image = tf.image.resize(image, tf.maximum(size, crop_size), antialias=True)

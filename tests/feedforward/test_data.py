@@ -100,3 +100,16 @@ def test_files_tensorflow_cannot_decode_are_skipped_and_all_of_them_is_an_error(
     (tmp_path / "good.png").unlink()
     with pytest.raises(UsageError, match="TensorFlow cannot decode any of the 1 photos"):
         data.find_photos(str(tmp_path))  # (the TIFF is refused from its header, before decoding)
+
+
+def test_crops_span_scales_from_the_whole_photo_to_full_resolution(tmp_path):
+    """A horizontal ramp of 1 level per pixel: a crop's slope says how much the photo was shrunk."""
+    ramp = np.tile(np.arange(256, dtype=np.uint8)[None, :, None], (256, 1, 3))
+    Image.fromarray(ramp).save(tmp_path / "ramp.png")
+    batches = data.training_dataset([str(tmp_path / "ramp.png")], crop_size=32, batch_size=8, seed=3)
+    slopes = []
+    for batch in batches.take(6):
+        for crop in batch.numpy():
+            slopes.append(abs(float(np.mean(np.diff(crop[:, 4:-4, 0], axis=1)))))
+    assert min(slopes) < 1.6 and max(slopes) > 5.0  # near full resolution, and near the whole photo (8)
+    assert all(0.8 < slope < 8.5 for slope in slopes)
