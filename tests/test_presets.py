@@ -10,7 +10,7 @@ from kstyle.feedforward.options import TrainOptions
 from kstyle.gatys.options import StylizeOptions
 
 STYLIZE = ("demo", "gatys", "tutorial")
-TRAIN = ("johnson", "smoke", "starry_night_small")
+TRAIN = ("johnson", "paintings", "smoke", "starry_night_small")
 
 
 def test_the_shipped_presets_are_the_flags_folder():
