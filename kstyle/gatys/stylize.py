@@ -123,8 +123,13 @@ def _evaluator(objective, content, options):
 
 
 def _targets(extractor, styles, masks, size, options):
-    """One blended target, or one masked target per style."""
-    grams = [style_grams(extractor, style, options.perceptual.style_names) for style in styles]
+    """One blended target, or one masked target per style; a large style image is taken in tiles."""
+    layers = options.perceptual.style_names
+    grams = []
+    for style in styles:
+        tile = tiling.tile_size_for(*style.shape[:2], options.tile_size)
+        grams.append(style_grams(extractor, style, layers) if tile is None
+                     else tiling.style_grams(extractor, style, layers, tile))
     weights = options.style_blend_weights or (1.0,) * len(styles)
     if masks is None:
         return [StyleTarget(blend_grams(grams, weights))]

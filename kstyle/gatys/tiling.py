@@ -63,6 +63,31 @@ def _spans(length, tile, halo):
             for start in range(0, length, tile)]
 
 
+def style_grams(extractor, style_image, layers, tile_size):
+    """`{layer: F^T F / M}` of a 0-255 style image `[h, w, 3]`, summed over tiles; the same as untiled.
+
+    What `kstyle.perceptual.objective.style_grams` computes in one pass, with the
+    peak memory of one tile: forward passes only, over windows with VGG16's halo.
+    """
+    align, halo = geometry(layers)
+    tile = math.ceil(tile_size / align) * align
+    height, width = style_image.shape[:2]
+    image = tf.constant(style_image[None], tf.float32)
+    sums = {layer: 0.0 for layer in layers}
+    counts = {layer: 0 for layer in layers}
+    for rows in _spans(height, tile, halo):
+        for columns in _spans(width, tile, halo):
+            (start, end, top, bottom), (first, last, left, right) = rows, columns
+            features = extractor(image[:, top:bottom, left:right])
+            for layer in layers:
+                s = stride(layer)
+                interior = tf.cast(features[layer], tf.float32)[
+                    :, start // s - top // s: end // s - top // s, first // s - left // s: last // s - left // s]
+                sums[layer] += losses.gram_sum(interior)[0]
+                counts[layer] += int(interior.shape[1]) * int(interior.shape[2])
+    return {layer: sums[layer] / counts[layer] for layer in layers}
+
+
 class TiledEvaluator:
     """`image01 [1, h, w, 3] -> (total, terms, gradient)` like `optimize.loss_and_gradient`, in tiles.
 

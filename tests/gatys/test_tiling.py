@@ -108,3 +108,30 @@ def test_stylize_switches_to_tiles_above_the_automatic_size(random_backbone, mon
     tiled = stylize(content, style, backbone=random_backbone, **options).astype(float)
     assert built == [4]  # 72x96 in tiles of 48
     assert np.abs(tiled - untiled).mean() < 0.5
+
+
+def test_the_style_images_grams_add_up_over_tiles(random_backbone):
+    """Down to block5: the style image never has to fit in one pass."""
+    from kstyle.perceptual.options import PerceptualOptions
+    options = PerceptualOptions(precision="float32")
+    extractor = vgg.feature_extractor(random_backbone.model, options.style_names, precision="float32")
+    style = synthetic_image(112, 176, seed=8)
+    whole = style_grams(extractor, style, options.style_names)
+    tiled = tiling.style_grams(extractor, style, options.style_names, tile_size=48)
+    for layer in options.style_names:
+        np.testing.assert_allclose(tiled[layer].numpy(), whole[layer].numpy(), rtol=1e-4,
+                                   atol=1e-5 * float(np.abs(whole[layer].numpy()).max()))
+
+
+def test_stylize_takes_a_large_style_image_in_tiles(random_backbone, monkeypatch):
+    from kstyle.gatys import stylize as module
+    calls = []
+    original = tiling.style_grams
+    monkeypatch.setattr(tiling, "style_grams", lambda *args: calls.append(args[3]) or original(*args))
+    monkeypatch.setattr(tiling, "AUTO_TILE_PIXELS", 100 * 100)
+    monkeypatch.setattr(tiling, "AUTO_TILE_SIZE", 64)
+    options = dict(max_size=64, iterations=1, vgg_weights="none", precision="float32", style_scale=2.0,
+                   style_layers="block1_conv1,block2_conv1", content_layers="block2_conv2")
+    module.stylize(synthetic_image(48, 64, seed=1), synthetic_image(160, 160, seed=2), backbone=random_backbone,
+                   **options)
+    assert calls == [64]  # the style image at 2x the output (128 px) is over the tile threshold
