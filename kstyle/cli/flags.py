@@ -19,7 +19,7 @@ from kstyle.feedforward.options import STRATEGIES, TrainOptions
 from kstyle.gatys.colors import MODES as COLOR_MODES
 from kstyle.gatys.options import OPTIMIZERS, StylizeOptions
 from kstyle.perceptual.layers import POOLINGS
-from kstyle.perceptual.options import NORMALIZATIONS
+from kstyle.perceptual.options import NORMALIZATIONS, TV_NORMALIZATIONS
 from kstyle.perceptual.precision import PRECISIONS
 from kstyle.serving import FORMATS
 from kstyle.serving.limits import DEFAULT_MAX_BATCH, DEFAULT_MAX_PIXELS
@@ -88,9 +88,11 @@ STYLE_LAYERS = _string("style_layers", "VGG16 layers of the style loss, comma-se
 CONTENT_LAYERS = _string("content_layers", "VGG16 layers of the content loss, like --style_layers.")
 STYLE_WEIGHT = _float("style_weight", "Weight of the style loss.")
 CONTENT_WEIGHT = _float("content_weight", "Weight of the content loss, mean((F - P)^2).")
-TV_WEIGHT = _float("tv_weight", "Weight of the total variation, sum of |neighbour differences| in [0, 1] units; "
-                   "a sum over pixels, so for the look of a 512 px run at print size divide it by the ratio of "
-                   "pixel counts.")
+TV_WEIGHT = _float("tv_weight", "Weight of the total variation, |neighbour differences| in [0, 1] units, "
+                   "per pixel (or summed: --tv_normalization).")
+TV_NORMALIZATION = _enum("tv_normalization", TV_NORMALIZATIONS, "pixels: total variation per pixel, so a weight "
+                         "gives the same look at every size; sum: summed over pixels, the TensorFlow tutorial's "
+                         "and Johnson et al.'s (train's default).")
 GRAM_NORMALIZATION = _enum("gram_normalization", NORMALIZATIONS,
                            "gatys: G = F^T F, E = sum((G-A)^2)/(4 N^2 M^2), the paper's; hw: G = F^T F/(h*w), "
                            "E = mean((G-A)^2), the TensorFlow tutorial's.")
@@ -179,13 +181,13 @@ FORMAT = flags.DEFINE_enum("format", FORMATS[0], FORMATS, "export: savedmodel (a
 VERB_FLAGS = {
     "stylize": {
         "content", "style", "output", "max_size", "iterations", "optimizer", "learning_rate", "init", "seed",
-        "style_layers", "content_layers", "style_weight", "content_weight", "tv_weight", "gram_normalization",
+        "style_layers", "content_layers", "style_weight", "content_weight", "tv_weight", "tv_normalization", "gram_normalization",
         "pooling", "vgg_weights", "precision", "jit_compile", "style_blend_weights", "style_scale",
         "preserve_colors", "style_masks", "scales", "tile_size", "save_every", "loss_log",
     },
     "train": {
         "style", "train_images", "model_dir", "style_layers", "content_layers", "style_weight", "content_weight",
-        "tv_weight", "gram_normalization", "pooling", "vgg_weights", "precision", "style_size", "width",
+        "tv_weight", "tv_normalization", "gram_normalization", "pooling", "vgg_weights", "precision", "style_size", "width",
         "residual_blocks", "antialias", "downsamplings", "learning_rate", "batch_size", "crop_size", "steps", "checkpoint_every",
         "summary_every", "strategy", "seed",
     },

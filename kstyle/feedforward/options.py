@@ -18,7 +18,7 @@ STRATEGIES = ("default", "mirrored", "multiworker")
 # hw-normalized Gram loss; what the network is trained with unless told otherwise.
 JOHNSON_PERCEPTUAL = dict(style_layers="block1_conv2,block2_conv2,block3_conv3,block4_conv3",
                           content_layers="block2_conv2", style_weight=1e-3, tv_weight=1e-3,
-                          gram_normalization="hw")
+                          gram_normalization="hw", tv_normalization="sum")
 
 
 def johnson_perceptual():

@@ -143,7 +143,8 @@ class TiledEvaluator:
         content = tf.add_n([content_scale[layer] * squared[layer] for layer in self.content_layers])
         with tf.GradientTape() as tape:
             tape.watch(image01)
-            tv = objective.tv_weight * tf.reduce_mean(losses.total_variation(image01 * 255.0))
+            tv = objective.tv_weight * tf.reduce_mean(losses.total_variation(image01 * 255.0,
+                                                                             objective.tv_normalization))
         gradient = tape.gradient(tv, image01).numpy()
         # Pass 2: each tile's share of the gradient, through its own features.
         scales = {layer: tf.constant(value, tf.float32) for layer, value in content_scale.items()}

@@ -21,7 +21,7 @@ import keras
 import tensorflow as tf
 
 from kstyle.errors import UsageError
-from kstyle.perceptual.options import NORMALIZATIONS
+from kstyle.perceptual.options import NORMALIZATIONS, TV_NORMALIZATIONS
 
 
 def check_normalization(normalization):
@@ -121,12 +121,21 @@ def content_layer_loss(features, target):
     return tf.reduce_mean(tf.square(features - target), axis=[1, 2, 3])
 
 
-def total_variation(images):
+def total_variation(images, normalization="sum"):
     """Returns `sum(|neighbour differences|)` of 0-255 images scaled to [0, 1], `[batch]`.
 
-    The same as `tf.image.total_variation(images / 255)`.
+    With `sum`, the same as `tf.image.total_variation(images / 255)`; with
+    `pixels`, divided by `h*w`, the same for an image and its tiling, whatever
+    the size (see `kstyle.perceptual.options.TV_NORMALIZATIONS`).
     """
-    return tf.image.total_variation(tf.convert_to_tensor(images) / 255.0)
+    images = tf.convert_to_tensor(images)
+    tv = tf.image.total_variation(images / 255.0)
+    if normalization == "pixels":
+        shape = tf.shape(images)
+        return tv / tf.cast(shape[-3] * shape[-2], tv.dtype)
+    if normalization not in TV_NORMALIZATIONS:
+        raise UsageError(f"tv_normalization must be one of {', '.join(TV_NORMALIZATIONS)}, got {normalization!r}")
+    return tv
 
 
 @keras.saving.register_keras_serializable(package="kstyle")

@@ -59,10 +59,11 @@ class Objective:
         content_layers: `((layer, weight), ...)`.
         style_weight, content_weight, tv_weight: the weights of the three terms.
         normalization: `gatys` or `hw`, see `losses`.
+        tv_normalization: `sum` or `pixels`, see `losses.total_variation`.
     """
 
     def __init__(self, extractor, style_targets, style_layers, content_layers, *,
-                 style_weight, content_weight, tv_weight, normalization="gatys"):
+                 style_weight, content_weight, tv_weight, normalization="gatys", tv_normalization="sum"):
         losses.check_normalization(normalization)
         self.extractor = extractor
         self.style_layers = tuple(style_layers)
@@ -70,6 +71,7 @@ class Objective:
         self.style_weight = float(style_weight)
         self.content_weight = float(content_weight)
         self.tv_weight = float(tv_weight)
+        self.tv_normalization = tv_normalization
         self.normalization = normalization
         total = sum(target.weight for target in style_targets)
         self._targets = [
@@ -83,7 +85,8 @@ class Objective:
         """The objective that `PerceptualOptions` describe."""
         return cls(extractor, style_targets, options.style_layers, options.content_layers,
                    style_weight=options.style_weight, content_weight=options.content_weight,
-                   tv_weight=options.tv_weight, normalization=options.gram_normalization)
+                   tv_weight=options.tv_weight, normalization=options.gram_normalization,
+                   tv_normalization=options.tv_normalization)
 
     def content_features(self, content_images):
         """Returns the content layers' features of 0-255 images `[b, h, w, 3]`."""
@@ -115,8 +118,9 @@ class Objective:
         content = 0.0
         for layer, layer_weight in self.content_layers:
             content += layer_weight * losses.content_layer_loss(features[layer], content_features[layer])
-        tv = losses.total_variation(tf.cast(images, tf.float32))
-        terms = {"style": self.style_term(sums, style_grams), "content": self.content_weight * content, "tv": self.tv_weight * tv}
+        tv = losses.total_variation(tf.cast(images, tf.float32), self.tv_normalization)
+        terms = {"style": self.style_term(sums, style_grams), "content": self.content_weight * content,
+                 "tv": self.tv_weight * tv}
         return terms["style"] + terms["content"] + terms["tv"], terms
 
     @property

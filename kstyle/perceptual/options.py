@@ -21,6 +21,10 @@ from kstyle.perceptual.precision import PRECISIONS
 # `gatys`: G = F^T F, E = sum((G - A)^2) / (4 N^2 M^2) (the paper); `hw`: G = F^T F / (h*w),
 # E = mean((G - A)^2) (the TensorFlow tutorial). `kstyle.perceptual.losses` implements both.
 NORMALIZATIONS = ("gatys", "hw")
+# Total variation `sum(|neighbour differences|)` of the [0, 1] image: `pixels` divides it by the
+# number of pixels, so a weight means the same at every size; `sum` leaves it a sum, as the
+# TensorFlow tutorial and Johnson et al. define it (its pull grows with the image).
+TV_NORMALIZATIONS = ("pixels", "sum")
 
 
 @dataclasses.dataclass
@@ -33,6 +37,8 @@ class PerceptualOptions:
             `((name, weight), ...)`.
         style_weight, content_weight, tv_weight: the weights of the terms.
         gram_normalization: `gatys` (the paper) or `hw` (the TF tutorial).
+        tv_normalization: `pixels` (total variation per pixel: the same look
+            at every size) or `sum` (the TF tutorial's and Johnson et al.'s).
         pooling: VGG16's pooling, `max` or `avg`.
         vgg_weights: `auto`, `imagenet`, `hed`, `none`, or a weights file.
         precision: `auto` (bfloat16 where the hardware has native bfloat16
@@ -45,8 +51,9 @@ class PerceptualOptions:
     content_layers: object = "block4_conv2"
     style_weight: float = 10.0
     content_weight: float = 1.0
-    tv_weight: float = 0.01
+    tv_weight: float = 500.0
     gram_normalization: str = "gatys"
+    tv_normalization: str = "pixels"
     pooling: str = "max"
     vgg_weights: str = "auto"
     precision: str = "auto"
@@ -58,6 +65,7 @@ class PerceptualOptions:
         for name in ("style_weight", "content_weight", "tv_weight"):
             setattr(self, name, checks.number(name, getattr(self, name)))
         self.gram_normalization = checks.choice("gram_normalization", self.gram_normalization, NORMALIZATIONS)
+        self.tv_normalization = checks.choice("tv_normalization", self.tv_normalization, TV_NORMALIZATIONS)
         self.pooling = checks.choice("pooling", self.pooling, POOLINGS)
         self.vgg_weights = weights.check_source(self.vgg_weights)
         self.precision = checks.choice("precision", self.precision, PRECISIONS)

@@ -83,6 +83,21 @@ def test_content_layer_loss_is_mean_squared_error():
                                rtol=1e-5)
 
 
+def test_total_variation_per_pixel_is_the_sum_over_the_pixel_count():
+    rng = np.random.default_rng(3)
+    images = rng.uniform(0, 255, (2, 6, 9, 3)).astype(np.float32)
+    unit = images / 255.0
+    expected = (np.abs(np.diff(unit, axis=1)).sum(axis=(1, 2, 3)) + np.abs(np.diff(unit, axis=2)).sum(axis=(1, 2, 3)))
+    np.testing.assert_allclose(losses.total_variation(images, "pixels").numpy(), expected / 54, rtol=1e-5)
+    # A flat image's texture at twice the size: the same per pixel (up to the borders), four times the sum.
+    texture = np.tile(images[:1], (1, 4, 4, 1))
+    larger = np.tile(images[:1], (1, 8, 8, 1))
+    ratio = losses.total_variation(larger, "pixels").numpy() / losses.total_variation(texture, "pixels").numpy()
+    assert abs(float(ratio[0]) - 1.0) < 0.05
+    with pytest.raises(UsageError, match="tv_normalization"):
+        losses.total_variation(images, "mean")
+
+
 def test_total_variation_is_sum_of_absolute_differences_in_unit_range():
     image = np.random.default_rng(5).uniform(0, 255, (1, 6, 8, 3)).astype(np.float32)
     unit = image / 255.0
