@@ -116,6 +116,8 @@ class PerceptualLoss(keras.losses.Loss):
     def from_config(cls, config):
         config = dict(config)
         options = config.pop("options", None)
+        if options is not None:
+            options = {"tv_normalization": "sum", **options}  # saved before it existed: total variation was a sum
         if "normalization" in config:  # saved before the options existed: flat keywords, this one renamed
             config["gram_normalization"] = config.pop("normalization")
         return cls(options=None if options is None else PerceptualOptions(**options), **config)

@@ -86,3 +86,10 @@ def test_several_styles_judge_each_image_against_its_own(random_backbone):
     np.testing.assert_allclose(both.terms(photos, stylized)[0], alone[0].terms(photos, stylized)[0], rtol=1e-5)
     restored = PerceptualLoss.from_config({**both.get_config(), "backbone": random_backbone})
     np.testing.assert_allclose(restored.terms(photos, stylized, index)[0], total, rtol=1e-5)
+
+
+def test_a_config_saved_before_tv_normalization_keeps_the_sum(loss, random_backbone):
+    config = loss.get_config()
+    del config["options"]["tv_normalization"]
+    restored = PerceptualLoss.from_config({**config, "backbone": random_backbone})
+    assert restored.options.tv_normalization == "sum" and restored.options == loss.options
