@@ -17,7 +17,7 @@ ALLOWED = {
     "perceptual": set(),
     "gatys": {"perceptual"},
     "feedforward": {"perceptual"},
-    "serving": {"feedforward.network"},
+    "serving": {"feedforward.network", "feedforward.exported"},  # the network, and what an export says of it
     "cli": {"perceptual", "gatys", "feedforward", "serving"},
 }
 

@@ -14,6 +14,7 @@ import numpy as np
 from kstyle import images
 from kstyle.errors import Error, UsageError, first_line
 from kstyle.feedforward import blend as blends
+from kstyle.feedforward import exported
 from kstyle.feedforward import shipped
 from kstyle.feedforward.network import MIN_SIDE, painter
 
@@ -50,7 +51,6 @@ def load_network(model, blend=None, strength=None):
 def _load_savedmodel(source, blend, strength):
     import tensorflow as tf
 
-    from kstyle.serving import savedmodel
     try:
         loaded = tf.saved_model.load(source)
         signature = loaded.signatures["serving_default"]
@@ -65,12 +65,12 @@ def _load_savedmodel(source, blend, strength):
             stylized = tf.cast(signature(image=as_uint8(batch))["stylized_image"], tf.float32)
             return stylized if strength is None else batch + strength * (stylized - batch)
         return run
-    styles = savedmodel.style_names(source)
+    styles = exported.style_names(source)
     if not styles:
-        raise UsageError(f"--blend: {source} has no {savedmodel.BLEND_SIGNATURE} signature (exported for one style "
+        raise UsageError(f"--blend: {source} has no {exported.BLEND_SIGNATURE} signature (exported for one style "
                          "without a name); export the network again to blend")
     weights = tf.constant([blends.weights(blend, styles)], tf.float32)
-    mixed = loaded.signatures[savedmodel.BLEND_SIGNATURE]
+    mixed = loaded.signatures[exported.BLEND_SIGNATURE]
 
     def run(batch):
         count = tf.shape(batch)[0]

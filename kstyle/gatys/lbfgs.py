@@ -27,8 +27,9 @@ from typing import NamedTuple
 import tensorflow as tf
 
 from kstyle.errors import Error
+from kstyle.gatys.memory import LBFGS_HISTORY
 
-HISTORY = 20
+HISTORY = LBFGS_HISTORY  # pairs remembered; fewer at print sizes (kstyle.gatys.memory.history_pairs)
 ARMIJO = 1e-4     # sufficient decrease (Wolfe's c1)
 CURVATURE = 0.9   # weak curvature condition (Wolfe's c2)
 MAX_TRIALS = 20

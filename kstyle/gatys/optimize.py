@@ -22,12 +22,11 @@ import tensorflow as tf
 
 from kstyle import images
 from kstyle.errors import Error, Interrupted, UsageError
-from kstyle.gatys import lbfgs
+from kstyle.gatys import lbfgs, memory
 from kstyle.gatys.options import OPTIMIZERS
 
 ADAM_BETA_1 = 0.99
 ADAM_EPSILON = 0.1
-LBFGS_MEMORY = 2 * 2**30  # bytes of (step, gradient change) pairs; matters at print sizes
 
 
 class Stage(NamedTuple):
@@ -174,7 +173,7 @@ def _run_lbfgs(evaluate, image01, iterations, learning_rate, callbacks, stage, c
         latest["logs"] = _report(callbacks, stage.first_step + latest["step"] - 1, total, terms, clock, x)
 
     try:
-        outcome = lbfgs.minimize(evaluate, image01, iterations, history=_history(image01.size),
+        outcome = lbfgs.minimize(evaluate, image01, iterations, history=memory.history_pairs(image01.size // 3),
                                  on_iteration=after_iteration)
     except KeyboardInterrupt:
         raise Interrupted(images.to_uint8(np.asarray(latest["x"])[0] * 255.0),
@@ -182,7 +181,3 @@ def _run_lbfgs(evaluate, image01, iterations, learning_rate, callbacks, stage, c
     return Result(np.asarray(outcome.x)[0] * 255.0, latest["logs"], outcome.iterations, outcome.evaluations,
                   outcome.reason)
 
-
-def _history(pixels):
-    """L-BFGS history length: `lbfgs.HISTORY` pairs, fewer when they would take over LBFGS_MEMORY bytes."""
-    return int(np.clip(LBFGS_MEMORY // (2 * 4 * pixels), 5, lbfgs.HISTORY))

@@ -14,7 +14,7 @@ import numpy as np
 
 from kstyle import images
 from kstyle.errors import ImageError, UsageError
-from kstyle.gatys import colors
+from kstyle.gatys import colors, memory
 
 # The named starting images; anything else given as `init` is an image to read.
 INITS = ("content", "noise", "style")
@@ -50,7 +50,8 @@ def make_plan(content, style, options):
         options: `StylizeOptions`.
 
     Raises:
-        UsageError: counts that do not match, bad masks, sizes too small.
+        UsageError: counts that do not match, bad masks, sizes too small, or
+            a run larger than the memory the machine has available.
         ImageError: an image that cannot be read.
     """
     sources = list(style) if isinstance(style, (list, tuple)) else [style]
@@ -67,7 +68,33 @@ def make_plan(content, style, options):
         for size in scale_styles:
             check_size(size, "the style image", options)
         style_sizes.append(scale_styles)
+    check_memory(content_image.shape, [image.shape for image in styles], options)
     return Plan(content_image, styles, masks, init, sizes, style_sizes, options)
+
+
+def check_memory(content_shape, style_shapes, options):
+    """Refuses, before anything loads, a run whose estimated peak exceeds the memory available.
+
+    An out-of-memory kill takes a long run and the machine's other work with it;
+    one line now says what would fit. (`kstyle.gatys.memory` explains the estimate.)
+    """
+    have = memory.available()
+    if have is None:
+        return
+
+    def need(longest):
+        height, width = images.fit_longest_side(*content_shape[:2], longest)
+        side = max(1, round(longest * options.style_scale))
+        styles = [images.fit_longest_side(*shape[:2], side) for shape in style_shapes]
+        return max([memory.estimate(height, width, options.optimizer, options.tile_size)]
+                   + [memory.estimate(h, w, "none", options.tile_size) for h, w in styles])
+
+    if need(options.max_size) > have:
+        height, width = images.fit_longest_side(*content_shape[:2], options.max_size)
+        fits = memory.largest_side(need, options.max_size, have)
+        raise UsageError(f"a {width}x{height} run needs about {memory.gib(need(options.max_size))} and this "
+                         f"machine has {memory.gib(have)} available; use --max_size={fits} or less (or a smaller "
+                         "--style_scale), or free memory")
 
 
 def read_masks(options, content_shape):

@@ -20,12 +20,9 @@ import math
 
 import tensorflow as tf
 
+from kstyle.gatys.memory import tile_size_for  # noqa: F401 (when to tile is decided with the memory budget)
 from kstyle.perceptual import losses
 from kstyle.perceptual.layers import VGG16_LAYERS
-
-# Tile automatically above this many pixels (2048x2048); below it one pass fits in 24 GiB.
-AUTO_TILE_PIXELS = 2048 * 2048
-AUTO_TILE_SIZE = 1024
 
 
 def stride(layer):
@@ -46,15 +43,6 @@ def geometry(layers):
         if name.endswith("_pool"):
             step *= 2
     return step, math.ceil(radius / step) * step
-
-
-def tile_size_for(height, width, tile_size):
-    """Returns the tile size to use, or None for one pass: `tile_size` None means automatic."""
-    if tile_size is None:
-        return AUTO_TILE_SIZE if height * width > AUTO_TILE_PIXELS else None
-    if tile_size == 0 or max(height, width) <= tile_size:
-        return None
-    return tile_size
 
 
 def _spans(length, tile, halo):

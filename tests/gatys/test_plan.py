@@ -60,3 +60,27 @@ def test_color_modes_and_finish():
     options = StylizeOptions(preserve_colors="luminance")
     finished = plan.finish(grey_content, content, (20, 30), options)
     np.testing.assert_allclose(finished, content, atol=1.0)  # grey luminance + content chroma = content
+
+
+def test_a_run_larger_than_the_memory_available_is_refused_before_anything_loads(monkeypatch):
+    from kstyle.gatys import memory
+    from kstyle.gatys.options import StylizeOptions
+    monkeypatch.setattr(memory, "available", lambda: int(1.5 * 2**30))
+    with pytest.raises(UsageError, match=r"a 2048x1536 run needs about .* GiB and this machine has 1\.5 GiB "
+                                         r"available; use --max_size=(\d+) or less") as refused:
+        plan.make_plan(synthetic_image(60, 80), synthetic_image(40, 40), StylizeOptions(max_size=2048))
+    fits = int(str(refused.value).split("--max_size=")[1].split(" ")[0])
+    assert 256 <= fits < 2048
+    plan.make_plan(synthetic_image(60, 80), synthetic_image(40, 40), StylizeOptions(max_size=fits))  # fits
+    monkeypatch.setattr(memory, "available", lambda: None)  # a system that cannot tell: no refusal
+    plan.make_plan(synthetic_image(60, 80), synthetic_image(40, 40), StylizeOptions(max_size=2048))
+
+
+def test_the_memory_estimate_errs_high_of_the_measured_peaks():
+    from kstyle.gatys import memory
+    measured = {(384, 512): 1.1, (1536, 2048): 6.0}  # BENCHMARKS.md, "Print size", untiled, 20 pairs
+    for (height, width), gib in measured.items():
+        estimate = memory.estimate(height, width) / 2**30
+        assert gib <= estimate <= 1.5 * gib, (height, width, estimate)
+    assert memory.history_pairs(4096 * 3072) == 7 and memory.history_pairs(8192 * 6144) == 5
+    assert memory.history_pairs(512 * 384) == 20

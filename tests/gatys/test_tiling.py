@@ -3,7 +3,7 @@ import pytest
 import tensorflow as tf
 from conftest import synthetic_image
 
-from kstyle.gatys import optimize, tiling
+from kstyle.gatys import memory, optimize, tiling
 from kstyle.perceptual import vgg
 from kstyle.perceptual.layers import parse_layer_weights
 from kstyle.perceptual.objective import Objective, StyleTarget, style_grams
@@ -20,7 +20,7 @@ def test_geometry_follows_the_deepest_layer():
 
 def test_when_to_tile():
     assert tiling.tile_size_for(1536, 2048, None) is None            # fits in one pass
-    assert tiling.tile_size_for(3072, 4096, None) == tiling.AUTO_TILE_SIZE
+    assert tiling.tile_size_for(3072, 4096, None) == memory.AUTO_TILE_SIZE
     assert tiling.tile_size_for(3072, 4096, 0) is None
     assert tiling.tile_size_for(300, 400, 256) == 256
     assert tiling.tile_size_for(300, 400, 512) is None
@@ -103,8 +103,8 @@ def test_stylize_switches_to_tiles_above_the_automatic_size(random_backbone, mon
     untiled = stylize(content, style, backbone=random_backbone, **options).astype(float)
     assert built == []
     monkeypatch.setattr(tiling, "TiledEvaluator", Recording)
-    monkeypatch.setattr(tiling, "AUTO_TILE_PIXELS", 64 * 64)
-    monkeypatch.setattr(tiling, "AUTO_TILE_SIZE", 48)
+    monkeypatch.setattr(memory, "AUTO_TILE_PIXELS", 64 * 64)
+    monkeypatch.setattr(memory, "AUTO_TILE_SIZE", 48)
     tiled = stylize(content, style, backbone=random_backbone, **options).astype(float)
     assert built == [4]  # 72x96 in tiles of 48
     assert np.abs(tiled - untiled).mean() < 0.5
@@ -128,8 +128,8 @@ def test_stylize_takes_a_large_style_image_in_tiles(random_backbone, monkeypatch
     calls = []
     original = tiling.style_grams
     monkeypatch.setattr(tiling, "style_grams", lambda *args: calls.append(args[3]) or original(*args))
-    monkeypatch.setattr(tiling, "AUTO_TILE_PIXELS", 100 * 100)
-    monkeypatch.setattr(tiling, "AUTO_TILE_SIZE", 64)
+    monkeypatch.setattr(memory, "AUTO_TILE_PIXELS", 100 * 100)
+    monkeypatch.setattr(memory, "AUTO_TILE_SIZE", 64)
     options = dict(max_size=64, iterations=1, vgg_weights="none", precision="float32", style_scale=2.0,
                    style_layers="block1_conv1,block2_conv1", content_layers="block2_conv2")
     module.stylize(synthetic_image(48, 64, seed=1), synthetic_image(160, 160, seed=2), backbone=random_backbone,

@@ -1,0 +1,27 @@
+"""What an exported network says about itself, for whoever loads it: its styles and its blend signature.
+
+`kstyle.serving.savedmodel` writes it; `kstyle.feedforward.apply` reads it to
+blend with a SavedModel as with a `.keras` file. TensorFlow is not imported.
+"""
+
+import json
+import os
+
+BLEND_SIGNATURE = "blend"  # added to the SavedModel of a network of named styles
+DESCRIPTION_FILE = os.path.join("assets.extra", "kstyle.json")  # {"styles": [...], "serving_default": {...}}
+
+
+def describe(styles, style_weights, strength):
+    """The description of an export: its styles, and what `serving_default` paints."""
+    return {"styles": list(styles), "serving_default": {
+        "style_weights": None if style_weights is None else [float(w) for w in style_weights],
+        "strength": 1.0 if strength is None else float(strength)}}
+
+
+def style_names(version_dir):
+    """The style names of an exported version, in its `blend` signature's order (empty: no such signature)."""
+    path = os.path.join(version_dir, DESCRIPTION_FILE)
+    if not os.path.exists(path):
+        return ()
+    with open(path) as file:
+        return tuple(json.load(file).get("styles", ()))
