@@ -32,17 +32,17 @@ def main():
 
     import tensorflow as tf
     from kstyle import images
-    from kstyle.feedforward import apply, shipped
+    from kstyle.feedforward import apply
     from ai_edge_litert.interpreter import Interpreter
 
     from kstyle.serving import litert, savedmodel
 
-    source = shipped.resolve(args.model)
-    network = apply.load_keras(source)
-    keras_graph = apply.load_network(source)
-    version = savedmodel.export(network, os.path.join(tempfile.mkdtemp(), args.model))
+    from kstyle.feedforward.network import painter
+    network, weights = apply.load_with_weights(args.model)
+    keras_graph = apply.load_network(args.model)
+    version = savedmodel.export(network, os.path.join(tempfile.mkdtemp(), args.model), style_weights=weights)
     tflite = os.path.join(tempfile.mkdtemp(), f"{args.model}.tflite")
-    litert.write(network, tflite)
+    litert.write(painter(network, weights), tflite)
     interpreter = Interpreter(model_path=tflite)
     (given,), (answer,) = interpreter.get_input_details(), interpreter.get_output_details()
 

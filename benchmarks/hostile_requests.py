@@ -45,10 +45,11 @@ def main():
 
     import tensorflow as tf
 
-    from kstyle.feedforward import apply, shipped
+    from kstyle.feedforward import apply
     from kstyle.serving import limits, savedmodel
 
-    version = savedmodel.export(apply.load_keras(shipped.resolve(args.model)), os.path.join(tempfile.mkdtemp(), "m"))
+    network, weights = apply.load_with_weights(args.model)
+    version = savedmodel.export(network, os.path.join(tempfile.mkdtemp(), "m"), style_weights=weights)
     flat = png(np.full((4096, 4096, 3), 200, np.uint8))
     small = np.full((1, 64, 48, 3), 90, np.uint8)
     requests = {

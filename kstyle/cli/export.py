@@ -16,8 +16,7 @@ def main():
     """Checks the flags, loads the network, writes it; returns the exit status."""
     if not flags.MODEL.value:
         raise UsageError("--model is required")
-    found = shipped.find(flags.MODEL.value)
-    source = found.path
+    source = shipped.resolve(flags.MODEL.value)
     if flags.BLEND.value is not None:
         blend.parse(flags.BLEND.value)
     if flags.STRENGTH.value is not None:
@@ -25,21 +24,19 @@ def main():
     if os.path.isdir(source):
         raise UsageError(f"--model {source}: export takes a .keras network, not a SavedModel directory")
     if flags.FORMAT.value in FILE_SUFFIXES:
-        return _file(found, flags.FORMAT.value)
+        return _file(flags.FORMAT.value)
     if flags.OUTPUT.value:
         raise UsageError("--output is for --format=tflite or onnx; a SavedModel goes to --export_dir")
-    return _savedmodel(found)
+    return _savedmodel()
 
 
-def _load(found):
+def _load():
     """The network and what it paints: its one style, the shipped style named, or --blend."""
     from kstyle.feedforward import apply
-    network = apply.load_keras(found.path)
-    weights = blend.choose(getattr(network, "styles", ()), flags.BLEND.value, found.style, flags.MODEL.value)
-    return network, weights
+    return apply.load_with_weights(flags.MODEL.value, flags.BLEND.value)
 
 
-def _savedmodel(found):
+def _savedmodel():
     if not flags.EXPORT_DIR.value:
         raise UsageError("--export_dir is required")
     if flags.VERSION.value is not None and flags.VERSION.value < 1:
@@ -61,7 +58,7 @@ def _savedmodel(found):
     import_tensorflow_quietly()
     from kstyle.serving import savedmodel
 
-    network, weights = _load(found)
+    network, weights = _load()
     written = savedmodel.export(network, export_dir, flags.VERSION.value, budget, weights, flags.STRENGTH.value)
     signatures = [*savedmodel.SIGNATURES, *([savedmodel.BLEND_SIGNATURE] if savedmodel.style_names(written) else [])]
     styles = savedmodel.style_names(written)
@@ -71,7 +68,7 @@ def _savedmodel(found):
     return 0
 
 
-def _file(found, kind):
+def _file(kind):
     """A LiteRT or ONNX file: one input, uint8 [batch, height, width, 3], any size."""
     given = [name for name in _SERVING_ONLY if flags.FLAGS[name].present]
     if given:
@@ -88,7 +85,7 @@ def _file(found, kind):
     from kstyle.serving import litert, onnx
 
     writer = {"tflite": litert, "onnx": onnx}[kind]
-    network, weights = _load(found)
+    network, weights = _load()
     size = writer.write(painter(network, weights, flags.STRENGTH.value), output)
     batch = "1" if kind == "tflite" else "batch"
     print(f"wrote {output} ({size / 1e6:.2f} MB; input and output uint8 [{batch}, height, width, 3], any size)")

@@ -181,15 +181,15 @@ FORMAT = flags.DEFINE_enum("format", FORMATS[0], FORMATS, "export: savedmodel (a
 VERB_FLAGS = {
     "stylize": {
         "content", "style", "output", "max_size", "iterations", "optimizer", "learning_rate", "init", "seed",
-        "style_layers", "content_layers", "style_weight", "content_weight", "tv_weight", "tv_normalization", "gram_normalization",
-        "pooling", "vgg_weights", "precision", "jit_compile", "style_blend_weights", "style_scale",
-        "preserve_colors", "style_masks", "scales", "tile_size", "save_every", "loss_log",
+        "style_layers", "content_layers", "style_weight", "content_weight", "tv_weight", "tv_normalization",
+        "gram_normalization", "pooling", "vgg_weights", "precision", "jit_compile", "style_blend_weights",
+        "style_scale", "preserve_colors", "style_masks", "scales", "tile_size", "save_every", "loss_log",
     },
     "train": {
         "style", "train_images", "model_dir", "style_layers", "content_layers", "style_weight", "content_weight",
-        "tv_weight", "tv_normalization", "gram_normalization", "pooling", "vgg_weights", "precision", "style_size", "width",
-        "residual_blocks", "antialias", "downsamplings", "learning_rate", "batch_size", "crop_size", "steps", "checkpoint_every",
-        "summary_every", "strategy", "seed",
+        "tv_weight", "tv_normalization", "gram_normalization", "pooling", "vgg_weights", "precision", "style_size",
+        "width", "residual_blocks", "antialias", "downsamplings", "learning_rate", "batch_size", "crop_size", "steps",
+        "checkpoint_every", "summary_every", "strategy", "seed",
     },
     "transform": {"model", "input", "output", "max_size", "list_models", "blend", "strength"},
     "export": {"model", "export_dir", "version", "max_pixels", "max_request_pixels", "max_batch", "format",

@@ -81,6 +81,18 @@ def _load_savedmodel(source, blend, strength):
     return run
 
 
+def load_with_weights(model, blend=None):
+    """Returns `(network, style weights)` for a `.keras` model: what an export of it paints.
+
+    The weights are one per style (`blend.choose`: `blend`, the shipped style
+    `model` names, or the network's only style), None for a network without
+    named styles.
+    """
+    found = shipped.find(model)
+    network = load_keras(found.path)
+    return network, blends.choose(getattr(network, "styles", ()), blend, found.style, model)
+
+
 def load_keras(path):
     """Loads a `.keras` style network, with a one-line `Error` for files that are not one."""
     import keras

