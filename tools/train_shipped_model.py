@@ -12,6 +12,10 @@ and flips of `kstyle.feedforward.data`.
 The run lives in `runs/NAME` (resumable: run the same command again, or stop it and
 go on later), and with `--install` the finished `network.keras` is copied to
 `kstyle/feedforward/models/NAME.keras`. The loss curve is `runs/NAME/loss.csv`.
+
+A run longer than one sitting is carried over in `tools/resume/NAME/` (its latest
+checkpoint, config and loss curve, a few hundred KB, committed): `--save_resume`
+writes it from `runs/NAME`, and a fresh clone starts `runs/NAME` from it.
 """
 
 import argparse
@@ -33,14 +37,22 @@ def main():
     parser.add_argument("--preset", default="paintings")
     parser.add_argument("--steps", type=int, default=None, help="override the preset's --steps")
     parser.add_argument("--install", action="store_true", help="copy the finished network into the package")
+    parser.add_argument("--save_resume", action="store_true", help="copy runs/NAME's latest checkpoint to "
+                        "tools/resume/NAME and stop (to commit a run that goes on in another sitting)")
     args = parser.parse_args()
+    model_dir = os.path.join(ROOT, "runs", args.name)
+    resume_dir = os.path.join(ROOT, "tools", "resume", args.name)
+    if args.save_resume:
+        return save_resume(model_dir, resume_dir)
+    if not os.path.exists(model_dir) and os.path.isdir(resume_dir):
+        shutil.copytree(resume_dir, model_dir)
+        print(f"resuming from {resume_dir}")
     directory = os.path.join(SHARED, "style")
     names = [name for name in args.styles.split(",") if name] or sorted(
         os.path.splitext(name)[0] for name in os.listdir(directory) if name.endswith(".jpg"))
     styles = [os.path.join(directory, f"{name}.jpg") for name in names]
     from kstyle.feedforward import shipped  # after argparse: --help needs no kstyle
     sources = shipped.training_sources(SHARED)  # every offline photo but the held-out ones
-    model_dir = os.path.join(ROOT, "runs", args.name)
     command = [sys.executable, "-m", "kstyle", "train", f"--preset={args.preset}", f"--style={','.join(styles)}",
                f"--train_images={','.join(sources)}", f"--model_dir={model_dir}"]
     if args.steps:
@@ -53,6 +65,28 @@ def main():
     os.makedirs(os.path.dirname(target), exist_ok=True)
     shutil.copyfile(os.path.join(model_dir, "network.keras"), target)
     print(f"installed {target} ({os.path.getsize(target) / 1e6:.2f} MB) after {time.time() - started:.0f} s")
+
+
+def save_resume(model_dir, resume_dir):
+    """Copies the latest checkpoint (with the files resuming needs) to `resume_dir`, replacing what was there."""
+    import tensorflow as tf
+    latest = tf.train.latest_checkpoint(os.path.join(model_dir, "checkpoints"))
+    if latest is None:
+        sys.exit(f"{model_dir} has no checkpoint to save")
+    staging = resume_dir + ".partial"
+    shutil.rmtree(staging, ignore_errors=True)
+    os.makedirs(os.path.join(staging, "checkpoints"))
+    for name in ("config.json", "loss.csv"):
+        shutil.copyfile(os.path.join(model_dir, name), os.path.join(staging, name))
+    prefix = os.path.basename(latest)
+    for name in os.listdir(os.path.dirname(latest)):
+        if name.startswith(prefix + "."):
+            shutil.copyfile(os.path.join(os.path.dirname(latest), name), os.path.join(staging, "checkpoints", name))
+    with open(os.path.join(staging, "checkpoints", "checkpoint"), "w") as file:
+        file.write(f'model_checkpoint_path: "{prefix}"\nall_model_checkpoint_paths: "{prefix}"\n')
+    shutil.rmtree(resume_dir, ignore_errors=True)
+    os.rename(staging, resume_dir)
+    print(f"saved {prefix} of {model_dir} in {resume_dir}")
 
 
 if __name__ == "__main__":
