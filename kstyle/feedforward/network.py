@@ -3,9 +3,10 @@
 Reflection padding, a 9x9 convolution, two stride-2 convolutions (or another
 number: `downsamplings`), residual blocks, as many nearest-neighbour upsampling
 + convolution stages (transposed convolutions leave checkerboard artifacts:
-Odena et al. 2016), and a 9x9 convolution back to RGB; instance normalization after every convolution but
-the last (Ulyanov et al. 2016), here `GroupNormalization(groups=-1)`. The
-output goes through a scaled tanh, so it is always valid 0-255 RGB.
+Odena et al. 2016), and a 9x9 convolution back to RGB; instance normalization
+after every convolution but the last (Ulyanov et al. 2016), here
+`GroupNormalization(groups=-1)`. The output goes through a scaled tanh, so it
+is always valid 0-255 RGB.
 
 A network may hold several styles (`styles`): its normalizations are then
 conditional (`kstyle.feedforward.normalization`), and a call says which style,
@@ -13,10 +14,10 @@ or which blend of them, to paint with `style_weights`. `strength` fades the
 result back towards the photo.
 
 Any input size works: the model pads (by reflection) to a multiple of 4 (2 to
-the number of downsamplings) inside
-and crops back, so the output has exactly the input's size, odd sizes too.
-Inputs smaller than `MIN_SIDE` on either side are refused with a clear
-InvalidArgument error instead of a MirrorPad failure deep inside.
+the number of downsamplings) inside and crops back, so the output has exactly
+the input's size, odd sizes too. Inputs smaller than `MIN_SIDE` on either side
+are refused with a clear InvalidArgument error instead of a MirrorPad failure
+deep inside.
 """
 
 import keras
@@ -269,7 +270,7 @@ class StyleNetwork(keras.Model):
         style_weights = tf.convert_to_tensor(style_weights, tf.float32)
         if style_weights.shape.rank is not None and style_weights.shape.rank != 2:
             raise ValueError(f"style_weights must be [batch, styles], got shape {style_weights.shape}")
-        # The static check catches a wrong width when building; the dynamic one when served.
+        # Checked statically: the exported signatures fix style_weights as [None, styles].
         if style_weights.shape[-1] is not None and style_weights.shape[-1] != len(self.styles):
             raise ValueError(f"style_weights has {style_weights.shape[-1]} columns; this network paints "
                              f"{len(self.styles)} styles ({', '.join(self.styles)})")
