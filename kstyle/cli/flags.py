@@ -77,6 +77,8 @@ MAX_SIZE = _integer("max_size", "Longest side of the output in pixels (transform
 # The optimization (stylize) or the training (train).
 ITERATIONS = _integer("iterations", "stylize: the most optimizer iterations (at each scale); L-BFGS stops sooner "
                       "when no step lowers the loss, and the closing line says how many ran and why.")
+TOLERANCE = _float("tolerance", "stylize: stop a scale as converged once its last 10 iterations lowered the loss "
+                   "by less than this fraction of it (e.g. 1e-3); 0 runs every iteration.")
 OPTIMIZER = _enum("optimizer", OPTIMIZERS, "stylize: lbfgs, or adam (the TF tutorial's).")
 LEARNING_RATE = _float("learning_rate", "Adam's step size (stylize: in [0, 1] pixel units).")
 INIT = _string("init", "stylize: the starting image: content, noise, style, or an image path.")
@@ -180,7 +182,7 @@ FORMAT = flags.DEFINE_enum("format", FORMATS[0], FORMATS, "export: savedmodel (a
 
 VERB_FLAGS = {
     "stylize": {
-        "content", "style", "output", "max_size", "iterations", "optimizer", "learning_rate", "init", "seed",
+        "content", "style", "output", "max_size", "iterations", "tolerance", "optimizer", "learning_rate", "init", "seed",
         "style_layers", "content_layers", "style_weight", "content_weight", "tv_weight", "tv_normalization",
         "gram_normalization", "pooling", "vgg_weights", "precision", "jit_compile", "style_blend_weights",
         "style_scale", "preserve_colors", "style_masks", "scales", "tile_size", "save_every", "loss_log",

@@ -48,8 +48,8 @@ class Outcome(NamedTuple):
         x: the best point found.
         evaluations: loss-and-gradient evaluations made.
         iterations: iterations completed (accepted steps).
-        reason: `ITERATIONS_DONE`, `CONVERGED` (the relative decrease of an
-            iteration fell under the tolerance) or `NO_DECREASE` (neither the
+        reason: `ITERATIONS_DONE`, `CONVERGED` (the loss fell by less than
+            the tolerance over the window, see `Convergence`) or `NO_DECREASE` (neither the
             quasi-Newton nor the steepest-descent step lowered the loss).
         restarts: times a non-finite loss or gradient sent it back to the last good point.
     """
@@ -94,7 +94,28 @@ class _History:
         return -q
 
 
-def minimize(evaluate, x0, iterations, *, history=HISTORY, lower=0.0, upper=1.0, tolerance=0.0,
+class Convergence:
+    """Says when a loss has stopped falling: by less than `tolerance` of itself over `window` iterations.
+
+    Over a window, not one iteration: L-BFGS and Adam both take the odd short
+    step well before they are done. A tolerance of 0 never says so.
+    """
+
+    def __init__(self, tolerance=0.0, window=10):
+        self.tolerance, self.window, self.totals = float(tolerance), int(window), []
+
+    def update(self, total):
+        """Records an iteration's loss; True once the last `window` iterations lowered it too little."""
+        if not self.tolerance:
+            return False
+        self.totals.append(float(total))
+        if len(self.totals) <= self.window:
+            return False
+        earlier, latest = self.totals[-self.window - 1], self.totals[-1]
+        return earlier - latest <= self.tolerance * abs(latest)
+
+
+def minimize(evaluate, x0, iterations, *, history=HISTORY, lower=0.0, upper=1.0, tolerance=0.0, window=10,
              on_iteration=None):
     """Minimizes `evaluate` over `x` in the box [lower, upper].
 
@@ -103,8 +124,9 @@ def minimize(evaluate, x0, iterations, *, history=HISTORY, lower=0.0, upper=1.0,
         x0: the starting point (clipped into the box).
         iterations: the most iterations to run (each one or more evaluations).
         history: how many (step, gradient change) pairs to remember.
-        tolerance: stop as `CONVERGED` once an iteration lowers the loss by
-            less than this fraction of it; 0 never does.
+        tolerance, window: stop as `CONVERGED` once the last `window`
+            iterations lowered the loss by less than `tolerance` of it (see
+            `Convergence`); a tolerance of 0 never does.
         on_iteration: called as `on_iteration(x, total, terms)` after each.
 
     Returns:
@@ -116,6 +138,7 @@ def minimize(evaluate, x0, iterations, *, history=HISTORY, lower=0.0, upper=1.0,
     """
     x = tf.clip_by_value(tf.convert_to_tensor(x0, tf.float32), lower, upper)
     memory = _History(history)
+    convergence = Convergence(tolerance, window)
     total, terms, gradient = evaluate(x)
     evaluations, done, restarts, in_a_row, reason = 1, 0, 0, 0, ITERATIONS_DONE
     if not finite(total, gradient):
@@ -143,12 +166,11 @@ def minimize(evaluate, x0, iterations, *, history=HISTORY, lower=0.0, upper=1.0,
         step = search.x - x
         if float(tf.reduce_sum(step * change)) > 1e-10 * float(tf.reduce_sum(change * change)):
             memory.push(step, change)
-        decrease = float(total) - float(search.total)
         x, total, terms, gradient = search.x, search.total, search.terms, search.gradient
         done += 1
         if on_iteration is not None:
             on_iteration(x, total, terms)
-        if tolerance and decrease <= tolerance * abs(float(total)):
+        if convergence.update(total):
             reason = CONVERGED
             break
     return Outcome(x, evaluations, done, reason, restarts)

@@ -90,7 +90,7 @@ def loss_and_gradient(objective, content_features, jit_compile=False):
 
 
 def optimize(evaluate, initial_image, *, optimizer="lbfgs", iterations=500, learning_rate=0.02, callbacks=(),
-             stage=None, clock=None):
+             stage=None, clock=None, tolerance=0.0):
     """Minimizes a loss over the pixels of `initial_image`.
 
     Args:
@@ -104,6 +104,8 @@ def optimize(evaluate, initial_image, *, optimizer="lbfgs", iterations=500, lear
         callbacks: `callbacks.Callback`s.
         stage: this run's `Stage` in a multiscale run; one stage if omitted.
         clock: a `Clock` shared across stages.
+        tolerance: stop as converged once the loss falls by less than this
+            fraction over 10 iterations (`lbfgs.Convergence`); 0 never does.
 
     Returns:
         A `Result`.
@@ -122,7 +124,7 @@ def optimize(evaluate, initial_image, *, optimizer="lbfgs", iterations=500, lear
         callback.on_stage_begin(stage)
     run = _run_lbfgs if optimizer == "lbfgs" else _run_adam
     clock.start()
-    return run(evaluate, image01, iterations, learning_rate, callbacks, stage, clock)
+    return run(evaluate, image01, iterations, learning_rate, callbacks, stage, clock, tolerance)
 
 
 def _report(callbacks, step, total, terms, clock, image01):
@@ -132,7 +134,7 @@ def _report(callbacks, step, total, terms, clock, image01):
     return logs
 
 
-def _run_adam(evaluate, image01, iterations, learning_rate, callbacks, stage, clock):
+def _run_adam(evaluate, image01, iterations, learning_rate, callbacks, stage, clock, tolerance):
     variable = tf.Variable(image01)
     adam = keras.optimizers.Adam(learning_rate, beta_1=ADAM_BETA_1, epsilon=ADAM_EPSILON)
     adam.build([variable])
@@ -143,7 +145,8 @@ def _run_adam(evaluate, image01, iterations, learning_rate, callbacks, stage, cl
         variable.assign(tf.clip_by_value(variable, 0.0, 1.0))
 
     apply.get_concrete_function(tf.TensorSpec(variable.shape, tf.float32))
-    logs, completed, evaluations, in_a_row = {}, 0, 0, 0
+    logs, completed, evaluations, in_a_row, reason = {}, 0, 0, 0, lbfgs.ITERATIONS_DONE
+    convergence = lbfgs.Convergence(tolerance)
     try:
         while completed < iterations:
             total, terms, gradient = evaluate(variable)
@@ -159,12 +162,15 @@ def _run_adam(evaluate, image01, iterations, learning_rate, callbacks, stage, cl
             apply(gradient)
             completed += 1
             logs = _report(callbacks, stage.first_step + completed - 1, total, terms, clock, variable)
+            if convergence.update(total):
+                reason = lbfgs.CONVERGED
+                break
     except KeyboardInterrupt:
         raise Interrupted(images.to_uint8(variable.numpy()[0] * 255.0), stage.first_step + completed - 1) from None
-    return Result(variable.numpy()[0] * 255.0, logs, completed, evaluations)
+    return Result(variable.numpy()[0] * 255.0, logs, completed, evaluations, reason)
 
 
-def _run_lbfgs(evaluate, image01, iterations, learning_rate, callbacks, stage, clock):
+def _run_lbfgs(evaluate, image01, iterations, learning_rate, callbacks, stage, clock, tolerance):
     del learning_rate  # L-BFGS chooses its own steps.
     latest = {"x": tf.constant(image01), "step": 0, "logs": {}}
 
@@ -174,7 +180,7 @@ def _run_lbfgs(evaluate, image01, iterations, learning_rate, callbacks, stage, c
 
     try:
         outcome = lbfgs.minimize(evaluate, image01, iterations, history=memory.history_pairs(image01.size // 3),
-                                 on_iteration=after_iteration)
+                                 tolerance=tolerance, on_iteration=after_iteration)
     except KeyboardInterrupt:
         raise Interrupted(images.to_uint8(np.asarray(latest["x"])[0] * 255.0),
                           stage.first_step + latest["step"] - 1) from None

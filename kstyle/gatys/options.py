@@ -29,6 +29,9 @@ class StylizeOptions(EngineOptions):
         max_size: the longest side of the output in pixels; the style image is
             resized to the same longest side.
         iterations: optimizer iterations.
+        tolerance: stop a scale sooner, as converged, once its last 10
+            iterations lowered the loss by less than this fraction of it
+            (`kstyle.gatys.lbfgs.Convergence`); 0, the default, runs every iteration.
         optimizer: `lbfgs` (better results sooner) or `adam`.
         learning_rate: Adam's step in [0, 1] pixel units (unused by L-BFGS).
         init: the starting image: `content`, `noise`, `style`, or a path.
@@ -54,6 +57,7 @@ class StylizeOptions(EngineOptions):
     """
     max_size: int = 512
     iterations: int = 300
+    tolerance: float = 0.0
     optimizer: str = "lbfgs"
     learning_rate: float = 0.02
     init: str = "content"
@@ -71,6 +75,9 @@ class StylizeOptions(EngineOptions):
             raise UsageError(f"perceptual must be PerceptualOptions, got {type(self.perceptual).__name__}")
         self.max_size = checks.integer("max_size", self.max_size, 1, MAX_SIDE)
         self.iterations = checks.integer("iterations", self.iterations, 1, 1_000_000)
+        self.tolerance = checks.number("tolerance", self.tolerance)
+        if self.tolerance >= 1:
+            raise UsageError(f"tolerance must be a fraction below 1 (e.g. 1e-3), got {self.tolerance:g}")
         self.optimizer = checks.choice("optimizer", self.optimizer, OPTIMIZERS)
         self.learning_rate = checks.number("learning_rate", self.learning_rate, positive=True)
         self.jit_compile = checks.boolean("jit_compile", self.jit_compile)

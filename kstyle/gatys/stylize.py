@@ -97,7 +97,7 @@ def run(run_plan, *, callbacks=(), backbone=None):
             result = optimize.optimize(
                 _evaluator(objective, scaled_content, options), start, optimizer=options.optimizer,
                 iterations=options.iterations, learning_rate=options.learning_rate, callbacks=callbacks,
-                stage=stage, clock=clock)
+                stage=stage, clock=clock, tolerance=options.tolerance)
             image, first_step = result.image, first_step + result.steps
             reasons.append(result.reason)
     except Interrupted as interrupted:

@@ -153,3 +153,11 @@ def test_a_failed_search_with_history_tries_steepest_descent_before_giving_up(mo
     monkeypatch.setattr(lbfgs, "MAX_TRIALS", 5)  # too few halvings to come back from 1e9
     outcome = lbfgs.minimize(evaluate, np.zeros(4, np.float32), 30)
     np.testing.assert_allclose(outcome.x.numpy(), 0.6, atol=1e-3)
+
+
+def test_convergence_is_judged_over_a_window_of_iterations():
+    convergence = lbfgs.Convergence(tolerance=0.01, window=3)
+    # One short step among long ones is not convergence; three iterations that together gain < 1% are.
+    assert [convergence.update(t) for t in (100, 90, 89.99, 80, 79.9, 79.5, 79.4)] == [
+        False, False, False, False, False, False, True]
+    assert not any(lbfgs.Convergence(0.0).update(t) for t in (1, 1, 1, 1))  # 0: never

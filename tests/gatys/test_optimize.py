@@ -1,9 +1,10 @@
 import numpy as np
 import pytest
+import tensorflow as tf
 from conftest import synthetic_image
 
 from kstyle.errors import Interrupted, UsageError
-from kstyle.gatys import callbacks, optimize
+from kstyle.gatys import callbacks, lbfgs, optimize
 from kstyle.perceptual import vgg
 from kstyle.perceptual.layers import parse_layer_weights
 from kstyle.perceptual.objective import Objective, StyleTarget, style_grams
@@ -106,3 +107,20 @@ def test_xla_gives_the_same_loss_and_gradient(problem):
     compiled = optimize.loss_and_gradient(objective, features, jit_compile=True)(image)
     np.testing.assert_allclose(compiled[0].numpy(), plain[0].numpy(), rtol=1e-4)
     np.testing.assert_allclose(compiled[2].numpy(), plain[2].numpy(), rtol=1e-3, atol=1e-3 * np.abs(plain[2]).max())
+
+
+@pytest.mark.parametrize("optimizer", ["lbfgs", "adam"])
+def test_a_tolerance_stops_either_optimizer_as_converged(optimizer):
+    target = np.full((1, 8, 8, 3), 0.6, np.float32)
+
+    def evaluate(image01):  # quartic: flat near its minimum, so the progress tails off instead of ending
+        difference = tf.convert_to_tensor(image01) - target
+        total = tf.reduce_sum(difference ** 4) + 1.0  # a minimum of 1: relative decreases stay measurable
+        return total, {"style": total, "content": 0.0 * total, "tv": 0.0 * total}, 4.0 * difference ** 3
+
+    start = np.zeros((8, 8, 3), np.float32)
+    result = optimize.optimize(evaluate, start, optimizer=optimizer, iterations=2000, learning_rate=0.05,
+                               tolerance=1e-3)
+    assert result.reason == lbfgs.CONVERGED and 10 < result.steps < 2000
+    unlimited = optimize.optimize(evaluate, start, optimizer=optimizer, iterations=30, learning_rate=0.05)
+    assert unlimited.reason in (lbfgs.ITERATIONS_DONE, lbfgs.NO_DECREASE)
