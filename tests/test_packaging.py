@@ -24,8 +24,8 @@ def test_wheel_holds_every_module_and_the_shipped_networks(tmp_path):
                for directory, _, files in os.walk(os.path.join(ROOT, "kstyle"))
                for name in files if name.endswith(".py")}
     assert sources and sources <= names
-    assert shipped.names() == ["starry_night"]
-    assert {f"kstyle/feedforward/models/{name}.keras" for name in shipped.names()} <= names
+    assert len(shipped.names()) == 5
+    assert {f"kstyle/feedforward/models/{network.file}" for network in shipped.NETWORKS} <= names
     # The presets in flags/ travel as package data, so --preset works after a pip install.
     assert presets.names() and {f"kstyle/preset_files/{name}.flags" for name in presets.names()} <= names
     # Installed from the wheel, away from the checkout, the presets are found and read.

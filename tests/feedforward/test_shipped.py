@@ -9,11 +9,23 @@ from kstyle.feedforward import shipped
 
 
 def test_names_and_paths():
-    assert shipped.names() == ["starry_night"]
-    assert shipped.resolve("starry_night") == shipped.path("starry_night")
-    assert os.path.exists(shipped.path("starry_night"))
+    assert shipped.names() == ["starry_night", "the_scream", "udnie", "wave", "woman-with-hat-matisse"]
+    assert shipped.resolve("starry_night") == shipped.path("wave") == shipped.path("starry_night")
+    assert shipped.find("wave").style == "wave" and shipped.path("wave").endswith("paintings.keras")
+    assert os.path.exists(shipped.path("starry_night")) and shipped.default_network() == "starry_night"
     with pytest.raises(UsageError, match="neither a shipped model"):
         shipped.resolve("no_such_style")
+
+
+def test_the_registry_names_the_styles_each_network_paints():
+    """`shipped.NETWORKS` lists styles without TensorFlow; each network file must agree."""
+    from kstyle.feedforward import apply
+    present = [network for network in shipped.NETWORKS
+               if os.path.exists(os.path.join(os.path.dirname(shipped.__file__), "models", network.file))]
+    assert present
+    for network in present:
+        loaded = apply.load_keras(os.path.join(os.path.dirname(shipped.__file__), "models", network.file))
+        assert tuple(getattr(loaded, "styles", ())) == network.styles, network.file
 
 
 def test_the_held_out_photos_are_never_trained_on(tmp_path):
