@@ -60,8 +60,8 @@ def _savedmodel():
 
     network, weights = _load()
     written = savedmodel.export(network, export_dir, flags.VERSION.value, budget, weights, flags.STRENGTH.value)
-    signatures = [*savedmodel.SIGNATURES, *([savedmodel.BLEND_SIGNATURE] if savedmodel.style_names(written) else [])]
     styles = savedmodel.style_names(written)
+    signatures = [*savedmodel.SIGNATURES, *([savedmodel.BLEND_SIGNATURE] if styles else [])]
     print(f"wrote {written} (signatures: {', '.join(signatures)}; max_pixels {budget.max_pixels}, "
           f"max_request_pixels {budget.max_request_pixels}, max_batch {budget.max_batch}"
           + (f"; styles: {', '.join(styles)}" if styles else "") + ")")
