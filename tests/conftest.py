@@ -1,6 +1,7 @@
 """Shared fixtures: small synthetic images and VGG16 backbones built once per session."""
 
 import os
+import signal
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -8,6 +9,12 @@ import numpy as np
 import pytest
 
 SHARED_IMAGES = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "images")
+
+
+def interruptible():
+    """`preexec_fn` for a child the test sends SIGINT: a shell running the suite in the background
+    (`make test &`) leaves SIGINT ignored, and an ignored SIGINT would be inherited; Ctrl-C must reach it."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def synthetic_image(height=48, width=64, seed=0):

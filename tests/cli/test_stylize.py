@@ -8,7 +8,7 @@ import sys
 
 import numpy as np
 import pytest
-from conftest import synthetic_image
+from conftest import interruptible, synthetic_image
 from PIL import Image
 
 from kstyle.cli import main as cli
@@ -167,7 +167,7 @@ def test_interrupt_writes_the_latest_image(tmp_path, photos, signum):
     process = subprocess.Popen(
         [sys.executable, "-m", "kstyle", "stylize", f"--content={content}", f"--style={style}",
          f"--output={output}", f"--loss_log={log}", *FAST[:-1], "--iterations=100000"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, preexec_fn=interruptible)
     with open(log) as rows:  # Blocks until the run opens its log, after its first step.
         assert [rows.readline() for _ in range(4)][-1].startswith("3,")  # the header, then steps 1-3
         assert process.poll() is None

@@ -13,7 +13,7 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-from conftest import synthetic_image
+from conftest import interruptible, synthetic_image
 from PIL import Image
 
 from kstyle.errors import UsageError
@@ -209,7 +209,7 @@ def test_ctrl_c_saves_a_checkpoint_at_the_step_it_reached(photos, tmp_path):
              "--precision=float32", "--checkpoint_every=1000", f"--style={style}", f"--train_images={photo_dir}",
              f"--model_dir={model_dir}", "--summary_every=1"]
     process = subprocess.Popen([sys.executable, "-m", "kstyle", "train", "--steps=100000", *flags],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=interruptible,
                                env={**os.environ, "PYTHONUNBUFFERED": "1"})
     # Steps are running once TensorBoard has an event for step 3 (no checkpoint yet: one every 1000).
     events = model_dir / "logs"
