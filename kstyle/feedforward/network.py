@@ -293,14 +293,14 @@ def painter(network, style_weights=None, strength=None):
     arguments are passed only when set, so any Keras model mapping images to
     images works here.
     """
-    weights = None if style_weights is None else tf.constant([list(style_weights)], tf.float32)
+    weights = None if style_weights is None else [[float(w) for w in style_weights]]
 
     def paint(images, training=False):
         images = tf.convert_to_tensor(images)
         batch = tf.shape(images)[0]
         given = {}
-        if weights is not None:
-            given["style_weights"] = tf.tile(weights, [batch, 1])
+        if weights is not None:  # made here, not captured: converters (tf2onnx) would take a capture for an input
+            given["style_weights"] = tf.tile(tf.constant(weights, tf.float32), [batch, 1])
         if strength is not None:
             given["strength"] = tf.fill([batch], float(strength))
         return network(images, training=training, **given)

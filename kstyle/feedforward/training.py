@@ -87,8 +87,10 @@ def train(options, styles, train_images, model_dir, *, callbacks=(), verbose=0, 
     Raises:
         Interrupted: on Ctrl-C, after saving a checkpoint to resume from.
     """
-    photos = data.find_photos(train_images, os.path.join(model_dir, SAMPLES_DIR))
+    # The strategy first: a multi-worker one must be made before any TensorFlow op runs, and finding
+    # the photos decodes them.
     strategy = make_strategy(options.strategy)
+    photos = data.find_photos(train_images, os.path.join(model_dir, SAMPLES_DIR))
     os.makedirs(model_dir, exist_ok=True)
     chief = is_chief()
     lock = _lock(model_dir) if chief else None

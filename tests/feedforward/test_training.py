@@ -198,7 +198,7 @@ def test_killed_training_resumes_from_its_last_checkpoint(photos, tmp_path):
     done = subprocess.run([sys.executable, "-m", "kstyle", "train", f"--steps={step + 2}", *flags],
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
-    assert f"({step + 2} steps, resumed at step {step})" in done.stdout
+    assert f"({step + 2} steps, resumed at step {step};" in done.stdout
 
 
 def test_ctrl_c_saves_a_checkpoint_at_the_step_it_reached(photos, tmp_path):
@@ -278,7 +278,9 @@ def test_mirrored_on_two_logical_cpus_matches_one_device(photos, tmp_path, singl
     assert result["replicas"] == 2 and result["steps"] == 3
     (expected,), expected_output = single_worker
     np.testing.assert_allclose([l for _, l in result["losses"]], [l for _, l in expected["losses"]], rtol=1e-3)
-    np.testing.assert_allclose(output, expected_output, rtol=1e-3, atol=0.05)
+    # Within a level of 255: a normalization's shift that the next normalization cancels has a gradient of
+    # rounding noise, which Adam turns into steps that differ with the order of the sums.
+    np.testing.assert_allclose(output, expected_output, rtol=1e-3, atol=1.0)
 
 
 def _two_workers(tmp_path, photos):
@@ -313,4 +315,6 @@ def test_two_workers_step_together_and_match_one_worker(photos, tmp_path, single
     assert results[0]["losses"] == results[1]["losses"]  # the same global steps, in lockstep
     (expected,), expected_output = single_worker
     np.testing.assert_allclose([l for _, l in results[0]["losses"]], [l for _, l in expected["losses"]], rtol=1e-3)
-    np.testing.assert_allclose(output, expected_output, rtol=1e-3, atol=0.05)
+    # Within a level of 255: a normalization's shift that the next normalization cancels has a gradient of
+    # rounding noise, which Adam turns into steps that differ with the order of the sums.
+    np.testing.assert_allclose(output, expected_output, rtol=1e-3, atol=1.0)
