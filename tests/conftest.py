@@ -26,6 +26,22 @@ def synthetic_image(height=48, width=64, seed=0):
     return np.clip(image + rng.normal(0, 10, image.shape), 0, 255).astype(np.float32)
 
 
+def styled_network(styles=("wave", "udnie", "the_scream"), seed=0):
+    """A small StyleNetwork of named styles whose scales and shifts are drawn at random: a freshly built
+    network gives every style the same normalization, so blends and choices could not be told apart."""
+    import keras
+
+    from kstyle.feedforward.network import StyleNetwork
+    keras.utils.set_random_seed(seed)
+    network = StyleNetwork(width=4, residual_blocks=1, styles=tuple(styles))
+    network(np.zeros((1, 32, 32, 3), np.float32))
+    rng = np.random.default_rng(seed)
+    for variable in network.weights:
+        if variable.path.endswith(("gamma", "beta")):
+            variable.assign(rng.uniform(0.2, 2.0, variable.shape).astype(np.float32))
+    return network
+
+
 def shared_image(kind, name):
     path = os.path.join(SHARED_IMAGES, kind, name)
     if not os.path.exists(path):

@@ -3,7 +3,7 @@
 import keras
 import numpy as np
 import pytest
-from conftest import shared_image, synthetic_image
+from conftest import shared_image, synthetic_image, styled_network
 from PIL import Image
 
 from kstyle.cli import main as cli
@@ -23,13 +23,7 @@ def model(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def painter(tmp_path_factory):
-    keras.utils.set_random_seed(1)
-    network = StyleNetwork(width=4, residual_blocks=1, styles=("wave", "udnie"))
-    network(np.zeros((1, 32, 32, 3), np.float32))
-    rng = np.random.default_rng(5)
-    for variable in network.weights:
-        if variable.path.endswith(("gamma", "beta")):
-            variable.assign(rng.uniform(0.2, 2.0, variable.shape).astype(np.float32))
+    network = styled_network(("wave", "udnie"), seed=5)
     path = tmp_path_factory.mktemp("painter") / "two.keras"
     network.save(path)
     return str(path), network

@@ -2,22 +2,15 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-from conftest import synthetic_image
+from conftest import synthetic_image, styled_network
 
 import kstyle
 from kstyle.feedforward.augmentation import StyleAugmentation
-from kstyle.feedforward.network import StyleNetwork
 
 
 @pytest.fixture(scope="module")
 def painter(tmp_path_factory):
-    keras.utils.set_random_seed(3)
-    network = StyleNetwork(width=4, residual_blocks=1, styles=("wave", "udnie", "the_scream"))
-    network(np.zeros((1, 32, 32, 3), np.float32))
-    rng = np.random.default_rng(6)
-    for variable in network.weights:
-        if variable.path.endswith(("gamma", "beta")):
-            variable.assign(rng.uniform(0.2, 2.0, variable.shape).astype(np.float32))
+    network = styled_network(seed=6)
     path = tmp_path_factory.mktemp("painter") / "three.keras"
     network.save(path)
     return str(path), network

@@ -19,7 +19,7 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-from conftest import synthetic_image
+from conftest import synthetic_image, styled_network
 from PIL import Image
 from serving_standin import StandIn
 
@@ -82,13 +82,7 @@ def test_client_errors_are_one_line(server, tmp_path, protocol):
 
 @pytest.fixture(scope="module")
 def styles_server(tmp_path_factory):
-    keras.utils.set_random_seed(1)
-    network = StyleNetwork(width=4, residual_blocks=1, styles=("wave", "udnie", "the_scream"))
-    network(np.zeros((1, 32, 32, 3), np.float32))
-    rng = np.random.default_rng(7)
-    for variable in network.weights:
-        if variable.path.endswith(("gamma", "beta")):
-            variable.assign(rng.uniform(0.2, 2.0, variable.shape).astype(np.float32))
+    network = styled_network(seed=7)
     version = savedmodel.export(network, str(tmp_path_factory.mktemp("models") / "styles"),
                                 style_weights=[1.0, 0.0, 0.0])
     with StandIn("styles", version) as standin:

@@ -8,7 +8,7 @@ import sys
 import keras
 import numpy as np
 import pytest
-from conftest import synthetic_image
+from conftest import synthetic_image, styled_network
 
 from kstyle.cli import main as cli
 from kstyle.errors import UsageError
@@ -74,14 +74,7 @@ def test_a_kstyle_free_process_serves_it_like_tf_serving(network, exported, tmp_
 
 @pytest.fixture(scope="module")
 def painter():
-    keras.utils.set_random_seed(2)
-    model = StyleNetwork(width=4, residual_blocks=1, styles=("wave", "udnie", "the_scream"))
-    model(np.zeros((1, 32, 32, 3), np.float32), style_weights=np.eye(3, dtype=np.float32)[:1])
-    rng = np.random.default_rng(4)
-    for variable in model.weights:
-        if variable.path.endswith(("gamma", "beta")):
-            variable.assign(rng.uniform(0.2, 2.0, variable.shape).astype(np.float32))
-    return model
+    return styled_network(seed=4)
 
 
 def test_a_network_of_styles_serves_a_blend_per_image(painter, tmp_path):
