@@ -87,15 +87,24 @@ def stylize_rest(server, model, photo, version=None, timeout=60.0):
         ClientError: the server is unreachable or silent, refused the request, or answered
             something other than TF Serving's `{"predictions": [{"b64": ...}]}`.
     """
+    body = {"signature_name": SIGNATURE, "instances": [{"image_bytes": {"b64": base64.b64encode(photo).decode()}}]}
+    return _rest_image(server, _rest_answer(server, _rest_request(
+        server, "POST", f"{_rest_base(server, model, version)}:predict", body, timeout)))
+
+
+def _rest_base(server, model, version):
+    return f"http://{server}/v1/models/{model}" + (f"/versions/{version}" if version else "")
+
+
+def _rest_request(server, method, url, body, timeout):
+    """The server's response to one call, or a ClientError that says why there is none."""
     try:
         import requests
     except ImportError:
         raise ClientError(f"REST needs requests: {INSTALL}") from None
-    path = f"/v1/models/{model}" + (f"/versions/{version}" if version else "") + ":predict"
-    body = {"signature_name": SIGNATURE, "instances": [{"image_bytes": {"b64": base64.b64encode(photo).decode()}}]}
     try:
-        response = requests.post(f"http://{server}{path}", data=json.dumps(body), timeout=timeout,
-                                 headers={"Content-Type": "application/json"})
+        return requests.request(method, url, timeout=timeout, data=None if body is None else json.dumps(body),
+                                headers={"Content-Type": "application/json"})
     except requests.Timeout:
         raise ClientError(_no_answer(server, timeout)) from None
     except requests.ConnectionError as error:
@@ -104,11 +113,10 @@ def stylize_rest(server, model, photo, version=None, timeout=60.0):
         raise ClientError(f"cannot reach {server}: {_reason(error)}") from None
     except requests.RequestException as error:
         raise ClientError(f"{server}: {_reason(error)}") from None
-    return _rest_image(server, response)
 
 
-def _rest_image(server, response):
-    """The image bytes in a REST answer, or the reason there are none."""
+def _rest_answer(server, response):
+    """The decoded JSON of a successful answer, or the reason the server gave for failing."""
     content_type = response.headers.get("content-type", "")
     try:
         answer = response.json()
@@ -124,6 +132,11 @@ def _rest_image(server, response):
         raise ClientError(f"{server} answered {response.status_code}: {details}")
     if answer is None:
         raise ClientError(f"{server} answered with something that is not JSON ({content_type or 'no content type'})")
+    return answer
+
+
+def _rest_image(server, answer):
+    """The image bytes in a REST answer, or the reason there are none."""
     predictions = answer.get("predictions") if isinstance(answer, dict) else None
     if not isinstance(predictions, list) or not predictions:
         raise ClientError(f'{server}\'s answer has no "predictions"')
@@ -153,10 +166,7 @@ def stylize_grpc(server, model, photo, version=None, timeout=60.0):
     except ImportError:
         raise ClientError(f"gRPC needs grpcio and tensorflow-serving-api: {INSTALL}") from None
     request = predict_pb2.PredictRequest()
-    request.model_spec.name = model
-    request.model_spec.signature_name = SIGNATURE
-    if version:
-        request.model_spec.version.value = version
+    _model_spec(request.model_spec, model, version, SIGNATURE)
     request.inputs["image_bytes"].CopyFrom(tensor_pb2.TensorProto(
         dtype=types_pb2.DT_STRING, string_val=[photo],
         tensor_shape=tensor_shape_pb2.TensorShapeProto(dim=[tensor_shape_pb2.TensorShapeProto.Dim(size=1)])))
@@ -169,6 +179,15 @@ def stylize_grpc(server, model, photo, version=None, timeout=60.0):
     if OUTPUT_NAME not in response.outputs or not response.outputs[OUTPUT_NAME].string_val:
         raise ClientError(f"{server}'s answer has no {OUTPUT_NAME}")
     return response.outputs[OUTPUT_NAME].string_val[0]
+
+
+def _model_spec(spec, model, version, signature=None):
+    """Fills a gRPC request's ModelSpec: which model, which version (the latest if None), which signature."""
+    spec.name = model
+    if signature:
+        spec.signature_name = signature
+    if version:
+        spec.version.value = version
 
 
 def _grpc_failure(server, code, details, timeout):
@@ -364,25 +383,10 @@ def _style_count(signature_defs, server):
 
 def blend_rest(server, model, photo, pairs, strength, version=None, timeout=60.0):
     """PNG bytes of `photo` painted with a blend, through REST: metadata, the names, then the photo."""
-    import requests
-    base = f"http://{server}/v1/models/{model}" + (f"/versions/{version}" if version else "")
+    base = _rest_base(server, model, version)
 
     def call(method, url, body=None):
-        try:
-            response = requests.request(method, url, timeout=timeout, data=None if body is None else json.dumps(body),
-                                        headers={"Content-Type": "application/json"})
-        except requests.Timeout:
-            raise ClientError(_no_answer(server, timeout)) from None
-        except requests.RequestException as error:
-            raise ClientError(f"cannot reach {server}: {_reason(error)}") from None
-        try:
-            answer = response.json()
-        except ValueError:
-            answer = None
-        if response.status_code != 200:
-            details = summary(answer["error"]) if isinstance(answer, dict) and isinstance(
-                answer.get("error"), str) else response.reason or "(no details)"
-            raise ClientError(f"{server} answered {response.status_code}: {details}")
+        answer = _rest_answer(server, _rest_request(server, method, url, body, timeout))
         if not isinstance(answer, dict):
             raise ClientError(f"{server} answered with something that is not a JSON object")
         return answer
@@ -444,9 +448,7 @@ def blend_grpc(server, model, photo, pairs, strength, version=None, timeout=60.0
                 raise ClientError(_grpc_failure(server, error.code(), error.details() or "", timeout)) from None
 
         request = get_model_metadata_pb2.GetModelMetadataRequest(metadata_field=["signature_def"])
-        request.model_spec.name = model
-        if version:
-            request.model_spec.version.value = version
+        _model_spec(request.model_spec, model, version)
         found = get_model_metadata_pb2.SignatureDefMap()
         ask(stub.GetModelMetadata, request).metadata["signature_def"].Unpack(found)
         count = _style_count(json_format.MessageToDict(found, preserving_proto_field_name=True).get(
@@ -454,10 +456,7 @@ def blend_grpc(server, model, photo, pairs, strength, version=None, timeout=60.0
 
         def predict(data, width, height, weights, amount):
             request = predict_pb2.PredictRequest()
-            request.model_spec.name = model
-            request.model_spec.signature_name = BLEND_SIGNATURE
-            if version:
-                request.model_spec.version.value = version
+            _model_spec(request.model_spec, model, version, BLEND_SIGNATURE)
             request.inputs["image"].CopyFrom(tensor_pb2.TensorProto(
                 dtype=types_pb2.DT_UINT8, tensor_shape=shape(1, height, width, 3), tensor_content=bytes(data)))
             request.inputs["style_weights"].CopyFrom(tensor_pb2.TensorProto(
