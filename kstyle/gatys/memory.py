@@ -14,6 +14,8 @@ exceeds what the machine has available.
 
 import os
 
+from kstyle.perceptual.layers import VGG16_LAYERS, geometry
+
 LBFGS_HISTORY = 20  # (step, gradient change) pairs L-BFGS remembers
 MIN_HISTORY = 5
 LBFGS_MEMORY = 2 * 2**30  # bytes of those pairs: matters at print sizes
@@ -40,11 +42,14 @@ def tile_size_for(height, width, tile_size):
     return tile_size
 
 
-def estimate(height, width, optimizer="lbfgs", tile_size=None):
-    """Bytes a run at `height` x `width` is expected to need at its peak (an upper estimate)."""
+def estimate(height, width, optimizer="lbfgs", tile_size=None, layers=VGG16_LAYERS):
+    """Bytes a run at `height` x `width` is expected to need at its peak (an upper estimate).
+
+    `layers` are those the loss reads: the deepest sets the halo around each tile.
+    """
     pixels = height * width
     tile = tile_size_for(height, width, tile_size)
-    evaluated = pixels if tile is None else min(pixels, (tile + 2 * 80) ** 2)  # a tile and its halo
+    evaluated = pixels if tile is None else min(pixels, (tile + 2 * geometry(layers)[1]) ** 2)
     vectors = WORKING_VECTORS + (2 * history_pairs(pixels) if optimizer == "lbfgs" else 2)
     return BASE_BYTES + VGG_BYTES_PER_PIXEL * evaluated + 4 * 3 * pixels * vectors
 

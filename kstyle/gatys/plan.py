@@ -86,8 +86,10 @@ def check_memory(content_shape, style_shapes, options):
         height, width = images.fit_longest_side(*content_shape[:2], longest)
         side = max(1, round(longest * options.style_scale))
         styles = [images.fit_longest_side(*shape[:2], side) for shape in style_shapes]
-        return max([memory.estimate(height, width, options.optimizer, options.tile_size)]
-                   + [memory.estimate(h, w, "none", options.tile_size) for h, w in styles])
+        layers = options.perceptual.layer_names
+        return max([memory.estimate(height, width, options.optimizer, options.tile_size, layers)]
+                   + [memory.estimate(h, w, "none", options.tile_size, options.perceptual.style_names)
+                      for h, w in styles])
 
     if need(options.max_size) > have:
         height, width = images.fit_longest_side(*content_shape[:2], options.max_size)

@@ -22,27 +22,7 @@ import tensorflow as tf
 
 from kstyle.gatys.memory import tile_size_for  # noqa: F401 (when to tile is decided with the memory budget)
 from kstyle.perceptual import losses
-from kstyle.perceptual.layers import VGG16_LAYERS
-
-
-def stride(layer):
-    """How many input pixels one position of `layer` spans (2 per pooling before it)."""
-    return 2 ** sum(1 for name in VGG16_LAYERS[:VGG16_LAYERS.index(layer) + 1] if name.endswith("_pool"))
-
-
-def geometry(layers):
-    """Returns `(alignment, halo)` in pixels for tiles that reproduce `layers` exactly.
-
-    Alignment is the deepest layer's stride, so tiles share the whole image's
-    pooling grid; the halo is the receptive-field radius rounded up to it.
-    """
-    deepest = max(layers, key=VGG16_LAYERS.index)
-    step, radius = 1, 0
-    for name in VGG16_LAYERS[:VGG16_LAYERS.index(deepest) + 1]:
-        radius += step  # a 3x3 conv reaches one position further each side, a 2x2 pool one to the right
-        if name.endswith("_pool"):
-            step *= 2
-    return step, math.ceil(radius / step) * step
+from kstyle.perceptual.layers import geometry, stride
 
 
 def _spans(length, tile, halo):

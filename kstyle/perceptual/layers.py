@@ -60,9 +60,27 @@ def deepest(*specs):
 
 def min_side(*specs):
     """Returns the smallest image side that keeps the deepest layer at least 1 pixel."""
-    name = deepest(*specs)
-    pools = sum(1 for layer in VGG16_LAYERS[:VGG16_LAYERS.index(name) + 1] if layer.endswith("_pool"))
-    return 2**pools
+    return stride(deepest(*specs))
+
+
+def stride(layer):
+    """How many input pixels one position of `layer` spans (2 per pooling before it)."""
+    return 2 ** sum(1 for name in VGG16_LAYERS[:VGG16_LAYERS.index(layer) + 1] if name.endswith("_pool"))
+
+
+def geometry(layers):
+    """Returns `(alignment, halo)` in pixels for tiles that reproduce `layers` exactly.
+
+    Alignment is the deepest layer's stride, so tiles share the whole image's
+    pooling grid; the halo is the receptive-field radius rounded up to it.
+    """
+    deepest_layer = max(layers, key=VGG16_LAYERS.index)
+    step, radius = 1, 0
+    for name in VGG16_LAYERS[:VGG16_LAYERS.index(deepest_layer) + 1]:
+        radius += step  # a 3x3 conv reaches one position further each side, a 2x2 pool one to the right
+        if name.endswith("_pool"):
+            step *= 2
+    return step, math.ceil(radius / step) * step
 
 
 def format_layer_weights(layers):

@@ -84,3 +84,10 @@ def test_the_memory_estimate_errs_high_of_the_measured_peaks():
         assert gib <= estimate <= 1.5 * gib, (height, width, estimate)
     assert memory.history_pairs(4096 * 3072) == 7 and memory.history_pairs(8192 * 6144) == 5
     assert memory.history_pairs(512 * 384) == 20
+
+
+def test_the_memory_estimate_counts_the_halo_of_the_layers_read():
+    from kstyle.gatys import memory
+    shallow = memory.estimate(4096, 4096, layers=["block1_conv1", "block3_conv1"])  # halo 16
+    deep = memory.estimate(4096, 4096, layers=["block1_conv1", "block5_conv1"])  # halo 80
+    assert deep - shallow == memory.VGG_BYTES_PER_PIXEL * ((1024 + 2 * 80) ** 2 - (1024 + 2 * 16) ** 2)

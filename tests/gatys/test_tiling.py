@@ -9,15 +9,6 @@ from kstyle.perceptual.layers import parse_layer_weights
 from kstyle.perceptual.objective import Objective, StyleTarget, style_grams
 
 
-def test_geometry_follows_the_deepest_layer():
-    assert tiling.geometry(["block1_conv2"]) == (1, 2)
-    assert tiling.geometry(["block1_conv1", "block3_conv1"]) == (4, 16)  # radius 1+1+1+2+2+2+4 = 13
-    align, halo = tiling.geometry(["block5_conv1"])
-    assert (align, halo) == (16, 80)
-    assert tiling.stride("block1_conv1") == 1 and tiling.stride("block2_conv1") == 2
-    assert tiling.stride("block5_pool") == 32
-
-
 def test_when_to_tile():
     assert tiling.tile_size_for(1536, 2048, None) is None            # fits in one pass
     assert tiling.tile_size_for(3072, 4096, None) == memory.AUTO_TILE_SIZE

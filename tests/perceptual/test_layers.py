@@ -1,7 +1,7 @@
 import pytest
 
 from kstyle.errors import UsageError
-from kstyle.perceptual.layers import deepest, format_layer_weights, min_side, parse_layer_weights
+from kstyle.perceptual.layers import deepest, format_layer_weights, geometry, min_side, parse_layer_weights, stride
 
 
 def test_default_weights_are_one_over_count():
@@ -44,3 +44,11 @@ def test_min_side_follows_the_pools_before_the_deepest_layer():
     assert min_side(parse_layer_weights("block1_conv1,block2_conv1")) == 2
     assert min_side(parse_layer_weights("block5_conv1"), parse_layer_weights("block1_conv1")) == 16
     assert min_side(parse_layer_weights("block5_pool")) == 32
+
+
+def test_geometry_follows_the_deepest_layer():
+    assert geometry(["block1_conv2"]) == (1, 2)
+    assert geometry(["block1_conv1", "block3_conv1"]) == (4, 16)  # radius 1+1+1+2+2+2+4 = 13
+    assert geometry(["block5_conv1"]) == (16, 80)
+    assert stride("block1_conv1") == 1 and stride("block2_conv1") == 2
+    assert stride("block5_pool") == 32
