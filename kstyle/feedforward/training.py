@@ -106,7 +106,9 @@ def _train(options, styles, photos, model_dir, strategy, chief, callbacks, verbo
     named = _check_config(options, styles, model_dir, record=chief)
     keras.utils.set_random_seed(options.perceptual.seed)
     with strategy.scope():
-        trainer = build_trainer(options, styles, named)
+        backbone = vgg.load_vgg16(options.perceptual.vgg_weights, options.perceptual.seed)
+        trainer = build_trainer(options, styles, named, backbone)
+    _check_loss_network(model_dir, backbone.source, record=chief)
     checkpoint = tf.train.Checkpoint(network=trainer.network, optimizer=trainer.optimizer)
     checkpoint_dir = os.path.join(model_dir, "checkpoints") if chief else tempfile.mkdtemp(prefix="kstyle-worker-")
     manager = tf.train.CheckpointManager(checkpoint, checkpoint_dir, max_to_keep=3)
@@ -167,15 +169,17 @@ def _lock(model_dir):
     return handle
 
 
-def build_trainer(options, styles, named=True):
+def build_trainer(options, styles, named=True, backbone=None):
     """Builds and compiles a `StyleTrainer` (call inside the strategy's scope) for `styles` (see `train`).
 
     `named=False` builds the plain network of runs started before styles had
-    names, so their checkpoints resume.
+    names, so their checkpoints resume. `backbone` is the loaded VGG16 (loaded
+    from `vgg_weights` if None).
     """
     styles = styles_module.named(styles)
     perceptual = options.perceptual
-    backbone = vgg.load_vgg16(perceptual.vgg_weights, perceptual.seed)
+    if backbone is None:
+        backbone = vgg.load_vgg16(perceptual.vgg_weights, perceptual.seed)
     loss = PerceptualLoss.from_style_images(list(styles.values()), options.style_size, perceptual, backbone=backbone)
     network = StyleNetwork(options.width, options.residual_blocks, options.antialias,
                            styles=tuple(styles) if named else (), downsamplings=options.downsamplings)
@@ -184,6 +188,29 @@ def build_trainer(options, styles, named=True):
     trainer.compile(optimizer=keras.optimizers.Adam(options.learning_rate))
     trainer.optimizer.build(network.trainable_variables)
     return trainer
+
+
+def _check_loss_network(model_dir, source, record):
+    """Refuses to resume a run with VGG16 weights from another source than it was trained with.
+
+    `--vgg_weights=auto` is ImageNet where it can be had and `hed` elsewhere, so
+    the same flags can mean another loss network on another machine; the source
+    that was loaded is recorded (`loss_network`) and compared. Runs recorded
+    before it get it added.
+    """
+    path = os.path.join(model_dir, CONFIG_FILE)
+    if not os.path.exists(path):  # a worker before the chief recorded the run
+        return
+    with open(path) as file:
+        config = json.load(file)
+    used = config.get("loss_network")
+    if used is None:
+        if record:
+            files.write_atomically(path, json.dumps({**config, "loss_network": source}, indent=2).encode())
+        return
+    if used != source:
+        raise UsageError(f"{model_dir} was trained with VGG16 weights from {used}, and this run loaded {source}; "
+                         f"resume it with --vgg_weights={used.split(' ')[0]}, or use another --model_dir")
 
 
 def _style_digest(styles):

@@ -92,6 +92,16 @@ def test_a_run_with_other_settings_is_not_resumed(photos, tmp_path):
     with pytest.raises(UsageError, match="style_layers block1_conv2:0.5,block2_conv2:0.5 -> block1_conv2:1"):
         training.train(TrainOptions.from_kwargs(**{**TINY, "style_layers": "block1_conv2"}, steps=2,
                                                 checkpoint_every=1), style, photo_dir, model_dir)
+    # The loss network that was loaded is recorded, so `auto` cannot resolve to another one on resume.
+    config_path = os.path.join(model_dir, training.CONFIG_FILE)
+    with open(config_path) as file:
+        config = json.load(file)
+    assert config["loss_network"] == "none (random weights)"
+    with open(config_path, "w") as file:
+        json.dump({**config, "loss_network": "imagenet"}, file)
+    with pytest.raises(UsageError, match="trained with VGG16 weights from imagenet, and this run loaded none "
+                       r"\(random weights\); resume it with --vgg_weights=imagenet"):
+        training.train(TrainOptions.from_kwargs(**TINY, steps=2, checkpoint_every=1), style, photo_dir, model_dir)
 
 
 def test_one_network_learns_several_named_styles(photos, tmp_path):
