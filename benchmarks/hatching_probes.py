@@ -37,6 +37,8 @@ VARIANTS = {
     # Every layer at full resolution: no stride-2 stage, so no grid for a pattern to lock onto.
     "full_resolution": {"downsamplings": 0, "width": 16},
     "full_resolution_wide": {"downsamplings": 0, "width": 24, "residual_blocks": 4},
+    # The same, with the residual blocks' first convolutions dilated: 51 px seen instead of 29, no stride.
+    "full_resolution_dilated": {"downsamplings": 0, "width": 16, "dilations": "2,4,8"},
     "one_downsampling_antialias": {"downsamplings": 1, "width": 16, "antialias": True},
 }
 

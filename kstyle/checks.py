@@ -22,6 +22,19 @@ def integer(name, value, low, high):
     return int(value)
 
 
+def integers(name, value, low, high):
+    """Returns `value`, comma-separated text or a sequence, as a tuple of ints in [low, high]."""
+    if isinstance(value, str):
+        value = [item.strip() for item in value.split(",") if item.strip()]
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = [value]
+    try:
+        items = list(value)
+    except TypeError:
+        raise UsageError(f"{name} must be whole numbers, got {value!r}") from None
+    return tuple(integer(name, item, low, high) for item in items)
+
+
 def number(name, value, positive=False):
     """Returns `value` as a finite, non-negative (or positive) float."""
     try:

@@ -144,6 +144,9 @@ ANTIALIAS = flags.DEFINE_boolean("antialias", None, _help("train: blur after the
 DOWNSAMPLINGS = _integer("downsamplings", "train: the network's stride-2 stages, each undone by an upsampling "
                          "(Johnson et al.'s 2); 0 keeps every layer at full resolution, with no grid to paint a "
                          "pattern from.")
+DILATIONS = _string("dilations", "train: the residual blocks' dilations, comma-separated, taken in turn (e.g. "
+                    "2,4,8): each block sees further, for bolder strokes, at the same cost and without a stride's "
+                    "grid; empty for none.")
 BATCH_SIZE = _integer("batch_size", "train: photos per step, split across replicas.")
 CROP_SIZE = _integer("crop_size", "train: side of the random square crops.")
 STEPS = _integer("steps", "train: optimizer steps in all (a resumed run continues to this count).")
@@ -182,16 +185,16 @@ FORMAT = flags.DEFINE_enum("format", FORMATS[0], FORMATS, "export: savedmodel (a
 
 VERB_FLAGS = {
     "stylize": {
-        "content", "style", "output", "max_size", "iterations", "tolerance", "optimizer", "learning_rate", "init", "seed",
-        "style_layers", "content_layers", "style_weight", "content_weight", "tv_weight", "tv_normalization",
+        "content", "style", "output", "max_size", "iterations", "tolerance", "optimizer", "learning_rate", "init",
+        "seed", "style_layers", "content_layers", "style_weight", "content_weight", "tv_weight", "tv_normalization",
         "gram_normalization", "pooling", "vgg_weights", "precision", "jit_compile", "style_blend_weights",
         "style_scale", "preserve_colors", "style_masks", "scales", "tile_size", "save_every", "loss_log",
     },
     "train": {
         "style", "train_images", "model_dir", "style_layers", "content_layers", "style_weight", "content_weight",
         "tv_weight", "tv_normalization", "gram_normalization", "pooling", "vgg_weights", "precision", "style_size",
-        "width", "residual_blocks", "antialias", "downsamplings", "learning_rate", "batch_size", "crop_size", "steps",
-        "checkpoint_every", "summary_every", "strategy", "seed",
+        "width", "residual_blocks", "antialias", "downsamplings", "dilations", "learning_rate", "batch_size",
+        "crop_size", "steps", "checkpoint_every", "summary_every", "strategy", "seed",
     },
     "transform": {"model", "input", "output", "max_size", "list_models", "blend", "strength"},
     "export": {"model", "export_dir", "version", "max_pixels", "max_request_pixels", "max_batch", "format",

@@ -16,7 +16,8 @@ from kstyle.errors import Error, UsageError, first_line
 from kstyle.feedforward import blend as blends
 from kstyle.feedforward import exported
 from kstyle.feedforward import shipped
-from kstyle.feedforward.network import MIN_SIDE, painter
+from kstyle.feedforward.network import painter
+from kstyle.feedforward.sizes import MIN_SIDE
 
 
 def load_network(model, blend=None, strength=None):

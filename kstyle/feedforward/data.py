@@ -20,7 +20,7 @@ from PIL import Image, UnidentifiedImageError
 
 from kstyle import finder, images, samples
 from kstyle.errors import Error, UsageError
-from kstyle.feedforward.network import MIN_SIDE
+from kstyle.feedforward.sizes import MIN_SIDE
 
 # What tf.io.decode_image reads, by name and by what Pillow finds inside.
 EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp")

@@ -25,9 +25,7 @@ import numpy as np
 import tensorflow as tf
 
 from kstyle.feedforward.normalization import ConditionalInstanceNormalization
-
-# The smallest side the network takes: reflection padding needs more pixels than it adds.
-MIN_SIDE = 16
+from kstyle.feedforward.sizes import MIN_SIDE, max_dilation
 
 
 @keras.saving.register_keras_serializable(package="kstyle")
@@ -101,17 +99,21 @@ class ConvNormRelu(keras.layers.Layer):
         antialias: blur after the upsampling, or before a strided convolution (see `Blur2D`).
         styles: 0 for a plain instance normalization, else how many styles its
             conditional one holds (called with `style_weights` then).
+        dilation: of the convolution (with stride 1 only).
     """
 
-    def __init__(self, filters, kernel_size, strides=1, relu=True, upsample=1, antialias=False, styles=0, **kwargs):
+    def __init__(self, filters, kernel_size, strides=1, relu=True, upsample=1, antialias=False, styles=0,
+                 dilation=1, **kwargs):
         super().__init__(**kwargs)
         self.filters, self.kernel_size, self.strides = filters, kernel_size, strides
         self.relu, self.upsample, self.antialias, self.styles = relu, upsample, bool(antialias), int(styles)
+        self.dilation = int(dilation)
         self.blur = Blur2D() if self.antialias and (upsample > 1 or strides > 1) else None
-        self.pad = ReflectionPadding2D(kernel_size // 2)
+        self.pad = ReflectionPadding2D(kernel_size // 2 * self.dilation)
         # No bias: instance norm subtracts it again, so its gradient is pure rounding noise,
         # which Adam would amplify into steps that differ from machine to machine.
-        self.conv = keras.layers.Conv2D(filters, kernel_size, strides, padding="valid", use_bias=False)
+        self.conv = keras.layers.Conv2D(filters, kernel_size, strides, padding="valid", use_bias=False,
+                                        dilation_rate=self.dilation)
         self.norm = (ConditionalInstanceNormalization(self.styles) if self.styles
                      else keras.layers.GroupNormalization(groups=-1, epsilon=1e-5))
 
@@ -137,17 +139,23 @@ class ConvNormRelu(keras.layers.Layer):
     def get_config(self):
         return {**super().get_config(), "filters": self.filters, "kernel_size": self.kernel_size,
                 "strides": self.strides, "relu": self.relu, "upsample": self.upsample,
-                "antialias": self.antialias, "styles": self.styles}
+                "antialias": self.antialias, "styles": self.styles, "dilation": self.dilation}
 
 
 @keras.saving.register_keras_serializable(package="kstyle")
 class ResidualBlock(keras.layers.Layer):
-    """Two 3x3 ConvNormRelu with a skip connection (no ReLU after the sum, as in Johnson et al.)."""
+    """Two 3x3 ConvNormRelu with a skip connection (no ReLU after the sum, as in Johnson et al.).
 
-    def __init__(self, filters, styles=0, **kwargs):
+    `dilation` spreads the first convolution's taps that many pixels apart: the
+    block then sees 2 * dilation + 2 pixels further instead of 4, at the same
+    cost and with no stride, and the dense second convolution mixes the
+    interleaved pixel sets the dilated one keeps apart (no gridding).
+    """
+
+    def __init__(self, filters, styles=0, dilation=1, **kwargs):
         super().__init__(**kwargs)
-        self.filters, self.styles = filters, int(styles)
-        self.first = ConvNormRelu(filters, 3, styles=self.styles)
+        self.filters, self.styles, self.dilation = filters, int(styles), int(dilation)
+        self.first = ConvNormRelu(filters, 3, styles=self.styles, dilation=self.dilation)
         self.second = ConvNormRelu(filters, 3, relu=False, styles=self.styles)
 
     def build(self, input_shape):
@@ -161,7 +169,7 @@ class ResidualBlock(keras.layers.Layer):
         return input_shape
 
     def get_config(self):
-        return {**super().get_config(), "filters": self.filters, "styles": self.styles}
+        return {**super().get_config(), "filters": self.filters, "styles": self.styles, "dilation": self.dilation}
 
 
 @keras.saving.register_keras_serializable(package="kstyle")
@@ -183,6 +191,11 @@ class StyleNetwork(keras.Model):
             network a fixed phase to paint a grid-locked pattern from; with 0
             every layer runs at full resolution, at `width` channels, and the
             network is shift-equivariant.
+        dilations: the residual blocks' dilations, in turn (block i takes
+            `dilations[i % len(dilations)]`); empty, none is dilated. They widen
+            what each pixel sees, for bolder strokes, without a stride's grid:
+            `(2, 4, 8)` takes a full-resolution network of 3 blocks from 29 px to
+            51 px (`receptive_field`).
 
     Called as `network(images, style_weights=None, strength=None)`:
         images: float or uint8 0-255, `[batch, height, width, 3]`.
@@ -197,10 +210,16 @@ class StyleNetwork(keras.Model):
         >>> stylized = network(photos)  # float32 0-255, same shape as photos
     """
 
-    def __init__(self, width=32, residual_blocks=5, antialias=False, styles=(), downsamplings=2, **kwargs):
+    def __init__(self, width=32, residual_blocks=5, antialias=False, styles=(), downsamplings=2, dilations=(),
+                 **kwargs):
         super().__init__(**kwargs)
         self.width, self.residual_blocks, self.antialias = int(width), int(residual_blocks), bool(antialias)
         self.downsamplings = int(downsamplings)
+        self.dilations = tuple(int(rate) for rate in dilations)
+        largest = max_dilation(self.downsamplings)
+        if any(not 1 <= rate <= largest for rate in self.dilations):
+            raise ValueError(f"dilations must be from 1 to {largest} with {self.downsamplings} downsamplings "
+                             f"(images of {MIN_SIDE} px must still pad), got {self.dilations}")
         self.styles = tuple(str(name) for name in styles)
         if len(set(self.styles)) != len(self.styles):
             raise ValueError(f"styles must have different names, got {', '.join(self.styles)}")
@@ -210,13 +229,30 @@ class StyleNetwork(keras.Model):
             ConvNormRelu(w, 9, styles=count, name="in"),
             *[ConvNormRelu(w * 2 ** i, 3, strides=2, antialias=smooth, styles=count, name=f"down{i}")
               for i in range(1, levels + 1)],
-            *[ResidualBlock(w * 2 ** levels, styles=count, name=f"residual{i + 1}")
+            *[ResidualBlock(w * 2 ** levels, styles=count, dilation=self.block_dilation(i), name=f"residual{i + 1}")
               for i in range(self.residual_blocks)],
             *[ConvNormRelu(w * 2 ** (levels - i), 3, upsample=2, antialias=smooth, styles=count, name=f"up{i}")
               for i in range(1, levels + 1)],
         ]
         self.out_pad = ReflectionPadding2D(4)
         self.out_conv = keras.layers.Conv2D(3, 9, padding="valid", name="out")
+
+    def block_dilation(self, index):
+        """The dilation of residual block `index` (from 0)."""
+        return self.dilations[index % len(self.dilations)] if self.dilations else 1
+
+    @property
+    def receptive_field(self):
+        """How many pixels across one output pixel depends on (convolutions only; normalizations see all)."""
+        radius, step = 4, 1  # the 9x9 input convolution
+        for _ in range(self.downsamplings):  # a 3x3 stride-2 convolution
+            radius += step
+            step *= 2
+        radius += sum(step * (self.block_dilation(i) + 1) for i in range(self.residual_blocks))
+        for _ in range(self.downsamplings):  # an upsampling, then a 3x3 convolution
+            step //= 2
+            radius += step
+        return 2 * (radius + 4) + 1  # and the 9x9 output convolution
 
     def build(self, input_shape):
         shape = (None, None, None, 3)
@@ -281,7 +317,8 @@ class StyleNetwork(keras.Model):
 
     def get_config(self):
         return {**super().get_config(), "width": self.width, "residual_blocks": self.residual_blocks,
-                "antialias": self.antialias, "styles": list(self.styles), "downsamplings": self.downsamplings}
+                "antialias": self.antialias, "styles": list(self.styles), "downsamplings": self.downsamplings,
+                "dilations": list(self.dilations)}
 
 
 def painter(network, style_weights=None, strength=None):

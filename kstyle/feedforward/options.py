@@ -7,6 +7,7 @@ import dataclasses
 
 from kstyle import checks
 from kstyle.errors import UsageError
+from kstyle.feedforward.sizes import max_dilation
 from kstyle.images import MAX_SIDE
 from kstyle.perceptual.options import EngineOptions, PerceptualOptions
 
@@ -39,6 +40,7 @@ class TrainOptions(EngineOptions):
         width, residual_blocks: the network's size (see `StyleNetwork`).
         antialias: blur around the network's resampling stages (see `StyleNetwork`).
         downsamplings: the network's stride-2 stages (see `StyleNetwork`).
+        dilations: the residual blocks' dilations, in turn (see `StyleNetwork`).
         learning_rate, batch_size, crop_size, steps: the optimization; the
             batch is global (split across replicas).
         checkpoint_every: steps between checkpoints (and `.keras` exports).
@@ -52,6 +54,7 @@ class TrainOptions(EngineOptions):
     residual_blocks: int = 5
     antialias: bool = False
     downsamplings: int = 2
+    dilations: tuple = ()
     learning_rate: float = 1e-3
     batch_size: int = 4
     crop_size: int = 256
@@ -71,6 +74,7 @@ class TrainOptions(EngineOptions):
         self.residual_blocks = checks.integer("residual_blocks", self.residual_blocks, 0, 32)
         self.antialias = checks.boolean("antialias", self.antialias)
         self.downsamplings = checks.integer("downsamplings", self.downsamplings, 0, 4)
+        self.dilations = checks.integers("dilations", self.dilations, 1, max_dilation(self.downsamplings))
         self.batch_size = checks.integer("batch_size", self.batch_size, 1, 4096)
         self.crop_size = checks.integer("crop_size", self.crop_size, 32, 4096)
         self.steps = checks.integer("steps", self.steps, 1, 10**9)

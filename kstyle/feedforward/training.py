@@ -182,7 +182,8 @@ def build_trainer(options, styles, named=True, backbone=None):
         backbone = vgg.load_vgg16(perceptual.vgg_weights, perceptual.seed)
     loss = PerceptualLoss.from_style_images(list(styles.values()), options.style_size, perceptual, backbone=backbone)
     network = StyleNetwork(options.width, options.residual_blocks, options.antialias,
-                           styles=tuple(styles) if named else (), downsamplings=options.downsamplings)
+                           styles=tuple(styles) if named else (), downsamplings=options.downsamplings,
+                           dilations=options.dilations)
     network(tf.zeros((1, 32, 32, 3)), style_weights=tf.ones((1, len(styles))) if named else None)
     trainer = StyleTrainer(network, loss)
     trainer.compile(optimizer=keras.optimizers.Adam(options.learning_rate))
@@ -230,7 +231,7 @@ def _check_config(options, styles, model_dir, record):
     """
     perceptual = options.perceptual.to_config()
     config = {"width": options.width, "residual_blocks": options.residual_blocks, "antialias": options.antialias,
-              "downsamplings": options.downsamplings,
+              "downsamplings": options.downsamplings, "dilations": list(options.dilations),
               "style_layers": perceptual["style_layers"], "content_layers": perceptual["content_layers"],
               "style": _style_digest(styles), "styles": list(styles), "style_size": options.style_size,
               "vgg_weights": perceptual["vgg_weights"], "gram_normalization": perceptual["gram_normalization"]}

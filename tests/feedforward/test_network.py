@@ -2,7 +2,7 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-from conftest import synthetic_image
+from conftest import synthetic_image, styled_network
 
 from kstyle.feedforward.network import MIN_SIDE, ReflectionPadding2D, StyleNetwork
 
@@ -92,14 +92,7 @@ def test_antialias_round_trips_and_old_networks_load_without_it(tmp_path):
 
 @pytest.fixture(scope="module")
 def painter():
-    keras.utils.set_random_seed(1)
-    network = StyleNetwork(width=4, residual_blocks=1, styles=("wave", "udnie", "the_scream"))
-    network(synthetic_image(32, 32)[None], style_weights=np.eye(3, dtype=np.float32)[:1])
-    rng = np.random.default_rng(3)
-    for variable in network.weights:  # distinct styles: each its own scale and shift
-        if variable.path.endswith(("gamma", "beta")):
-            variable.assign(rng.uniform(0.2, 2.0, variable.shape).astype(np.float32))
-    return network
+    return styled_network(seed=3)
 
 
 def test_a_network_of_several_styles_paints_the_one_asked_for(painter):
@@ -175,3 +168,41 @@ def test_downsamplings_set_the_stages_and_their_channels():
     assert stages(StyleNetwork(width=4, residual_blocks=1)) == [  # Johnson et al.'s, as networks were saved
         ("in", 4, 1, 1), ("down1", 8, 2, 1), ("down2", 16, 2, 1), ("residual1", 16, 1, 1), ("up1", 8, 1, 2),
         ("up2", 4, 1, 2)]
+
+
+def _reach(network, size=128):
+    """How many pixels across, on the centre row, move the centre output pixel by 1 % of the most any does.
+
+    Instance normalization makes every output depend a little on every pixel
+    (0.1 % here), so the threshold keeps the convolutions' reach."""
+    image = tf.Variable(np.random.default_rng(0).uniform(0, 255, (1, size, size, 3)).astype(np.float32))
+    with tf.GradientTape() as tape:
+        centre = tf.reduce_sum(network(image)[0, size // 2, size // 2])
+    row = np.abs(tape.gradient(centre, image).numpy()[0, size // 2]).sum(-1)
+    moved = np.nonzero(row > 1e-2 * row.max())[0]
+    return moved.max() - moved.min() + 1
+
+
+def test_dilations_widen_what_a_pixel_sees_without_a_stride(tmp_path):
+    keras.utils.set_random_seed(0)
+    plain = StyleNetwork(width=4, residual_blocks=3, downsamplings=0)
+    dilated = StyleNetwork(width=4, residual_blocks=3, downsamplings=0, dilations=(2, 4, 8))
+    assert (plain.receptive_field, dilated.receptive_field) == (29, 51)
+    assert [stage.first.dilation for stage in dilated.stages[1:]] == [2, 4, 8]
+    assert [stage.second.dilation for stage in dilated.stages[1:]] == [1, 1, 1]  # dense: no gridding
+    plain_reach, dilated_reach = _reach(plain), _reach(dilated)
+    assert plain_reach <= 29 and dilated_reach <= 51 and dilated_reach > 1.5 * plain_reach
+    image = synthetic_image(16, 21)[None]  # the smallest side still pads for a dilation of 8
+    before = dilated(image).numpy()
+    dilated.save(tmp_path / "d.keras")
+    restored = keras.saving.load_model(tmp_path / "d.keras")
+    assert restored.dilations == (2, 4, 8)
+    np.testing.assert_allclose(restored(image).numpy(), before, atol=1e-3)
+
+
+def test_dilations_cycle_over_the_blocks_and_must_pad_at_their_resolution():
+    network = StyleNetwork(width=4, residual_blocks=5, downsamplings=0, dilations=(2, 4))
+    assert [network.block_dilation(i) for i in range(5)] == [2, 4, 2, 4, 2]
+    assert StyleNetwork(width=4, residual_blocks=1).receptive_field == 2 * (4 + 1 + 2 + 4 * 2 + 2 + 1 + 4) + 1
+    with pytest.raises(ValueError, match="from 1 to 3 with 2 downsamplings"):
+        StyleNetwork(width=4, residual_blocks=1, dilations=(4,))  # 16 px images: 4 px at the blocks
