@@ -25,12 +25,21 @@ _MODEL_SPEC_SIGNATURE_NAME = 3
 _MAP_KEY, _MAP_VALUE = 1, 2
 
 
-def write(path, size=32):
-    """Writes one small request per signature of a kstyle SavedModel."""
+def write(path, size=32, styles=0, blend_signature="blend"):
+    """Writes one small request per signature of a kstyle SavedModel.
+
+    `styles`: how many the network paints; above 0 its `blend_signature` gets a
+    request too (an even blend at full strength), so its first user does not
+    pay for the tracing either.
+    """
     image = np.random.default_rng(0).integers(0, 256, (1, size, size, 3), dtype=np.uint8)
     png = tf.io.encode_png(image[0]).numpy()
     requests = {"serving_default": {"image": tf.make_tensor_proto(image)},
                 "serve_bytes": {"image_bytes": tf.make_tensor_proto([png], dtype=tf.string)}}
+    if styles:
+        requests[blend_signature] = {"image": tf.make_tensor_proto(image),
+                                     "style_weights": tf.make_tensor_proto(np.full((1, styles), 1 / styles, np.float32)),
+                                     "strength": tf.make_tensor_proto(np.ones(1, np.float32))}
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with tf.io.TFRecordWriter(path) as writer:
         for signature, inputs in requests.items():

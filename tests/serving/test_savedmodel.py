@@ -44,7 +44,7 @@ def test_versions_count_up_and_are_written_whole(network, exported):
 
 
 def test_a_failed_export_leaves_nothing(network, tmp_path, monkeypatch):
-    def broken(path, size=32):
+    def broken(path, **kwargs):
         raise OSError("disk full")
     monkeypatch.setattr(warmup, "write", broken)
     with pytest.raises(OSError):
@@ -208,4 +208,11 @@ def test_warmup_records_need_no_serving_api_and_parse_with_it(tmp_path):
     assert [r.model_spec.signature_name for r in requests] == ["serving_default", "serve_bytes"]
     assert tf.make_ndarray(requests[0].inputs["image"]).shape == (1, 32, 32, 3)
     assert tf.make_ndarray(requests[1].inputs["image_bytes"])[0].startswith(b"\x89PNG")
+    warmup.write(str(path), styles=3, blend_signature="blend")  # a network of styles: its blend signature too
+    blend = prediction_log_pb2.PredictionLog.FromString(list(tf.data.TFRecordDataset(str(path)).as_numpy_iterator(
+        ))[2]).predict_log.request
+    assert blend.model_spec.signature_name == "blend"
+    np.testing.assert_allclose(tf.make_ndarray(blend.inputs["style_weights"]), [[1 / 3] * 3])
+    assert tf.make_ndarray(blend.inputs["strength"]).tolist() == [1.0]
+    assert tf.make_ndarray(blend.inputs["image"]).shape == (1, 32, 32, 3)
 
