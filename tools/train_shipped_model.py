@@ -1,10 +1,12 @@
 """Trains a shipped style network the way `kstyle/feedforward/models/` was made, and installs it there.
 
-    python tools/train_shipped_model.py [--name=paintings] [--steps=N] [--install]
+    python tools/train_shipped_model.py [--name=paintings] [--steps=N] [--install] [KSTYLE_TRAIN_FLAGS...]
 
 `paintings` (the default) is one network of the five paintings in `../shared/images/style/`,
 each style named for its file, with `flags/paintings.flags`; `--name=starry_night
---preset=starry_night_small --styles=starry_night` is the older one-style network.
+--preset=starry_night_small --styles=starry_night` is the older one-style network. Other
+flags go to `kstyle train` after the preset's (`--name=candidate --dilations=2,4,8`: a variant
+in its own run).
 
 Photos: `../shared/images/content/` (when present) and scikit-image's photos, minus the ones
 held out for judging (`kstyle.feedforward.shipped.HELD_OUT_*`), with the random crops, scales
@@ -39,7 +41,10 @@ def main():
     parser.add_argument("--install", action="store_true", help="copy the finished network into the package")
     parser.add_argument("--save_resume", action="store_true", help="copy runs/NAME's latest checkpoint to "
                         "tools/resume/NAME and stop (to commit a run that goes on in another sitting)")
-    args = parser.parse_args()
+    args, train_flags = parser.parse_known_args()
+    stray = [flag for flag in train_flags if not flag.startswith("--")]
+    if stray:
+        parser.error(f"unrecognized arguments: {' '.join(stray)}")
     model_dir = os.path.join(ROOT, "runs", args.name)
     resume_dir = os.path.join(ROOT, "tools", "resume", args.name)
     if args.save_resume:
@@ -57,6 +62,7 @@ def main():
                f"--train_images={','.join(sources)}", f"--model_dir={model_dir}"]
     if args.steps:
         command.append(f"--steps={args.steps}")
+    command += train_flags
     started = time.time()
     subprocess.run(command, check=True, cwd=ROOT)
     if not args.install:
