@@ -90,7 +90,7 @@ def export(network, export_dir, version=None, budget=None, style_weights=None, s
                 image, tf.TensorSpec([None, len(styles)], tf.float32, name="style_weights"),
                 tf.TensorSpec([None], tf.float32, name="strength")])
         archive.write_out(staging, verbose=False)
-        warmup.write(os.path.join(staging, warmup.FILE), styles=len(styles), blend_signature=BLEND_SIGNATURE)
+        warmup.write(os.path.join(staging, warmup.FILE), styles=len(styles))
         files.write_atomically(os.path.join(staging, DESCRIPTION_FILE),
                                json.dumps(exported.describe(styles, style_weights, strength), indent=2).encode())
         _readable(staging)

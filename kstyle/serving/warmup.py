@@ -14,6 +14,8 @@ import os
 import numpy as np
 import tensorflow as tf
 
+from kstyle.feedforward.exported import BLEND_SIGNATURE
+
 FILE = os.path.join("assets.extra", "tf_serving_warmup_requests")
 
 # Field numbers, from tensorflow_serving/apis/{prediction_log,predict,model}.proto.
@@ -25,10 +27,10 @@ _MODEL_SPEC_SIGNATURE_NAME = 3
 _MAP_KEY, _MAP_VALUE = 1, 2
 
 
-def write(path, size=32, styles=0, blend_signature="blend"):
+def write(path, size=32, styles=0):
     """Writes one small request per signature of a kstyle SavedModel.
 
-    `styles`: how many the network paints; above 0 its `blend_signature` gets a
+    `styles`: how many the network paints; above 0 its blend signature gets a
     request too (an even blend at full strength), so its first user does not
     pay for the tracing either.
     """
@@ -37,8 +39,9 @@ def write(path, size=32, styles=0, blend_signature="blend"):
     requests = {"serving_default": {"image": tf.make_tensor_proto(image)},
                 "serve_bytes": {"image_bytes": tf.make_tensor_proto([png], dtype=tf.string)}}
     if styles:
-        requests[blend_signature] = {"image": tf.make_tensor_proto(image),
-                                     "style_weights": tf.make_tensor_proto(np.full((1, styles), 1 / styles, np.float32)),
+        requests[BLEND_SIGNATURE] = {"image": tf.make_tensor_proto(image),
+                                     "style_weights": tf.make_tensor_proto(np.full((1, styles), 1 / styles,
+                                                                                   np.float32)),
                                      "strength": tf.make_tensor_proto(np.ones(1, np.float32))}
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with tf.io.TFRecordWriter(path) as writer:

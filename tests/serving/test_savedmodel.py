@@ -208,7 +208,7 @@ def test_warmup_records_need_no_serving_api_and_parse_with_it(tmp_path):
     assert [r.model_spec.signature_name for r in requests] == ["serving_default", "serve_bytes"]
     assert tf.make_ndarray(requests[0].inputs["image"]).shape == (1, 32, 32, 3)
     assert tf.make_ndarray(requests[1].inputs["image_bytes"])[0].startswith(b"\x89PNG")
-    warmup.write(str(path), styles=3, blend_signature="blend")  # a network of styles: its blend signature too
+    warmup.write(str(path), styles=3)  # a network of styles: its blend signature too
     blend = prediction_log_pb2.PredictionLog.FromString(list(tf.data.TFRecordDataset(str(path)).as_numpy_iterator(
         ))[2]).predict_log.request
     assert blend.model_spec.signature_name == "blend"
