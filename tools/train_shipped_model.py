@@ -64,7 +64,9 @@ def main():
         command.append(f"--steps={args.steps}")
     command += train_flags
     started = time.time()
-    subprocess.run(command, check=True, cwd=ROOT)
+    status = subprocess.run(command, cwd=ROOT).returncode
+    if status:  # kstyle train said why (Ctrl-C or SIGTERM: the checkpoint it saved); no traceback on top
+        sys.exit(status)
     if not args.install:
         return
     target = os.path.join(ROOT, "kstyle", "feedforward", "models", f"{args.name}.keras")
