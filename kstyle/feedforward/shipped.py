@@ -36,7 +36,7 @@ NETWORKS = (
     Network("paintings.keras", ('starry_night', 'the_scream', 'udnie', 'wave', 'woman-with-hat-matisse'),
             "the five paintings of ../shared/images/style (Van Gogh's Starry Night, Munch's Scream, Picabia's "
             "Udnie, Hokusai's Great Wave, Matisse's Woman with a Hat) in one network: conditional instance "
-            "normalization, every layer at full resolution, width 16, 3 residual blocks, 2465 steps "
+            "normalization, every layer at full resolution, width 16, 3 residual blocks, 4636 steps "
             "(flags/paintings.flags)"),
 )
 
