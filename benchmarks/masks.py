@@ -1,6 +1,7 @@
 """Does a masked two-style run keep the photo? Content loss of masked, blended and one-style runs, side by side.
 
     python benchmarks/masks.py [--size=256] [--iterations=100] [--photo=chicago] [--styles=starry_night,wave]
+                               [--mask=halves|sky]
 
 Issue 13's goal for `--style_masks`: with the default weights, a two-style masked
 run keeps the photo's structure, its content loss at most 1.5x the unmasked run's.
@@ -8,7 +9,9 @@ Four runs of `kstyle.stylize` with the defaults but `--max_size` and
 `--iterations`, from the same start, with the offline `hed` VGG16:
 
 * `blended`: both paintings everywhere (their Grams averaged), no masks;
-* `masked`: the first painting on the left half, the second on the right;
+* `masked`: the first painting on the left half, the second on the right
+  (`--mask=sky`: the first on the photo's sky, the second on the rest, with the
+  mask of the README's picture, `docs/make_examples.py`'s `sky_mask`);
 * `only_<style>`: each painting alone, for scale: a masked run paints each half
   with one painting, so these say how far each painting alone pulls the photo.
 
@@ -39,9 +42,13 @@ def main():
     parser.add_argument("--iterations", type=int, default=100)
     parser.add_argument("--photo", default="chicago")
     parser.add_argument("--styles", default="starry_night,wave")
-    parser.add_argument("--out", default=os.path.join(ROOT, "benchmarks", "results", "masks.json"))
-    parser.add_argument("--picture", default=os.path.join(ROOT, "docs", "masks_benchmark.jpg"))
+    parser.add_argument("--mask", choices=("halves", "sky"), default="halves")
+    parser.add_argument("--out", default=None, help="default: benchmarks/results/masks.json (masks_sky.json)")
+    parser.add_argument("--picture", default=None, help="default: docs/masks_benchmark.jpg (masks_benchmark_sky.jpg)")
     args = parser.parse_args()
+    suffix = "" if args.mask == "halves" else f"_{args.mask}"
+    args.out = args.out or os.path.join(ROOT, "benchmarks", "results", f"masks{suffix}.json")
+    args.picture = args.picture or os.path.join(ROOT, "docs", f"masks_benchmark{suffix}.jpg")
 
     from PIL import Image
 
@@ -60,14 +67,21 @@ def main():
     measure = judge_networks.yardstick(backbone, images.read_image(paintings[0]), args.size)
 
     with tempfile.TemporaryDirectory() as directory:
-        left = np.zeros((height, width), np.uint8)
-        left[:, : width // 2] = 255
+        if args.mask == "sky":
+            sys.path.insert(0, os.path.join(ROOT, "docs"))
+            from make_examples import sky_mask
+            left = images.to_uint8(images.resize(sky_mask(images.read_image(photo_path)).astype(np.float32),
+                                                 height, width))
+        else:
+            left = np.zeros((height, width), np.uint8)
+            left[:, : width // 2] = 255
         masks = [os.path.join(directory, "left.png"), os.path.join(directory, "right.png")]
         Image.fromarray(left).save(masks[0])
         Image.fromarray(255 - left).save(masks[1])
         runs = {"blended": dict(style=paintings), "masked": dict(style=paintings, style_masks=masks),
                 **{f"only_{name}": dict(style=painting) for name, painting in zip(names, paintings)}}
         results = {"machine": common.machine(), "date": time.strftime("%Y-%m-%d"), "photo": args.photo,
+                   "mask": args.mask,
                    "styles": names, "size": [width, height], "iterations": args.iterations, "runs": {}}
         outputs = {}
         for name, run in runs.items():
