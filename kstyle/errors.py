@@ -34,6 +34,16 @@ class Interrupted(KeyboardInterrupt):
         self.step = step
 
 
+def is_interrupt(error):
+    """True for Ctrl-C or SIGTERM (a KeyboardInterrupt), also when it struck inside C code.
+
+    A signal handler that raises while NumPy or TensorFlow is inside C code can
+    surface as `SystemError: ... returned a result with an exception set`, with
+    the KeyboardInterrupt as its cause; that is still the user's interrupt.
+    """
+    return isinstance(error, KeyboardInterrupt) or isinstance(getattr(error, "__cause__", None), KeyboardInterrupt)
+
+
 def first_line(error, limit=160):
     """The first line of an exception's message, for one-line reports of other libraries' errors."""
     text = str(error).strip() or type(error).__name__

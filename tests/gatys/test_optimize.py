@@ -76,14 +76,25 @@ def test_lbfgs_respects_pixel_bounds(problem):
     assert result.image.max() <= 255.0 + 1e-3 and result.image.min() >= -1e-3
 
 
+def _interrupt_in_c_code():
+    """What a signal handler raising inside NumPy's C code looks like (seen on a CI run under SIGTERM)."""
+    try:
+        raise KeyboardInterrupt
+    except KeyboardInterrupt as interrupt:
+        raise SystemError("<built-in method __array__> returned a result with an exception set") from interrupt
+
+
 @pytest.mark.parametrize("optimizer", ["lbfgs", "adam"])
-def test_interrupt_carries_the_latest_image(problem, optimizer):
+@pytest.mark.parametrize("inside_c_code", [False, True])
+def test_interrupt_carries_the_latest_image(problem, optimizer, inside_c_code):
     content = problem[2]
 
     class Stop(callbacks.Callback):
         def on_step_end(self, step, logs, image):
             self.image = image()
             if step == 3:
+                if inside_c_code:
+                    _interrupt_in_c_code()
                 raise KeyboardInterrupt
 
     stop = Stop()
@@ -93,6 +104,16 @@ def test_interrupt_carries_the_latest_image(problem, optimizer):
     assert raised.value.step == 3  # the steps completed: the callback stopped it after the third
     assert isinstance(raised.value, KeyboardInterrupt)
     np.testing.assert_array_equal(raised.value.image, np.clip(np.rint(stop.image), 0, 255))
+
+
+@pytest.mark.parametrize("optimizer", ["lbfgs", "adam"])
+def test_a_system_error_of_its_own_is_not_taken_for_an_interrupt(problem, optimizer):
+    class Broken(callbacks.Callback):
+        def on_step_end(self, step, logs, image):
+            raise SystemError("a real bug")
+
+    with pytest.raises(SystemError, match="a real bug"):
+        run(problem, optimizer=optimizer, iterations=5, callbacks=[Broken()])
 
 
 def test_unknown_optimizer(problem):
