@@ -103,12 +103,19 @@ def train(options, styles, train_images, model_dir, *, callbacks=(), verbose=0, 
 
 def _train(options, styles, photos, model_dir, strategy, chief, callbacks, verbose, sample_photos):
     styles = styles_module.named(styles)
-    named = _check_config(options, styles, model_dir, record=chief)
+    settings, previous = _settings(options, styles), read_config(model_dir)
+    _check_settings(settings, previous, model_dir)
+    named = previous is None or "styles" in previous
     keras.utils.set_random_seed(options.perceptual.seed)
     with strategy.scope():
         backbone = vgg.load_vgg16(options.perceptual.vgg_weights, options.perceptual.seed)
         trainer = build_trainer(options, styles, named, backbone)
-    _check_loss_network(model_dir, backbone.source, record=chief)
+    _check_loss_network(previous, backbone.source, model_dir)
+    if chief:
+        # A run recorded before a setting existed keeps its record: the missing key means that run's default.
+        record = settings if previous is None else previous
+        files.write_atomically(os.path.join(model_dir, CONFIG_FILE), json.dumps(
+            {**record, "loss_network": backbone.source, **_tunables(options)}, indent=2).encode())
     checkpoint = tf.train.Checkpoint(network=trainer.network, optimizer=trainer.optimizer)
     checkpoint_dir = os.path.join(model_dir, "checkpoints") if chief else tempfile.mkdtemp(prefix="kstyle-worker-")
     manager = tf.train.CheckpointManager(checkpoint, checkpoint_dir, max_to_keep=3)
@@ -191,25 +198,15 @@ def build_trainer(options, styles, named=True, backbone=None):
     return trainer
 
 
-def _check_loss_network(model_dir, source, record):
+def _check_loss_network(previous, source, model_dir):
     """Refuses to resume a run with VGG16 weights from another source than it was trained with.
 
     `--vgg_weights=auto` is ImageNet where it can be had and `hed` elsewhere, so
     the same flags can mean another loss network on another machine; the source
-    that was loaded is recorded (`loss_network`) and compared. Runs recorded
-    before it get it added.
+    that was loaded is recorded (`loss_network`) and compared.
     """
-    path = os.path.join(model_dir, CONFIG_FILE)
-    if not os.path.exists(path):  # a worker before the chief recorded the run
-        return
-    with open(path) as file:
-        config = json.load(file)
-    used = config.get("loss_network")
-    if used is None:
-        if record:
-            files.write_atomically(path, json.dumps({**config, "loss_network": source}, indent=2).encode())
-        return
-    if used != source:
+    used = (previous or {}).get("loss_network")
+    if used is not None and used != source:
         raise UsageError(f"{model_dir} was trained with VGG16 weights from {used}, and this run loaded {source}; "
                          f"resume it with --vgg_weights={used.split(' ')[0]}, or use another --model_dir")
 
@@ -223,30 +220,47 @@ def _style_digest(styles):
     return ",".join(digests)
 
 
-def _check_config(options, styles, model_dir, record):
-    """Refuses to resume a run whose network, paintings or loss differ; the chief (`record`) records new runs.
-
-    Returns False for a run recorded before networks had named styles (one
-    painting, a plain network), True otherwise.
-    """
-    perceptual = options.perceptual.to_config()
-    config = {"width": options.width, "residual_blocks": options.residual_blocks, "antialias": options.antialias,
-              "downsamplings": options.downsamplings, "dilations": list(options.dilations),
-              "style_layers": perceptual["style_layers"], "content_layers": perceptual["content_layers"],
-              "style": _style_digest(styles), "styles": list(styles), "style_size": options.style_size,
-              "vgg_weights": perceptual["vgg_weights"], "gram_normalization": perceptual["gram_normalization"]}
+def read_config(model_dir):
+    """Returns the settings recorded in `model_dir` (a dict), or None for a new run."""
     path = os.path.join(model_dir, CONFIG_FILE)
-    if os.path.exists(path):
-        with open(path) as file:
-            previous = json.load(file)
-        # A key the record lacks came later, with that run's behaviour as its default.
-        changed = {key: (previous[key], value) for key, value in config.items()
-                   if key in previous and previous[key] != value}
-        if changed:
-            details = ", ".join(f"{key} {old} -> {new}" for key, (old, new) in changed.items())
-            raise UsageError(f"{model_dir} holds a run with other settings ({details}); "
-                             "use another --model_dir or the same settings to resume")
-        return "styles" in previous
-    if record:
-        files.write_atomically(path, json.dumps(config, indent=2).encode())
-    return True
+    if not os.path.exists(path):  # a new run, or a worker before the chief recorded it
+        return None
+    with open(path) as file:
+        return json.load(file)
+
+
+def _settings(options, styles):
+    """What a run's checkpoints are tied to: the network, the paintings and the loss's shape."""
+    perceptual = options.perceptual.to_config()
+    return {"width": options.width, "residual_blocks": options.residual_blocks, "antialias": options.antialias,
+            "downsamplings": options.downsamplings, "dilations": list(options.dilations),
+            "style_layers": perceptual["style_layers"], "content_layers": perceptual["content_layers"],
+            "style": _style_digest(styles), "styles": list(styles), "style_size": options.style_size,
+            "vgg_weights": perceptual["vgg_weights"], "gram_normalization": perceptual["gram_normalization"]}
+
+
+def _tunables(options):
+    """What a resumed run may change (fine-tuning): the loss's weights and the learning rate."""
+    perceptual = options.perceptual
+    return {"style_weight": perceptual.style_weight, "content_weight": perceptual.content_weight,
+            "tv_weight": perceptual.tv_weight, "learning_rate": options.learning_rate}
+
+
+def changed_tunables(options, model_dir):
+    """Returns `["style_weight 0.01 -> 0.03", ...]`: what a resumed run changes, to be said before it runs."""
+    previous = read_config(model_dir) or {}
+    return [f"{key} {previous[key]:g} -> {value:g}" for key, value in _tunables(options).items()
+            if key in previous and previous[key] != value]
+
+
+def _check_settings(settings, previous, model_dir):
+    """Refuses to resume a run whose network, paintings or loss differ from `previous`'s record."""
+    if previous is None:
+        return
+    # A key the record lacks came later, with that run's behaviour as its default.
+    changed = {key: (previous[key], value) for key, value in settings.items()
+               if key in previous and previous[key] != value}
+    if changed:
+        details = ", ".join(f"{key} {old} -> {new}" for key, (old, new) in changed.items())
+        raise UsageError(f"{model_dir} holds a run with other settings ({details}); "
+                         "use another --model_dir or the same settings to resume")

@@ -162,9 +162,15 @@ def test_a_new_learning_rate_is_honoured_on_resume(photos, tmp_path):
 
     training.train(TrainOptions.from_kwargs(**TINY, steps=2, checkpoint_every=2, learning_rate=1e-3), style,
                    photo_dir, model_dir, callbacks=[Rate()])
-    training.train(TrainOptions.from_kwargs(**TINY, steps=4, checkpoint_every=2, learning_rate=2.5e-4), style,
-                   photo_dir, model_dir, callbacks=[Rate()])
+    # Fine-tuning may change the rate and the loss's weights; what changes is said before it runs, and recorded.
+    tuned = TrainOptions.from_kwargs(**{**TINY, "style_weight": 3e-2}, steps=4, checkpoint_every=2,
+                                     learning_rate=2.5e-4)
+    assert training.changed_tunables(tuned, model_dir) == ["style_weight 0.01 -> 0.03",
+                                                           "learning_rate 0.001 -> 0.00025"]
+    training.train(tuned, style, photo_dir, model_dir, callbacks=[Rate()])
     assert seen == pytest.approx([1e-3, 1e-3, 2.5e-4, 2.5e-4])
+    assert training.changed_tunables(tuned, model_dir) == []
+    assert training.read_config(model_dir)["style_weight"] == 3e-2
 
 
 def test_killed_training_resumes_from_its_last_checkpoint(photos, tmp_path):
@@ -287,7 +293,8 @@ def test_mirrored_on_two_logical_cpus_matches_one_device(photos, tmp_path, singl
     (result,), output = _results(tmp_path)
     assert result["replicas"] == 2 and result["steps"] == 3
     (expected,), expected_output = single_worker
-    np.testing.assert_allclose([l for _, l in result["losses"]], [l for _, l in expected["losses"]], rtol=1e-3)
+    np.testing.assert_allclose([loss for _, loss in result["losses"]], [loss for _, loss in expected["losses"]],
+                               rtol=1e-3)
     # Within a level of 255: a normalization's shift that the next normalization cancels has a gradient of
     # rounding noise, which Adam turns into steps that differ with the order of the sums.
     np.testing.assert_allclose(output, expected_output, rtol=1e-3, atol=1.0)
@@ -324,7 +331,8 @@ def test_two_workers_step_together_and_match_one_worker(photos, tmp_path, single
     assert all(r["replicas"] == 2 and r["steps"] == 3 for r in results)
     assert results[0]["losses"] == results[1]["losses"]  # the same global steps, in lockstep
     (expected,), expected_output = single_worker
-    np.testing.assert_allclose([l for _, l in results[0]["losses"]], [l for _, l in expected["losses"]], rtol=1e-3)
+    np.testing.assert_allclose([loss for _, loss in results[0]["losses"]], [loss for _, loss in expected["losses"]],
+                               rtol=1e-3)
     # Within a level of 255: a normalization's shift that the next normalization cancels has a gradient of
     # rounding noise, which Adam turns into steps that differ with the order of the sums.
     np.testing.assert_allclose(output, expected_output, rtol=1e-3, atol=1.0)
