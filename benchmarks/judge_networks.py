@@ -21,6 +21,7 @@ photo: the photo, each kstyle style, the peer). Run it alone: it keeps both core
 """
 
 import argparse
+import functools
 import os
 import sys
 import time
@@ -67,6 +68,16 @@ def yardstick(backbone, painting, size):
         return float(terms["style"]), float(terms["content"])
 
     return measure
+
+
+def paint(network, photo, paint_size=None):
+    """kstyle's output for `photo`: at its size, or painted at `paint_size` and enlarged (Lanczos) to it."""
+    from kstyle import images
+    from kstyle.feedforward import apply
+    if not paint_size or paint_size >= max(photo.shape[:2]):
+        return apply.stylize(network, photo)
+    small = apply.stylize(network, images.resize_longest(photo, paint_size)).astype(np.float32)
+    return images.resize(small, *photo.shape[:2])
 
 
 def timed(function, repeats):
@@ -116,18 +127,12 @@ def main():
         network = apply.load_network(model, blend)
         per_photo = {}
         for name, photo in photos.items():
-            def paint(photo=photo):
-                if not args.paint_size or args.paint_size >= max(photo.shape[:2]):
-                    return apply.stylize(network, photo)
-                small = apply.stylize(network, images.resize_longest(photo, args.paint_size)).astype(np.float32)
-                return images.resize(small, *photo.shape[:2])
-            ours = np.asarray(paint(), np.float32)
-            runs = [("kstyle", ours, paint)]
+            ours = functools.partial(paint, network, photo, args.paint_size)
+            runs = [("kstyle", np.asarray(ours(), np.float32), ours)]
             if peer is not None:
-                theirs = np.asarray(peer.stylize_with(Image.fromarray(images.to_uint8(photo)), painting_path,
-                                                      max_size=args.size), np.float32)
-                runs.append(("peer", theirs, lambda: peer.stylize_with(
-                    Image.fromarray(images.to_uint8(photo)), painting_path, max_size=args.size)))
+                theirs = functools.partial(peer.stylize_with, Image.fromarray(images.to_uint8(photo)), painting_path,
+                                           max_size=args.size)
+                runs.append(("peer", np.asarray(theirs(), np.float32), theirs))
             rows[name] += [output for _, output, _ in runs]
             entry = {}
             for who, output, run in runs:

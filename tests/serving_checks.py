@@ -143,9 +143,9 @@ with graph.as_default(), tf.compat.v1.Session(graph=graph) as session:
             {"image_bytes": {"b64": base64.b64encode(png(image)).decode()}} for image in inputs[1]]})
         request = json.loads(body)
         column = np.array([base64.b64decode(row["image_bytes"]["b64"]) for row in request["instances"]], dtype=object)
-        answer = {"predictions": [{"b64": base64.b64encode(f).decode()}
-                                  for f in run(request["signature_name"], {"image_bytes": column})["stylized_image_bytes"]]}
-        decoded = [np.asarray(Image.open(io.BytesIO(base64.b64decode(p["b64"])))) for p in json.loads(json.dumps(answer))["predictions"]]
+        stylized = run(request["signature_name"], {"image_bytes": column})["stylized_image_bytes"]
+        answer = json.loads(json.dumps({"predictions": [{"b64": base64.b64encode(f).decode()} for f in stylized]}))
+        decoded = [np.asarray(Image.open(io.BytesIO(base64.b64decode(p["b64"])))) for p in answer["predictions"]]
         check(all(close(d, w) for d, w in zip(decoded, expected[1])), "rest body")
         findings["rest"] = "ok"
 
