@@ -1,0 +1,67 @@
+"""Does a weight mean the same at every size? The share of total variation in the final loss, per size.
+
+    python benchmarks/tv_share.py [--sizes=256,768] [--photo=tubingen] [--style=starry_night]
+                                  [--out=benchmarks/results/tv_share.json]
+
+Issue 13's goal: with the default weights, the share of TV in the final loss
+differs by at most 0.10 between a 256 px and a 768 px run (with TV summed over
+pixels, the old default, it was 0.37 against 0.89: the same flags smoothed a
+large picture far more than a small one). One `kstyle.stylize` run per size
+with the defaults (`hed` VGG16, all iterations), one after the other in one
+process; the final step's weighted terms, as the run itself logs them. Run it
+alone: it keeps both cores busy (the 768 px run takes the most time).
+"""
+
+import argparse
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import common  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="256,768")
+    parser.add_argument("--photo", default="tubingen")
+    parser.add_argument("--style", default="starry_night")
+    parser.add_argument("--out", default=os.path.join(ROOT, "benchmarks", "results", "tv_share.json"))
+    args = parser.parse_args()
+
+    import kstyle
+    from kstyle.gatys.callbacks import Callback
+    from kstyle.perceptual import vgg
+
+    class LastLogs(Callback):
+        def __init__(self):
+            self.logs, self.steps = None, 0
+
+        def on_step_end(self, step, logs, image):
+            self.logs, self.steps = dict(logs), step
+
+    photo = common.shared_image("content", f"{args.photo}.jpg")
+    painting = common.shared_image("style", f"{args.style}.jpg")
+    backbone = vgg.load_vgg16("hed")
+    results = {"machine": common.machine(), "date": time.strftime("%Y-%m-%d"), "photo": args.photo,
+               "style": args.style, "runs": {}}
+    for size in (int(size) for size in args.sizes.split(",")):
+        last = LastLogs()
+        started = time.perf_counter()
+        output = kstyle.stylize(photo, painting, backbone=backbone, max_size=size, vgg_weights="hed",
+                                callbacks=[last])
+        logs = last.logs
+        results["runs"][str(size)] = {
+            "output": list(output.shape[:2]), "steps": last.steps, "seconds": round(time.perf_counter() - started, 1),
+            **{term: round(logs[term], 3) for term in ("total", "style", "content", "tv")},
+            "tv_share": round(logs["tv"] / logs["total"], 3)}
+        print(size, results["runs"][str(size)], flush=True)
+    shares = [run["tv_share"] for run in results["runs"].values()]
+    results["share_spread"] = round(max(shares) - min(shares), 3)
+    common.report(results, args.out)
+
+
+if __name__ == "__main__":
+    main()
