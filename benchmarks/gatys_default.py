@@ -1,0 +1,123 @@
+"""How little of the default run reaches its quality? Quality against time for `kstyle.stylize` runs, in one process.
+
+    python benchmarks/gatys_default.py [--size=512] [--pairs=tubingen:starry_night,chicago:wave]
+                                       [--candidates=default,scales2,scales3] [--every=10]
+
+Issue 13 asks for a default run at 512 px in at most 30 s wall on two cores
+with the quality of today's default (300 L-BFGS iterations at one scale): Gatys'
+style loss against the painting and the block4_conv2 content loss against the
+photo (`judge_networks.yardstick`, float32, the same for every run), each at
+most 1.15x the default's, and no periodic artifacts. Each candidate runs to its
+iteration count, with the photo and painting of each pair; every `--every`
+iterations of its last scale the image is scored, with the wall time since the
+call began (style targets and tracing included; the model is loaded once,
+before, and its load time reported apart). A candidate's answer is the first
+snapshot within 1.15x of the default's final figures on both losses.
+
+Candidates (`--candidates`): `default` (one scale); `scales2`, `scales3`
+(coarse to fine, `--iterations` at every scale); a name with `_tolN` stops each
+scale on convergence at tolerance 10^-N (e.g. `scales2_tol3`), `_itN` runs N
+iterations (at every scale), `_tvW` sets the TV weight. Writes
+benchmarks/results/gatys_default.json. Run it alone: it keeps both cores busy.
+"""
+
+import argparse
+import os
+import sys
+import time
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import common  # noqa: E402
+import judge_networks  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BOUND = 1.15
+
+
+def candidate_options(name):
+    """`kstyle.stylize` keywords of a candidate's name: `default`, `scalesN`, each optionally `_tolN`."""
+    keywords = {}
+    for part in name.split("_"):
+        if part.startswith("scales"):
+            keywords["scales"] = int(part[len("scales"):])
+        elif part.startswith("tol"):
+            keywords["tolerance"] = 10.0 ** -int(part[len("tol"):])
+        elif part.startswith("it"):
+            keywords["iterations"] = int(part[len("it"):])
+        elif part.startswith("tv"):
+            keywords["tv_weight"] = float(part[len("tv"):])
+        elif part != "default":
+            sys.exit(f"unknown candidate part {part!r} in {name!r}")
+    return keywords
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", type=int, default=512)
+    parser.add_argument("--pairs", default="tubingen:starry_night,chicago:wave")
+    parser.add_argument("--candidates", default="default,scales2,scales3")
+    parser.add_argument("--every", type=int, default=10)
+    parser.add_argument("--out", default=os.path.join(ROOT, "benchmarks", "results", "gatys_default.json"))
+    args = parser.parse_args()
+
+    import kstyle
+    from kstyle import images, periodicity
+    from kstyle.gatys.callbacks import Callback
+    from kstyle.perceptual import vgg
+
+    class Snapshots(Callback):
+        """Every `every` steps of the last scale: (step, seconds since `started`, image)."""
+
+        def __init__(self, every, started):
+            self.every, self.started, self.stage, self.taken, self.losses = every, started, None, [], []
+
+        def on_stage_begin(self, stage):
+            self.stage = stage
+
+        def on_step_end(self, step, logs, image):
+            self.losses.append((self.stage.index, step, round(logs["total"], 3)))
+            last_step = step - self.stage.first_step + 1
+            if self.stage.index == self.stage.count - 1 and last_step % self.every == 0:
+                self.taken.append((step, time.perf_counter() - self.started, image()))
+
+    started = time.perf_counter()
+    backbone = vgg.load_vgg16("hed")
+    results = {"machine": common.machine(), "date": time.strftime("%Y-%m-%d"), "size": args.size, "bound": BOUND,
+               "model_load_seconds": round(time.perf_counter() - started, 1), "pairs": {}}
+    for pair in args.pairs.split(","):
+        photo_name, style_name = pair.split(":")
+        photo_path = common.shared_image("content", f"{photo_name}.jpg")
+        painting_path = common.shared_image("style", f"{style_name}.jpg")
+        measure = judge_networks.yardstick(backbone, images.read_image(painting_path), args.size)
+        photo = images.read_image(photo_path)
+        runs, reference = {}, None
+        for name in args.candidates.split(","):
+            snapshots = Snapshots(args.every, time.perf_counter())
+            output = kstyle.stylize(photo_path, painting_path, backbone=backbone, max_size=args.size,
+                                    vgg_weights="hed", callbacks=[snapshots], **candidate_options(name))
+            seconds = time.perf_counter() - snapshots.started
+            scaled = images.resize(photo, *output.shape[:2])
+            curve = []
+            for step, at, image in snapshots.taken + [(snapshots.losses[-1][1], seconds, output)]:
+                style, content = measure(np.asarray(image, np.float32), scaled)
+                curve.append({"step": step, "seconds": round(at, 1), "style": style, "content": content})
+            if reference is None:  # the first candidate is the yardstick's reference: today's default
+                reference = curve[-1]
+            for point in curve:
+                point["style_ratio"] = round(point["style"] / reference["style"], 3)
+                point["content_ratio"] = round(point["content"] / reference["content"], 3)
+            good = next((point for point in curve
+                         if point["style_ratio"] <= BOUND and point["content_ratio"] <= BOUND), None)
+            runs[name] = {"options": candidate_options(name), "seconds": round(seconds, 1),
+                          "steps": snapshots.losses[-1][1], "periodic": periodicity.strongest_peak(output).score,
+                          "first_within_bound": good, "curve": curve, "losses": snapshots.losses}
+            print(pair, name, {key: runs[name][key] for key in ("seconds", "steps", "periodic",
+                                                                "first_within_bound")}, flush=True)
+        results["pairs"][pair] = {"reference": reference, "runs": runs}
+    common.report(results, args.out)
+
+
+if __name__ == "__main__":
+    main()
