@@ -43,10 +43,13 @@ def main():
     parser.add_argument("--photo", default="chicago")
     parser.add_argument("--styles", default="starry_night,wave")
     parser.add_argument("--mask", choices=("halves", "sky"), default="halves")
-    parser.add_argument("--out", default=None, help="default: benchmarks/results/masks.json (masks_sky.json)")
-    parser.add_argument("--picture", default=None, help="default: docs/masks_benchmark.jpg (masks_benchmark_sky.jpg)")
+    parser.add_argument("--out", default=None, help="default: benchmarks/results/masks.json, masks_sky.json, "
+                        "masks_sky_wave_starry_night.json...")
+    parser.add_argument("--picture", default=None, help="default: docs/masks_benchmark.jpg, masks_benchmark_sky.jpg...")
     args = parser.parse_args()
-    suffix = "" if args.mask == "halves" else f"_{args.mask}"
+    # Each mask and order of paintings gets its own files, so runs of the others are kept.
+    suffix = ("" if args.mask == "halves" else f"_{args.mask}") + (
+        "" if args.styles == parser.get_default("styles") else "_" + args.styles.replace(",", "_"))
     args.out = args.out or os.path.join(ROOT, "benchmarks", "results", f"masks{suffix}.json")
     args.picture = args.picture or os.path.join(ROOT, "docs", f"masks_benchmark{suffix}.jpg")
 

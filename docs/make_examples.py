@@ -85,7 +85,8 @@ def main():
         photo = kstyle.read_image(chicago)
         sky = sky_mask(photo)
         save("masks", [photo, np.repeat(sky[..., None], 3, -1),
-                       kstyle.stylize(chicago, [starry, wave], style_masks=[sky, 255.0 - sky], **common)])
+                       # The wave on the sky: on the city it buries the towers under foam (BENCHMARKS.md, masks).
+                       kstyle.stylize(chicago, [wave, starry], style_masks=[sky, 255.0 - sky], **common)])
     if not wanted or "scales" in wanted:
         big = dict(common, max_size=1024)
         save("scales", [kstyle.stylize(tubingen, starry, iterations=100, **big),
