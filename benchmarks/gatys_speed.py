@@ -10,7 +10,7 @@ saved every 10 steps and scored afterwards with the exact float32 objective, so 
 the same loss as (a). Also: time per iteration against a bare VGG16 forward+backward of the same
 size, and the peak memory of a real `kstyle stylize` at 512 and 1024 px.
 
-    python benchmarks/gatys_speed.py [--size=384] [--out=benchmarks/results/gatys_speed.json]
+    python benchmarks/gatys_speed.py [--size=384] [--overhead_only] [--out=benchmarks/results/gatys_speed.json]
 """
 
 import argparse
@@ -129,6 +129,17 @@ def evaluation_time(backbone, size, precision, repeats=10):
     return common.median_seconds(lambda: evaluate(x)[2].numpy(), repeats, warmup=2)[0]
 
 
+def overhead_of(backbone, size, shape, precisions):
+    """`{precision: {bare, evaluation, ratio}}`: kstyle's evaluation against a bare VGG16, medians of 10."""
+    overhead = {}
+    for chosen in sorted(precisions):
+        bare = bare_vgg(backbone, shape, chosen)
+        evaluation = evaluation_time(backbone, size, chosen)
+        overhead[chosen] = {"bare_vgg16_fwd_bwd_seconds": bare, "kstyle_evaluation_seconds": evaluation,
+                            "evaluation_over_bare": evaluation / bare}
+    return overhead
+
+
 def peak_memory(size):
     out = f"/tmp/kstyle-bench-{size}.png"
     command = [sys.executable, "-m", "kstyle", "stylize", "--vgg_weights=hed", f"--max_size={size}",
@@ -150,6 +161,9 @@ def main():
     parser.add_argument("--kstyle_iterations", type=int, default=1200)
     parser.add_argument("--float32_iterations", type=int, default=400)
     parser.add_argument("--memory_sizes", default="512,1024")
+    parser.add_argument("--overhead_only", action="store_true",
+                        help="only an evaluation against a bare VGG16 (minutes, not an hour); "
+                             "lbfgs_iteration_over_bare is left out, as it needs the L-BFGS run")
     parser.add_argument("--out", default="benchmarks/results/gatys_speed.json")
     args = parser.parse_args()
     os.makedirs(os.path.dirname(args.out), exist_ok=True)
@@ -165,6 +179,10 @@ def main():
                "command": " ".join([os.path.basename(sys.executable)] + sys.argv),
                "size": list(content.shape[:2]), "default_precision": default_precision}
 
+    if args.overhead_only:
+        results["overhead"] = overhead_of(backbone, args.size, content.shape, {"float32", default_precision})
+        common.report(results, args.out)
+        return
     final, losses, times = tutorial_adam(objective, features, content, args.baseline_iterations)
     results["a_tutorial_adam_float32"] = {
         "iterations": args.baseline_iterations, "final_loss": final, "seconds": times[-1],
@@ -188,14 +206,10 @@ def main():
             results[key]["baseline_seconds_to_kstyle_final_loss"] = (
                 None if baseline_step is None else times[baseline_step])
 
-    overhead = {}
-    for chosen in sorted({"float32", default_precision}):
-        bare = bare_vgg(backbone, content.shape, chosen)
-        evaluation = evaluation_time(backbone, args.size, chosen)
+    overhead = overhead_of(backbone, args.size, content.shape, {"float32", default_precision})
+    for chosen, row in overhead.items():
         key = "b_kstyle_default" if chosen == default_precision else "c_kstyle_float32"
-        overhead[chosen] = {"bare_vgg16_fwd_bwd_seconds": bare, "kstyle_evaluation_seconds": evaluation,
-                            "evaluation_over_bare": evaluation / bare,
-                            "lbfgs_iteration_over_bare": results[key]["seconds_per_iteration"] / bare}
+        row["lbfgs_iteration_over_bare"] = results[key]["seconds_per_iteration"] / row["bare_vgg16_fwd_bwd_seconds"]
     results["overhead"] = overhead
     results["peak_memory"] = [peak_memory(int(s)) for s in args.memory_sizes.split(",")]
     del tf
