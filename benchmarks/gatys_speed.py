@@ -103,8 +103,8 @@ def kstyle_run(backbone, size, precision, iterations, exact, features):
     return scored, result.evaluations
 
 
-def bare_vgg(backbone, shape, precision, repeats=10):
-    """Median seconds of a forward+backward of the same truncated VGG16 with a trivial loss."""
+def bare_vgg(backbone, shape, precision):
+    """A forward+backward of the same truncated VGG16 with a trivial loss: `() -> None`, traced."""
     import tensorflow as tf
     from kstyle.perceptual import vgg
     extractor = vgg.feature_extractor(backbone.model, LAYERS, precision=precision)
@@ -117,26 +117,41 @@ def bare_vgg(backbone, shape, precision, repeats=10):
             loss = tf.add_n([tf.reduce_sum(tf.cast(v, tf.float32)) for v in extractor(image * 255.0).values()])
         return tape.gradient(loss, image)
 
-    return common.median_seconds(lambda: step(image).numpy(), repeats, warmup=2)[0]
+    return lambda: step(image).numpy()
 
 
-def evaluation_time(backbone, size, precision, repeats=10):
-    """Median seconds of one kstyle loss-and-gradient evaluation."""
+def evaluation(backbone, size, precision):
+    """One kstyle loss-and-gradient evaluation: `() -> None`."""
     from kstyle.gatys import optimize
     objective, features, content = build(size, backbone, precision)
     evaluate = optimize.loss_and_gradient(objective, features)
     x = content[None] / 255.0
-    return common.median_seconds(lambda: evaluate(x)[2].numpy(), repeats, warmup=2)[0]
+    return lambda: evaluate(x)[2].numpy()
 
 
-def overhead_of(backbone, size, shape, precisions):
-    """`{precision: {bare, evaluation, ratio}}`: kstyle's evaluation against a bare VGG16, medians of 10."""
+def overhead_of(backbone, size, shape, precisions, repeats=15):
+    """`{precision: {bare, evaluation, ratios}}`: kstyle's evaluation against a bare VGG16.
+
+    The two alternate call by call after two warm-up calls each, so a slow spell of the machine
+    falls on both: medians of each, and the median of the per-pair ratios.
+    """
     overhead = {}
     for chosen in sorted(precisions):
-        bare = bare_vgg(backbone, shape, chosen)
-        evaluation = evaluation_time(backbone, size, chosen)
-        overhead[chosen] = {"bare_vgg16_fwd_bwd_seconds": bare, "kstyle_evaluation_seconds": evaluation,
-                            "evaluation_over_bare": evaluation / bare}
+        runs = {"bare": bare_vgg(backbone, shape, chosen), "evaluation": evaluation(backbone, size, chosen)}
+        times = {name: [] for name in runs}
+        for run in list(runs.values()) * 2:
+            run()
+        for _ in range(repeats):
+            for name, run in runs.items():
+                start = time.perf_counter()
+                run()
+                times[name].append(time.perf_counter() - start)
+        bare, evaluated = np.median(times["bare"]), np.median(times["evaluation"])
+        overhead[chosen] = {"bare_vgg16_fwd_bwd_seconds": float(bare), "kstyle_evaluation_seconds": float(evaluated),
+                            "evaluation_over_bare": float(evaluated / bare),
+                            "median_pairwise_ratio": float(np.median(np.array(times["evaluation"]) /
+                                                                     np.array(times["bare"]))),
+                            "repeats": repeats}
     return overhead
 
 
