@@ -111,11 +111,6 @@ def _train(options, styles, photos, model_dir, strategy, chief, callbacks, verbo
         backbone = vgg.load_vgg16(options.perceptual.vgg_weights, options.perceptual.seed)
         trainer = build_trainer(options, styles, named, backbone)
     _check_loss_network(previous, backbone.source, model_dir)
-    if chief:
-        # A run recorded before a setting existed keeps its record: the missing key means that run's default.
-        record = settings if previous is None else previous
-        files.write_atomically(os.path.join(model_dir, CONFIG_FILE), json.dumps(
-            {**record, "loss_network": backbone.source, **_tunables(options)}, indent=2).encode())
     checkpoint = tf.train.Checkpoint(network=trainer.network, optimizer=trainer.optimizer)
     checkpoint_dir = os.path.join(model_dir, "checkpoints") if chief else tempfile.mkdtemp(prefix="kstyle-worker-")
     manager = tf.train.CheckpointManager(checkpoint, checkpoint_dir, max_to_keep=3)
@@ -126,6 +121,13 @@ def _train(options, styles, photos, model_dir, strategy, chief, callbacks, verbo
         if chief_manager.latest_checkpoint:
             checkpoint.restore(chief_manager.latest_checkpoint).assert_existing_objects_matched()
     start = int(trainer.optimizer.iterations.numpy())
+    if chief:
+        # A run recorded before a setting existed keeps its record: the missing key means that run's default.
+        # The rate and weights are the last ones trained with: a finished run's are kept.
+        record = {**(settings if previous is None else previous), "loss_network": backbone.source}
+        if previous is None or start < options.steps:
+            record.update(_tunables(options))
+        files.write_atomically(os.path.join(model_dir, CONFIG_FILE), json.dumps(record, indent=2).encode())
     # The checkpoint restores the learning rate it was saved with; the one asked for now wins.
     trainer.optimizer.learning_rate.assign(options.learning_rate)
     export = Exporter(manager, trainer.network, os.path.join(model_dir, MODEL_FILE), chief)

@@ -1,5 +1,6 @@
 """`kstyle train` end to end and its bad inputs."""
 
+import json
 import os
 
 import numpy as np
@@ -51,6 +52,7 @@ def test_smoke_preset_trains_and_exports(tmp_path, inputs, capsys):
     out = capsys.readouterr().out
     assert f"changed since the last run in {model_dir}: learning_rate 0.001 -> 0.0005" in out
     assert f"{model_dir} is already trained to step 6; nothing to do" in out
+    assert json.loads((model_dir / "config.json").read_text())["learning_rate"] == 1e-3  # nothing ran at 5e-4
 
 
 @pytest.mark.parametrize("changes, status, message", [
