@@ -17,11 +17,15 @@ snapshot within 1.15x of the default's final figures on both losses.
 Candidates (`--candidates`): `default` (one scale); `scales2`, `scales3`
 (coarse to fine, `--iterations` at every scale); a name with `_tolN` stops each
 scale on convergence at tolerance 10^-N (e.g. `scales2_tol3`), `_itN` runs N
-iterations (at every scale), `_tvW` sets the TV weight. Writes
+iterations (at every scale), `_tvW` sets the TV weight, `_histN` L-BFGS's
+history (20 pairs by default). `--reference=JSON` takes the default's final
+figures from an earlier run of this script (the runs are deterministic) instead
+of running `default` first. Writes
 benchmarks/results/gatys_default.json. Run it alone: it keeps both cores busy.
 """
 
 import argparse
+import json
 import os
 import sys
 import time
@@ -48,6 +52,8 @@ def candidate_options(name):
             keywords["iterations"] = int(part[len("it"):])
         elif part.startswith("tv"):
             keywords["tv_weight"] = float(part[len("tv"):])
+        elif part.startswith("hist"):
+            keywords["history"] = int(part[len("hist"):])
         elif part != "default":
             sys.exit(f"unknown candidate part {part!r} in {name!r}")
     return keywords
@@ -59,11 +65,13 @@ def main():
     parser.add_argument("--pairs", default="tubingen:starry_night,chicago:wave")
     parser.add_argument("--candidates", default="default,scales2,scales3")
     parser.add_argument("--every", type=int, default=10)
+    parser.add_argument("--reference", default=None, help="an earlier results file whose pairs' references to use")
     parser.add_argument("--out", default=os.path.join(ROOT, "benchmarks", "results", "gatys_default.json"))
     args = parser.parse_args()
 
     import kstyle
     from kstyle import images, periodicity
+    from kstyle.gatys import optimize
     from kstyle.gatys.callbacks import Callback
     from kstyle.perceptual import vgg
 
@@ -93,10 +101,19 @@ def main():
         measure = judge_networks.yardstick(backbone, images.read_image(painting_path), args.size)
         photo = images.read_image(photo_path)
         runs, reference = {}, None
+        if args.reference:
+            with open(args.reference) as file:
+                reference = json.load(file)["pairs"][pair]["reference"]
+        history_pairs = optimize.memory.history_pairs
         for name in args.candidates.split(","):
+            keywords = candidate_options(name)
+            history = keywords.pop("history", None)
+            # The history is not an option of `kstyle.stylize`: the optimizer's sizing is replaced for the run.
+            optimize.memory.history_pairs = history_pairs if history is None else (lambda pixels: history)
             snapshots = Snapshots(args.every, time.perf_counter())
             output = kstyle.stylize(photo_path, painting_path, backbone=backbone, max_size=args.size,
-                                    vgg_weights="hed", callbacks=[snapshots], **candidate_options(name))
+                                    vgg_weights="hed", callbacks=[snapshots], **keywords)
+            optimize.memory.history_pairs = history_pairs
             seconds = time.perf_counter() - snapshots.started
             scaled = images.resize(photo, *output.shape[:2])
             curve = []
