@@ -41,7 +41,7 @@ BOUND = 1.15
 
 
 def candidate_options(name):
-    """`kstyle.stylize` keywords of a candidate's name: `default`, `scalesN`, each optionally `_tolN`."""
+    """The options a candidate's name spells: `default` or `scalesN`, then `_tolN`, `_itN`, `_tvW`, `_histN`."""
     keywords = {}
     for part in name.split("_"):
         if part.startswith("scales"):
@@ -106,8 +106,9 @@ def main():
                 reference = json.load(file)["pairs"][pair]["reference"]
         history_pairs = optimize.memory.history_pairs
         for name in args.candidates.split(","):
-            keywords = candidate_options(name)
-            history = keywords.pop("history", None)
+            options = candidate_options(name)
+            keywords = {key: value for key, value in options.items() if key != "history"}
+            history = options.get("history")
             # The history is not an option of `kstyle.stylize`: the optimizer's sizing is replaced for the run.
             optimize.memory.history_pairs = history_pairs if history is None else (lambda pixels: history)
             snapshots = Snapshots(args.every, time.perf_counter())
@@ -127,7 +128,7 @@ def main():
                 point["content_ratio"] = round(point["content"] / reference["content"], 3)
             good = next((point for point in curve
                          if point["style_ratio"] <= BOUND and point["content_ratio"] <= BOUND), None)
-            runs[name] = {"options": candidate_options(name), "seconds": round(seconds, 1),
+            runs[name] = {"options": options, "seconds": round(seconds, 1),
                           "steps": snapshots.losses[-1][1], "periodic": periodicity.strongest_peak(output).score,
                           "first_within_bound": good, "curve": curve, "losses": snapshots.losses}
             print(pair, name, {key: runs[name][key] for key in ("seconds", "steps", "periodic",
