@@ -28,12 +28,14 @@ def main():
     photos = data.find_photos(found, os.path.join(model_dir, training.SAMPLES_DIR))
     print(f"training on {len(photos.paths)} photos" + (f" ({photos.skipped} unreadable, skipped)" if photos.skipped
                                                        else ""), flush=True)
-    changes = training.changed_tunables(options, model_dir)
-    if changes:
+
+    def say_changes(changes):
         print(f"changed since the last run in {model_dir}: {', '.join(changes)}", flush=True)
+
     try:
         result = training.train(options, paintings, photos, model_dir, verbose=1 if sys.stdout.isatty() else 2,
-                                sample_photos=data.preview_photos(photos.paths, options.crop_size))
+                                sample_photos=data.preview_photos(photos.paths, options.crop_size),
+                                on_changes=say_changes)
     except Interrupted as interrupted:
         return print_error(f"interrupted at step {interrupted.step}; checkpoint saved in {model_dir}, "
                            "run the same command to resume", 130)

@@ -69,7 +69,8 @@ def is_chief():
     return task.get("type") == "worker" and task.get("index", 0) == 0 and "chief" not in config.get("cluster", {})
 
 
-def train(options, styles, train_images, model_dir, *, callbacks=(), verbose=0, sample_photos=None):
+def train(options, styles, train_images, model_dir, *, callbacks=(), verbose=0, sample_photos=None,
+          on_changes=None):
     """Trains (or resumes training) a network in `model_dir`; returns a `TrainResult`.
 
     Args:
@@ -83,6 +84,9 @@ def train(options, styles, train_images, model_dir, *, callbacks=(), verbose=0, 
         callbacks: more Keras callbacks for `fit()`.
         verbose: `fit()`'s progress display (0 silent, 1 bar, 2 a line per epoch).
         sample_photos: float 0-255 `[n, h, w, 3]` to show stylized in TensorBoard.
+        on_changes: called with `changed_tunables` before a resumed run trains on with
+            other loss weights or another rate, so the change is said, not silent; not
+            called when the run is refused or has nothing left to do.
 
     Raises:
         Interrupted: on Ctrl-C, after saving a checkpoint to resume from.
@@ -95,13 +99,14 @@ def train(options, styles, train_images, model_dir, *, callbacks=(), verbose=0, 
     chief = is_chief()
     lock = _lock(model_dir) if chief else None
     try:
-        return _train(options, styles, photos, model_dir, strategy, chief, callbacks, verbose, sample_photos)
+        return _train(options, styles, photos, model_dir, strategy, chief, callbacks, verbose, sample_photos,
+                      on_changes)
     finally:
         if lock is not None:
             lock.close()  # releases the lock (as the process's death would)
 
 
-def _train(options, styles, photos, model_dir, strategy, chief, callbacks, verbose, sample_photos):
+def _train(options, styles, photos, model_dir, strategy, chief, callbacks, verbose, sample_photos, on_changes):
     styles = styles_module.named(styles)
     settings, previous = _settings(options, styles), read_config(model_dir)
     _check_settings(settings, previous, model_dir)
@@ -121,6 +126,9 @@ def _train(options, styles, photos, model_dir, strategy, chief, callbacks, verbo
         if chief_manager.latest_checkpoint:
             checkpoint.restore(chief_manager.latest_checkpoint).assert_existing_objects_matched()
     start = int(trainer.optimizer.iterations.numpy())
+    changes = changed_tunables(options, previous)
+    if changes and start < options.steps and on_changes is not None:
+        on_changes(changes)
     if chief:
         # A run recorded before a setting existed keeps its record: the missing key means that run's default.
         # The rate and weights are the last ones trained with: a finished run's are kept.
@@ -248,9 +256,9 @@ def _tunables(options):
             "tv_weight": perceptual.tv_weight, "learning_rate": options.learning_rate}
 
 
-def changed_tunables(options, model_dir):
-    """Returns `["style_weight 0.01 -> 0.03", ...]`: what a resumed run changes, to be said before it runs."""
-    previous = read_config(model_dir) or {}
+def changed_tunables(options, previous):
+    """Returns `["style_weight 0.01 -> 0.03", ...]`: what `options` change against a run's record (or None)."""
+    previous = previous or {}
     return [f"{key} {previous[key]:g} -> {value:g}" for key, value in _tunables(options).items()
             if key in previous and previous[key] != value]
 

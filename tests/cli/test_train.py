@@ -46,13 +46,18 @@ def test_smoke_preset_trains_and_exports(tmp_path, inputs, capsys):
                 tags[value.tag] = value.metadata.plugin_data.plugin_name
     assert {tags.get(name) for name in ("loss", "style", "content", "tv")} == {"scalars"}
     assert tags.get("stylized/style") == tags.get("stylized/wave") == "images"  # the samples in each style
-    # The same command again: the run is finished, and says so instead of "resumed"; a changed rate is said.
-    assert cli.main(["kstyle", "train", f"--flagfile={SMOKE}", f"--style={style}", f"--train_images={photos}",
-                     f"--model_dir={model_dir}", "--vgg_weights=none", "--learning_rate=5e-4"]) == 0
+    # The same command again: the run is finished, and says so instead of "resumed"; nothing ran at 5e-4.
+    again = ["kstyle", "train", f"--flagfile={SMOKE}", f"--style={style}", f"--train_images={photos}",
+             f"--model_dir={model_dir}", "--vgg_weights=none", "--learning_rate=5e-4"]
+    assert cli.main(again) == 0
+    out = capsys.readouterr().out
+    assert f"{model_dir} is already trained to step 6; nothing to do" in out and "changed since" not in out
+    assert json.loads((model_dir / "config.json").read_text())["learning_rate"] == 1e-3
+    # Asked for more steps, it resumes, and the changed rate is said before it trains.
+    assert cli.main(again + ["--steps=7"]) == 0
     out = capsys.readouterr().out
     assert f"changed since the last run in {model_dir}: learning_rate 0.001 -> 0.0005" in out
-    assert f"{model_dir} is already trained to step 6; nothing to do" in out
-    assert json.loads((model_dir / "config.json").read_text())["learning_rate"] == 1e-3  # nothing ran at 5e-4
+    assert f"wrote {model_dir}/network.keras (7 steps, resumed at step 6" in out
 
 
 @pytest.mark.parametrize("changes, status, message", [

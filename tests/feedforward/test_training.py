@@ -165,11 +165,15 @@ def test_a_new_learning_rate_is_honoured_on_resume(photos, tmp_path):
     # Fine-tuning may change the rate and the loss's weights; what changes is said before it runs, and recorded.
     tuned = TrainOptions.from_kwargs(**{**TINY, "style_weight": 3e-2}, steps=4, checkpoint_every=2,
                                      learning_rate=2.5e-4)
-    assert training.changed_tunables(tuned, model_dir) == ["style_weight 0.01 -> 0.03",
-                                                           "learning_rate 0.001 -> 0.00025"]
-    training.train(tuned, style, photo_dir, model_dir, callbacks=[Rate()])
+    said = []
+    training.train(tuned, style, photo_dir, model_dir, callbacks=[Rate()], on_changes=said.append)
+    assert said == [["style_weight 0.01 -> 0.03", "learning_rate 0.001 -> 0.00025"]]
     assert seen == pytest.approx([1e-3, 1e-3, 2.5e-4, 2.5e-4])
-    assert training.changed_tunables(tuned, model_dir) == []
+    assert training.changed_tunables(tuned, training.read_config(model_dir)) == []
+    # A finished run asked with another rate trains nothing, so nothing changed is said and the record stays.
+    training.train(TrainOptions.from_kwargs(**TINY, steps=4, checkpoint_every=2, learning_rate=1e-4), style,
+                   photo_dir, model_dir, on_changes=said.append)
+    assert len(said) == 1 and training.read_config(model_dir)["learning_rate"] == 2.5e-4
     assert training.read_config(model_dir)["style_weight"] == 3e-2
 
 
