@@ -48,6 +48,36 @@ def median_seconds(function, repeats, warmup=1):
     return float(np.median(times)), times
 
 
+class Recorder:
+    """A `kstyle.gatys.callbacks.Callback` (by its hooks) that keeps what a run logged, to score afterwards.
+
+    Attributes:
+        logs, steps: the last step's logs and number.
+        losses: `(scale index, step, total)` for every step.
+        snapshots: `(step, logs, seconds, image)` every `every` steps of the last
+            scale (none if `every` is 0); `seconds` is wall time since the
+            recorder was made, so it counts the style targets and tracing that
+            `logs["seconds"]` leaves out.
+    """
+
+    def __init__(self, every=0):
+        self.every, self.started = every, time.perf_counter()
+        self.stage, self.logs, self.steps, self.losses, self.snapshots = None, None, 0, [], []
+
+    def on_stage_begin(self, stage):
+        self.stage = stage
+
+    def on_step_end(self, step, logs, image):
+        self.logs, self.steps = dict(logs), step
+        self.losses.append((self.stage.index, step, round(logs["total"], 3)))
+        within = step - self.stage.first_step + 1
+        if self.every and self.stage.index == self.stage.count - 1 and within % self.every == 0:
+            self.snapshots.append((step, self.logs, time.perf_counter() - self.started, image()))
+
+    def on_run_end(self, step):
+        pass
+
+
 def peak_rss_of(command):
     """Runs `command` in a child process; returns (exit status, peak resident memory in MiB)."""
     # stderr goes to a file, not a pipe: a chatty child could fill a pipe and block while we wait.

@@ -73,33 +73,16 @@ def tutorial_adam(objective, features, content, iterations):
     return float(final), losses, times
 
 
-class Snapshots:
-    """Keeps (step, seconds, float image) every `every` steps, to be scored after the run."""
-
-    def __init__(self, every):
-        self.every, self.rows = every, []
-
-    def on_stage_begin(self, stage):
-        pass
-
-    def on_step_end(self, step, logs, image):
-        if step % self.every == 0:
-            self.rows.append((step, logs["seconds"], image()))
-
-    def on_run_end(self, step):
-        pass
-
-
 def kstyle_run(backbone, size, precision, iterations, exact, features):
     """Runs kstyle's L-BFGS at `precision`; returns [(step, seconds, exact loss)] and the evaluations."""
     import tensorflow as tf
     from kstyle.gatys import optimize
     objective, own_features, content = build(size, backbone, precision)
-    snapshots = Snapshots(10)
+    recorder = common.Recorder(every=10)
     result = optimize.optimize(optimize.loss_and_gradient(objective, own_features), content, optimizer="lbfgs",
-                               iterations=iterations, callbacks=[snapshots])
-    scored = [(step, seconds, float(exact(tf.constant(image[None] / 255.0, tf.float32))[0]))
-              for step, seconds, image in snapshots.rows]
+                               iterations=iterations, callbacks=[recorder])
+    scored = [(step, logs["seconds"], float(exact(tf.constant(image[None] / 255.0, tf.float32))[0]))
+              for step, logs, _, image in recorder.snapshots]
     return scored, result.evaluations
 
 

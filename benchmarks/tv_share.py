@@ -32,15 +32,7 @@ def main():
     args = parser.parse_args()
 
     import kstyle
-    from kstyle.gatys.callbacks import Callback
     from kstyle.perceptual import vgg
-
-    class LastLogs(Callback):
-        def __init__(self):
-            self.logs, self.steps = None, 0
-
-        def on_step_end(self, step, logs, image):
-            self.logs, self.steps = dict(logs), step
 
     photo = common.shared_image("content", f"{args.photo}.jpg")
     painting = common.shared_image("style", f"{args.style}.jpg")
@@ -48,7 +40,7 @@ def main():
     results = {"machine": common.machine(), "date": time.strftime("%Y-%m-%d"), "photo": args.photo,
                "style": args.style, "runs": {}}
     for size in (int(size) for size in args.sizes.split(",")):
-        last = LastLogs()
+        last = common.Recorder()
         started = time.perf_counter()
         output = kstyle.stylize(photo, painting, backbone=backbone, max_size=size, vgg_weights="hed",
                                 callbacks=[last])
