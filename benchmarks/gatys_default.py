@@ -17,8 +17,10 @@ snapshot within 1.15x of the default's final figures on both losses.
 Candidates (`--candidates`): `default` (one scale); `scales2`, `scales3`
 (coarse to fine, `--iterations` at every scale); a name with `_tolN` stops each
 scale on convergence at tolerance 10^-N (e.g. `scales2_tol3`), `_itN` runs N
-iterations (at every scale), `_tvW` sets the TV weight, `_histN` L-BFGS's
-history (20 pairs by default). `--reference=JSON` takes the default's final
+iterations (at every scale), `_tvW` sets the TV weight, `_swW` the style
+weight, `_histN` L-BFGS's history (20 pairs by default), and `colorinit` (in
+place of `default`) starts from the photo with its colours' mean and covariance
+moved onto the painting's (`kstyle.gatys.colors.match_colors`). `--reference=JSON` takes the default's final
 figures from an earlier run of this script (the runs are deterministic) instead
 of running `default` first. Writes
 benchmarks/results/gatys_default.json. Run it alone: it keeps both cores busy.
@@ -41,7 +43,8 @@ BOUND = 1.15
 
 
 def candidate_options(name):
-    """The options a candidate's name spells: `default` or `scalesN`, then `_tolN`, `_itN`, `_tvW`, `_histN`."""
+    """The options a candidate's name spells: `default`, `colorinit` or `scalesN`, then `_tolN`, `_itN`, `_tvW`,
+    `_swW`, `_histN`."""
     keywords = {}
     for part in name.split("_"):
         if part.startswith("scales"):
@@ -54,6 +57,10 @@ def candidate_options(name):
             keywords["tv_weight"] = float(part[len("tv"):])
         elif part.startswith("hist"):
             keywords["history"] = int(part[len("hist"):])
+        elif part.startswith("sw"):
+            keywords["style_weight"] = float(part[len("sw"):])
+        elif part == "colorinit":
+            keywords["colorinit"] = True
         elif part != "default":
             sys.exit(f"unknown candidate part {part!r} in {name!r}")
     return keywords
@@ -71,24 +78,11 @@ def main():
 
     import kstyle
     from kstyle import images, periodicity
-    from kstyle.gatys import optimize
-    from kstyle.gatys.callbacks import Callback
+    from kstyle.gatys import colors, optimize, plan
     from kstyle.perceptual import vgg
 
-    class Snapshots(Callback):
-        """Every `every` steps of the last scale: (step, seconds since `started`, image)."""
-
-        def __init__(self, every, started):
-            self.every, self.started, self.stage, self.taken, self.losses = every, started, None, [], []
-
-        def on_stage_begin(self, stage):
-            self.stage = stage
-
-        def on_step_end(self, step, logs, image):
-            self.losses.append((self.stage.index, step, round(logs["total"], 3)))
-            last_step = step - self.stage.first_step + 1
-            if self.stage.index == self.stage.count - 1 and last_step % self.every == 0:
-                self.taken.append((step, time.perf_counter() - self.started, image()))
+    def color_start(init, content, style, seed, image=None):
+        return colors.match_colors(content, style)  # the photo in the painting's colours
 
     started = time.perf_counter()
     backbone = vgg.load_vgg16("hed")
@@ -105,20 +99,23 @@ def main():
             with open(args.reference) as file:
                 reference = json.load(file)["pairs"][pair]["reference"]
         history_pairs = optimize.memory.history_pairs
+        initial_image = plan.initial_image
         for name in args.candidates.split(","):
             options = candidate_options(name)
-            keywords = {key: value for key, value in options.items() if key != "history"}
+            keywords = {key: value for key, value in options.items() if key not in ("history", "colorinit")}
             history = options.get("history")
-            # The history is not an option of `kstyle.stylize`: the optimizer's sizing is replaced for the run.
+            # Neither the history nor a colour-matched start is an option of `kstyle.stylize`: the optimizer's
+            # sizing or the start image is replaced for the run.
+            plan.initial_image = color_start if options.get("colorinit") else initial_image
             optimize.memory.history_pairs = history_pairs if history is None else (lambda pixels: history)
-            snapshots = Snapshots(args.every, time.perf_counter())
+            snapshots = common.Recorder(args.every)
             output = kstyle.stylize(photo_path, painting_path, backbone=backbone, max_size=args.size,
                                     vgg_weights="hed", callbacks=[snapshots], **keywords)
-            optimize.memory.history_pairs = history_pairs
+            optimize.memory.history_pairs, plan.initial_image = history_pairs, initial_image
             seconds = time.perf_counter() - snapshots.started
             scaled = images.resize(photo, *output.shape[:2])
             curve = []
-            for step, at, image in snapshots.taken + [(snapshots.losses[-1][1], seconds, output)]:
+            for step, _, at, image in snapshots.snapshots + [(snapshots.steps, None, seconds, output)]:
                 style, content = measure(np.asarray(image, np.float32), scaled)
                 curve.append({"step": step, "seconds": round(at, 1), "style": style, "content": content})
             if reference is None:  # the first candidate is the yardstick's reference: today's default
@@ -129,7 +126,7 @@ def main():
             good = next((point for point in curve
                          if point["style_ratio"] <= BOUND and point["content_ratio"] <= BOUND), None)
             runs[name] = {"options": options, "seconds": round(seconds, 1),
-                          "steps": snapshots.losses[-1][1], "periodic": periodicity.strongest_peak(output).score,
+                          "steps": snapshots.steps, "periodic": periodicity.strongest_peak(output).score,
                           "first_within_bound": good, "curve": curve, "losses": snapshots.losses}
             print(pair, name, {key: runs[name][key] for key in ("seconds", "steps", "periodic",
                                                                 "first_within_bound")}, flush=True)
