@@ -18,7 +18,8 @@ Candidates (`--candidates`): `default` (one scale); `scales2`, `scales3`
 (coarse to fine, `--iterations` at every scale); a name with `_tolN` stops each
 scale on convergence at tolerance 10^-N (e.g. `scales2_tol3`), `_itN` runs N
 iterations (at every scale), `_tvW` sets the TV weight, `_swW` the style
-weight, `_histN` L-BFGS's history (20 pairs by default), and `colorinit` (in
+weight, `_histN` L-BFGS's history (20 pairs by default), `_precP` a spectral
+preconditioner (`spectral_preconditioner`), and `colorinit` (in
 place of `default`) starts from the photo with its colours' mean and covariance
 moved onto the painting's (`kstyle.gatys.colors.match_colors`). `--reference=JSON` takes the default's final
 figures from an earlier run of this script (the runs are deterministic) instead
@@ -27,6 +28,7 @@ benchmarks/results/gatys_default.json. Run it alone: it keeps both cores busy.
 """
 
 import argparse
+import functools
 import json
 import os
 import sys
@@ -44,7 +46,7 @@ BOUND = 1.15
 
 def candidate_options(name):
     """The options a candidate's name spells: `default`, `colorinit` or `scalesN`, then `_tolN`, `_itN`, `_tvW`,
-    `_swW`, `_histN`."""
+    `_swW`, `_histN`, `_precP`."""
     keywords = {}
     for part in name.split("_"):
         if part.startswith("scales"):
@@ -57,6 +59,8 @@ def candidate_options(name):
             keywords["tv_weight"] = float(part[len("tv"):])
         elif part.startswith("hist"):
             keywords["history"] = int(part[len("hist"):])
+        elif part.startswith("prec"):
+            keywords["precondition"] = float(part[len("prec"):])
         elif part.startswith("sw"):
             keywords["style_weight"] = float(part[len("sw"):])
         elif part == "colorinit":
@@ -64,6 +68,29 @@ def candidate_options(name):
         elif part != "default":
             sys.exit(f"unknown candidate part {part!r} in {name!r}")
     return keywords
+
+
+def spectral_preconditioner(height, width, power):
+    """`q -> M q` for L-BFGS: the image's DCT weighted by (f_max / f)^power, lowest weight 1.
+
+    With power 2 this is the linear equivalent of optimizing a decorrelated
+    (1/f) or Laplacian-pyramid parameterization of the image: low frequencies
+    move that much further per step. The DCT is orthonormal, so M is symmetric
+    positive definite, with mirrored edges rather than wrapped ones.
+    """
+    import tensorflow as tf
+
+    def dct2(q, inverse=False):
+        transform = tf.signal.idct if inverse else tf.signal.dct
+        q = tf.transpose(q, [0, 3, 1, 2])  # the DCT runs over the last axis: rows, then columns
+        q = tf.linalg.matrix_transpose(transform(q, type=2, norm="ortho"))
+        q = tf.linalg.matrix_transpose(transform(q, type=2, norm="ortho"))
+        return tf.transpose(q, [0, 2, 3, 1])
+
+    frequency = np.hypot(np.arange(height)[:, None] / (2.0 * height), np.arange(width)[None, :] / (2.0 * width))
+    weight = (0.5 / np.maximum(frequency, 0.5 / max(height, width))) ** power
+    weight = tf.constant((weight / weight.min())[None, :, :, None], tf.float32)
+    return lambda q: dct2(weight * dct2(q), inverse=True)
 
 
 def main():
@@ -80,6 +107,12 @@ def main():
     from kstyle import images, periodicity
     from kstyle.gatys import colors, optimize, plan
     from kstyle.perceptual import vgg
+
+    minimize = optimize.lbfgs.minimize
+
+    def preconditioned(evaluate, x0, iterations, power, **keywords):
+        return minimize(evaluate, x0, iterations, **keywords,
+                        precondition=spectral_preconditioner(x0.shape[1], x0.shape[2], power))
 
     def color_start(init, content, style, seed, image=None):
         return colors.match_colors(content, style)  # the photo in the painting's colours
@@ -102,16 +135,19 @@ def main():
         initial_image = plan.initial_image
         for name in args.candidates.split(","):
             options = candidate_options(name)
-            keywords = {key: value for key, value in options.items() if key not in ("history", "colorinit")}
-            history = options.get("history")
-            # Neither the history nor a colour-matched start is an option of `kstyle.stylize`: the optimizer's
-            # sizing or the start image is replaced for the run.
+            keywords = {key: value for key, value in options.items()
+                        if key not in ("history", "colorinit", "precondition")}
+            history, power = options.get("history"), options.get("precondition")
+            # The history, a preconditioner and a colour-matched start are not options of `kstyle.stylize`:
+            # the optimizer's sizing, the optimizer or the start image is replaced for the run.
             plan.initial_image = color_start if options.get("colorinit") else initial_image
+            optimize.lbfgs.minimize = minimize if power is None else functools.partial(preconditioned, power=power)
             optimize.memory.history_pairs = history_pairs if history is None else (lambda pixels: history)
             snapshots = common.Recorder(args.every)
             output = kstyle.stylize(photo_path, painting_path, backbone=backbone, max_size=args.size,
                                     vgg_weights="hed", callbacks=[snapshots], **keywords)
             optimize.memory.history_pairs, plan.initial_image = history_pairs, initial_image
+            optimize.lbfgs.minimize = minimize
             seconds = time.perf_counter() - snapshots.started
             scaled = images.resize(photo, *output.shape[:2])
             curve = []

@@ -68,9 +68,10 @@ class _History:
     variable ring buffer (reads inside a loop copy the buffer).
     """
 
-    def __init__(self, size):
+    def __init__(self, size, precondition=None):
         self.size = size
         self.pairs = []
+        self.precondition = precondition or (lambda q: q)
 
     def clear(self):
         self.pairs = []
@@ -86,9 +87,10 @@ class _History:
             alpha = rho * tf.reduce_sum(s * q)
             q = q - alpha * y
             alphas.append(alpha)
+        q = self.precondition(q)
         if self.pairs:  # Shanno-Phua scaling of the initial inverse Hessian.
             s, y, _ = self.pairs[-1]
-            q = q * (tf.reduce_sum(s * y) / tf.reduce_sum(y * y))
+            q = q * (tf.reduce_sum(s * y) / tf.reduce_sum(y * self.precondition(y)))
         for (s, y, rho), alpha in zip(self.pairs, reversed(alphas)):
             q = q + (alpha - rho * tf.reduce_sum(y * q)) * s
         return -q
@@ -116,7 +118,7 @@ class Convergence:
 
 
 def minimize(evaluate, x0, iterations, *, history=HISTORY, lower=0.0, upper=1.0, tolerance=0.0, window=10,
-             on_iteration=None):
+             on_iteration=None, precondition=None):
     """Minimizes `evaluate` over `x` in the box [lower, upper].
 
     Args:
@@ -128,6 +130,10 @@ def minimize(evaluate, x0, iterations, *, history=HISTORY, lower=0.0, upper=1.0,
             iterations lowered the loss by less than `tolerance` of it (see
             `Convergence`); a tolerance of 0 never does.
         on_iteration: called as `on_iteration(x, total, terms)` after each.
+        precondition: `q -> M q`, a symmetric positive definite operator used as
+            the initial inverse Hessian (scaled as usual), where a problem's
+            curvature is known to differ by direction; None is the identity. Tried
+            on Gatys' objective as a spectral weighting and dropped (BENCHMARKS.md).
 
     Returns:
         An `Outcome`.
@@ -137,7 +143,7 @@ def minimize(evaluate, x0, iterations, *, history=HISTORY, lower=0.0, upper=1.0,
             every point tried for `MAX_RESTARTS` restarts in a row.
     """
     x = tf.clip_by_value(tf.convert_to_tensor(x0, tf.float32), lower, upper)
-    memory = _History(history)
+    memory = _History(history, precondition)
     convergence = Convergence(tolerance, window)
     total, terms, gradient = evaluate(x)
     evaluations, done, restarts, in_a_row, reason = 1, 0, 0, 0, ITERATIONS_DONE
@@ -200,7 +206,7 @@ def _line_search(evaluate, x, total, gradient, memory, lower, upper):
     size = _first_size(memory, direction)
     if not _descends(x, direction, size, gradient, lower, upper):
         memory.clear()
-        direction = -gradient
+        direction = -memory.precondition(gradient)
         size = _first_size(memory, direction)
         if not _descends(x, direction, size, gradient, lower, upper):
             return _Search(_NO_DECREASE, 0)

@@ -26,6 +26,17 @@ def test_finds_the_minimum_of_an_ill_conditioned_quadratic():
     assert outcome.evaluations >= outcome.iterations + 1 > 100  # the start, then one or more per iteration
 
 
+def test_a_preconditioner_that_knows_the_curvature_solves_in_a_few_iterations():
+    rng = np.random.default_rng(0)
+    center = rng.uniform(0.2, 0.8, (1, 8, 8, 3)).astype(np.float32)
+    curvature = rng.uniform(1, 1000, center.shape).astype(np.float32)
+    evaluate, start = quadratic(center, curvature), np.zeros_like(center)
+    plain = lbfgs.minimize(evaluate, start, 5)
+    exact = lbfgs.minimize(evaluate, start, 5, precondition=lambda q: q / curvature)  # the inverse Hessian, scaled
+    assert float(evaluate(exact.x)[0]) < 1e-8 < 1e-3 * float(evaluate(plain.x)[0])
+    np.testing.assert_allclose(exact.x.numpy(), center, atol=1e-4)
+
+
 def test_respects_the_box():
     center = np.array([[-1.0, 0.5, 2.0]], np.float32)  # outside, inside, outside [0, 1]
     outcome = lbfgs.minimize(quadratic(center, np.ones_like(center)), np.full_like(center, 0.3), 30)
