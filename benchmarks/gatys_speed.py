@@ -219,7 +219,7 @@ def main():
         key = "b_kstyle_default" if chosen == default_precision else "c_kstyle_float32"
         row["lbfgs_iteration_over_bare"] = results[key]["seconds_per_iteration"] / row["bare_vgg16_fwd_bwd_seconds"]
     results["overhead"] = overhead
-    results["peak_memory"] = [peak_memory(int(s)) for s in args.memory_sizes.split(",")]
+    results["peak_memory"] = [peak_memory(int(s)) for s in args.memory_sizes.split(",") if s]  # "" for none
     del tf
     common.report(results, args.out)
 
