@@ -19,11 +19,11 @@ Candidates (`--candidates`): `default` (one scale); `scales2`, `scales3`
 scale on convergence at tolerance 10^-N (e.g. `scales2_tol3`), `_itN` runs N
 iterations (at every scale), `_tvW` sets the TV weight, `_swW` the style
 weight, `_histN` L-BFGS's history (20 pairs by default), `_precP` a spectral
-preconditioner (`spectral_preconditioner`), and `colorinit` (in
-place of `default`) starts from the photo with its colours' mean and covariance
-moved onto the painting's (`kstyle.gatys.colors.match_colors`). `--reference=JSON` takes the default's final
-figures from an earlier run of this script (the runs are deterministic) instead
-of running `default` first. Writes
+preconditioner (`spectral_preconditioner`), and `colorinit` (in place of
+`default`) starts from the photo with its colours' mean and covariance moved
+onto the painting's (`kstyle.gatys.colors.match_colors`). `--reference=JSON`
+takes the default's final figures from an earlier run of this script (the runs
+are deterministic) instead of running `default` first. Writes
 benchmarks/results/gatys_default.json. Run it alone: it keeps both cores busy.
 """
 

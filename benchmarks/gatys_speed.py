@@ -6,10 +6,10 @@
 (c) kstyle's L-BFGS in float32, to separate the optimizer's share from the precision's.
 The objective is flags/tutorial.flags (TV summed over pixels, as the tutorial's) with style
 weight 1, content weight 1e4, TV weight 1 (the tutorial's weights are tuned for VGG19 and make
-TV dominate on VGG16). kstyle's iterates are
-saved every 10 steps and scored afterwards with the exact float32 objective, so (b) is judged on
-the same loss as (a). Also: time per iteration against a bare VGG16 forward+backward of the same
-size, and the peak memory of a real `kstyle stylize` at 512 and 1024 px.
+TV dominate on VGG16). kstyle's iterates are saved every 10 steps and scored afterwards with the
+exact float32 objective, so (b) is judged on the same loss as (a). Also: time per iteration
+against a bare VGG16 forward+backward of the same size, and the peak memory of a real
+`kstyle stylize` at 512 and 1024 px.
 
     python benchmarks/gatys_speed.py [--size=384] [--pair=tubingen:starry_night] [--overhead_only]
                                      [--out=benchmarks/results/gatys_speed.json]
