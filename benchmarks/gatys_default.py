@@ -28,11 +28,11 @@ benchmarks/results/gatys_default.json. Run it alone: it keeps both cores busy.
 """
 
 import argparse
-import functools
 import json
 import os
 import sys
 import time
+from unittest import mock
 
 import numpy as np
 
@@ -110,9 +110,15 @@ def main():
 
     minimize = optimize.lbfgs.minimize
 
-    def preconditioned(evaluate, x0, iterations, power, **keywords):
-        return minimize(evaluate, x0, iterations, **keywords,
-                        precondition=spectral_preconditioner(x0.shape[1], x0.shape[2], power))
+    def tuned(history, power):
+        """`lbfgs.minimize` with the candidate's history length and preconditioner, in place of the defaults."""
+        def run(evaluate, x0, iterations, **keywords):
+            if history is not None:
+                keywords["history"] = history
+            if power is not None:
+                keywords["precondition"] = spectral_preconditioner(x0.shape[1], x0.shape[2], power)
+            return minimize(evaluate, x0, iterations, **keywords)
+        return run
 
     def color_start(init, content, style, seed, image=None):
         return colors.match_colors(content, style)  # the photo in the painting's colours
@@ -131,23 +137,19 @@ def main():
         if args.reference:
             with open(args.reference) as file:
                 reference = json.load(file)["pairs"][pair]["reference"]
-        history_pairs = optimize.memory.history_pairs
-        initial_image = plan.initial_image
         for name in args.candidates.split(","):
             options = candidate_options(name)
             keywords = {key: value for key, value in options.items()
                         if key not in ("history", "colorinit", "precondition")}
-            history, power = options.get("history"), options.get("precondition")
             # The history, a preconditioner and a colour-matched start are not options of `kstyle.stylize`:
-            # the optimizer's sizing, the optimizer or the start image is replaced for the run.
-            plan.initial_image = color_start if options.get("colorinit") else initial_image
-            optimize.lbfgs.minimize = minimize if power is None else functools.partial(preconditioned, power=power)
-            optimize.memory.history_pairs = history_pairs if history is None else (lambda pixels: history)
+            # the optimizer or the start image is replaced for the run (and put back even if it fails).
+            optimizer = tuned(options.get("history"), options.get("precondition"))
+            start = color_start if options.get("colorinit") else plan.initial_image
             snapshots = common.Recorder(args.every)
-            output = kstyle.stylize(photo_path, painting_path, backbone=backbone, max_size=args.size,
-                                    vgg_weights="hed", callbacks=[snapshots], **keywords)
-            optimize.memory.history_pairs, plan.initial_image = history_pairs, initial_image
-            optimize.lbfgs.minimize = minimize
+            with mock.patch.object(optimize.lbfgs, "minimize", optimizer), mock.patch.object(plan, "initial_image",
+                                                                                             start):
+                output = kstyle.stylize(photo_path, painting_path, backbone=backbone, max_size=args.size,
+                                        vgg_weights="hed", callbacks=[snapshots], **keywords)
             seconds = time.perf_counter() - snapshots.started
             scaled = images.resize(photo, *output.shape[:2])
             curve = []
