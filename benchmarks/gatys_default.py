@@ -17,7 +17,9 @@ snapshot within 1.15x of the default's final figures on both losses.
 Candidates (`--candidates`): `default` (one scale); `scales2`, `scales3`
 (coarse to fine, `--iterations` at every scale); a name with `_tolN` stops each
 scale on convergence at tolerance 10^-N (e.g. `scales2_tol3`), `_itN` runs N
-iterations (at every scale), `_tvW` sets the TV weight, `_swW` the style
+iterations (at every scale), `_tvW` sets the TV weight, `_tvsum` sums TV
+over pixels instead of averaging it (`default_tvsum_tv0.01` is the default when
+the issue was filed, the yardstick's reference it names), `_swW` the style
 weight, `_histN` L-BFGS's history (20 pairs by default), `_precP` a spectral
 preconditioner (`spectral_preconditioner`), and `colorinit` (in place of
 `default`) starts from the photo with its colours' mean and covariance moved
@@ -46,7 +48,7 @@ BOUND = 1.15
 
 def candidate_options(name):
     """The options a candidate's name spells: `default`, `colorinit` or `scalesN`, then `_tolN`, `_itN`, `_tvW`,
-    `_swW`, `_histN`, `_precP`."""
+    `_tvsum`, `_swW`, `_histN`, `_precP`."""
     keywords = {}
     for part in name.split("_"):
         if part.startswith("scales"):
@@ -55,6 +57,8 @@ def candidate_options(name):
             keywords["tolerance"] = 10.0 ** -int(part[len("tol"):])
         elif part.startswith("it"):
             keywords["iterations"] = int(part[len("it"):])
+        elif part == "tvsum":
+            keywords["tv_normalization"] = "sum"
         elif part.startswith("tv"):
             keywords["tv_weight"] = float(part[len("tv"):])
         elif part.startswith("hist"):
