@@ -1,7 +1,7 @@
 """Does a weight mean the same at every size? The share of total variation in the final loss, per size.
 
     python benchmarks/tv_share.py [--sizes=256,768] [--photo=tubingen] [--style=starry_night]
-                                  [--out=benchmarks/results/tv_share.json]
+                                  [--targets_only] [--out=benchmarks/results/tv_share.json]
 
 Issue 13's goal: with the default weights, the share of TV in the final loss
 differs by at most 0.10 between a 256 px and a 768 px run (with TV summed over
@@ -9,10 +9,12 @@ pixels, the old default, it was 0.37 against 0.89: the same flags smoothed a
 large picture far more than a small one). One `kstyle.stylize` run per size
 with the defaults (`hed` VGG16, all iterations), one after the other in one
 process; the final step's weighted terms, as the run itself logs them. Per
-layer, the style loss `E_l` (Gatys' formula, unweighted) of the photo (where
-the run starts) and of the output, against the painting at the run's size:
-where the style term's dependence on size comes from. Run it alone: it keeps
-both cores busy (the 768 px run takes the most time).
+layer and size, where the style term's dependence on size comes from: the
+painting's own Gram energy `sum(A^2) / (4 N^2)` (A per position), and the style
+loss `E_l` (Gatys' formula, unweighted) of the photo (where the run starts) and
+of the output against the painting at that size. `--targets_only` measures the
+painting and the photo alone, in seconds, without the runs. Run it alone: it
+keeps both cores busy (the 768 px run takes the most time).
 """
 
 import argparse
@@ -42,11 +44,25 @@ def layer_losses(extractor, layers, painting, image):
     return result
 
 
+def gram_energy(extractor, layers, painting):
+    """`{layer: sum(A^2) / (4 N^2)}` for 0-255 `painting`, A its per-position Gram: the size of its style figures."""
+    import tensorflow as tf
+
+    from kstyle.perceptual import losses
+    features = extractor(tf.constant(painting, tf.float32)[None])
+    result = {}
+    for layer in layers:
+        gram = losses.gram_matrix(features[layer], "hw")[0]
+        result[layer] = round(float(tf.reduce_sum(tf.square(gram)) / (4.0 * float(gram.shape[-1]) ** 2)), 2)
+    return result
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="256,768")
     parser.add_argument("--photo", default="tubingen")
     parser.add_argument("--style", default="starry_night")
+    parser.add_argument("--targets_only", action="store_true", help="the painting and the photo only, no runs")
     parser.add_argument("--out", default=os.path.join(ROOT, "benchmarks", "results", "tv_share.json"))
     args = parser.parse_args()
 
@@ -64,24 +80,30 @@ def main():
     extractor = vgg.feature_extractor(backbone.model, layers, precision="float32")
     results = {"machine": common.machine(), "date": time.strftime("%Y-%m-%d"), "photo": args.photo,
                "style": args.style, "runs": {}}
+    photo_image, painting_image = images.read_image(photo), images.read_image(painting)
     for size in (int(size) for size in args.sizes.split(",")):
+        scaled_painting = images.resize_longest(painting_image, size)
+        entry = results["runs"][str(size)] = {
+            "painting_gram_energy": gram_energy(extractor, layers, scaled_painting),
+            "photo_style_per_layer": layer_losses(extractor, layers, scaled_painting,
+                                                  images.resize_longest(photo_image, size))}
+        if args.targets_only:
+            print(size, entry, flush=True)
+            continue
         last = common.Recorder()
         started = time.perf_counter()
         output = kstyle.stylize(photo, painting, backbone=backbone, max_size=size, vgg_weights="hed",
                                 callbacks=[last])
         logs = last.logs
-        results["runs"][str(size)] = {
+        entry.update({
             "output": list(output.shape[:2]), "steps": last.steps, "seconds": round(time.perf_counter() - started, 1),
             **{term: round(logs[term], 3) for term in ("total", "style", "content", "tv")},
-            "tv_share": round(logs["tv"] / logs["total"], 3)}
-        scaled_painting = images.resize_longest(images.read_image(painting), size)
-        start = images.resize(images.read_image(photo), *output.shape[:2])
-        results["runs"][str(size)]["style_per_layer"] = {
-            "photo": layer_losses(extractor, layers, scaled_painting, start),
-            "output": layer_losses(extractor, layers, scaled_painting, np.asarray(output, np.float32))}
-        print(size, results["runs"][str(size)], flush=True)
-    shares = [run["tv_share"] for run in results["runs"].values()]
-    results["share_spread"] = round(max(shares) - min(shares), 3)
+            "tv_share": round(logs["tv"] / logs["total"], 3),
+            "output_style_per_layer": layer_losses(extractor, layers, scaled_painting, np.asarray(output, np.float32))})
+        print(size, entry, flush=True)
+    if not args.targets_only:
+        shares = [run["tv_share"] for run in results["runs"].values()]
+        results["share_spread"] = round(max(shares) - min(shares), 3)
     common.report(results, args.out)
 
 
