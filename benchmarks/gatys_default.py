@@ -4,29 +4,31 @@
                                        [--candidates=default,scales2,scales3] [--every=10]
 
 Issue 13 asks for a default run at 512 px in at most 30 s wall on two cores
-with the quality of today's default (300 L-BFGS iterations at one scale): Gatys'
+with the quality of the default as filed (300 L-BFGS iterations at one scale,
+TV summed over pixels at weight 0.01): Gatys'
 style loss against the painting and the block4_conv2 content loss against the
 photo (`judge_networks.yardstick`, float32, the same for every run), each at
-most 1.15x the default's, and no periodic artifacts. Each candidate runs to its
+most 1.15x that default's, and no periodic artifacts. Each candidate runs to its
 iteration count, with the photo and painting of each pair; every `--every`
 iterations of its last scale the image is scored, with the wall time since the
 call began (style targets and tracing included; the model is loaded once,
-before, and its load time reported apart). A candidate's answer is the first
-snapshot within 1.15x of the default's final figures on both losses.
+before, and its load time reported apart). The first candidate's final figures
+are the reference; a candidate's answer is its first snapshot within 1.15x of
+them on both losses.
 
 Candidates (`--candidates`): `default` (one scale); `scales2`, `scales3`
 (coarse to fine, `--iterations` at every scale); a name with `_tolN` stops each
 scale on convergence at tolerance 10^-N (e.g. `scales2_tol3`), `_itN` runs N
-iterations (at every scale), `_tvW` sets the TV weight, `_tvsum` sums TV
-over pixels instead of averaging it (`default_tvsum_tv0.01` is the default when
-the issue was filed, the yardstick's reference it names), `_swW` the style
-weight, `_histN` L-BFGS's history (20 pairs by default), `_precP` a spectral
-preconditioner (`spectral_preconditioner`), and `colorinit` (in place of
-`default`) starts from the photo with its colours' mean and covariance moved
-onto the painting's (`kstyle.gatys.colors.match_colors`). `--reference=JSON`
-takes the default's final figures from an earlier run of this script (the runs
-are deterministic) instead of running `default` first. Writes
-benchmarks/results/gatys_default.json. Run it alone: it keeps both cores busy.
+iterations (at every scale), `_tvW` sets the TV weight, `_tvsum` sums TV over
+pixels instead of averaging it (`default_tvsum_tv0.01` is the default as the
+issue was filed, the reference it names), `_swW` the style weight, `_histN`
+L-BFGS's history (20 pairs by default), `_precP` a spectral preconditioner
+(`spectral_preconditioner`), and `colorinit` (in place of `default`) starts from
+the photo with its colours' mean and covariance moved onto the painting's
+(`kstyle.gatys.colors.match_colors`). `--reference=JSON` takes the reference
+from an earlier run of this script (the runs are deterministic) instead of the
+first candidate. Writes benchmarks/results/gatys_default.json. Run it alone: it
+keeps both cores busy.
 """
 
 import argparse
