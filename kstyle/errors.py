@@ -34,6 +34,10 @@ class Interrupted(KeyboardInterrupt):
         self.step = step
 
 
+INTERRUPTS = (KeyboardInterrupt, SystemError)
+"""What Ctrl-C can surface as: catch these, then re-raise unless `is_interrupt`."""
+
+
 def is_interrupt(error):
     """True for Ctrl-C or SIGTERM (a KeyboardInterrupt), also when it struck inside C code.
 

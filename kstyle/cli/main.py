@@ -16,7 +16,7 @@ from absl import flags as absl_flags
 from kstyle import presets
 from kstyle.cli import flags
 from kstyle.cli.console import PROGRAM, print_error
-from kstyle.errors import Error, UsageError, is_interrupt
+from kstyle.errors import INTERRUPTS, Error, UsageError, is_interrupt
 
 FLAGS = absl_flags.FLAGS
 VERBS = {
@@ -85,7 +85,7 @@ def dispatch(argv):
         return print_error(error, 2)
     except Error as error:
         return print_error(error, 1)
-    except (KeyboardInterrupt, SystemError) as error:
+    except INTERRUPTS as error:
         if not is_interrupt(error):
             raise
         return print_error("interrupted; nothing was written", 130)

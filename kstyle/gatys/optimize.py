@@ -21,7 +21,7 @@ import numpy as np
 import tensorflow as tf
 
 from kstyle import images
-from kstyle.errors import Error, Interrupted, UsageError, is_interrupt
+from kstyle.errors import INTERRUPTS, Error, Interrupted, UsageError, is_interrupt
 from kstyle.gatys import lbfgs, memory
 from kstyle.gatys.options import OPTIMIZERS
 
@@ -165,7 +165,7 @@ def _run_adam(evaluate, image01, iterations, learning_rate, callbacks, stage, cl
             if convergence.update(total):
                 reason = lbfgs.CONVERGED
                 break
-    except (KeyboardInterrupt, SystemError) as error:
+    except INTERRUPTS as error:
         if not is_interrupt(error):
             raise
         raise Interrupted(images.to_uint8(variable.numpy()[0] * 255.0), stage.first_step + completed - 1) from None
@@ -183,7 +183,7 @@ def _run_lbfgs(evaluate, image01, iterations, learning_rate, callbacks, stage, c
     try:
         outcome = lbfgs.minimize(evaluate, image01, iterations, history=memory.history_pairs(image01.size // 3),
                                  tolerance=tolerance, on_iteration=after_iteration)
-    except (KeyboardInterrupt, SystemError) as error:
+    except INTERRUPTS as error:
         if not is_interrupt(error):
             raise
         raise Interrupted(images.to_uint8(np.asarray(latest["x"])[0] * 255.0),

@@ -12,7 +12,7 @@ from typing import NamedTuple
 import numpy as np
 
 from kstyle import images
-from kstyle.errors import Interrupted, UsageError, is_interrupt
+from kstyle.errors import INTERRUPTS, Interrupted, UsageError, is_interrupt
 from kstyle.gatys import optimize, plan, tiling
 from kstyle.gatys.options import StylizeOptions
 from kstyle.perceptual import vgg
@@ -103,7 +103,7 @@ def run(run_plan, *, callbacks=(), backbone=None):
     except Interrupted as interrupted:
         # Whatever scale it stopped at, the user gets an image of the size and colours asked for.
         raise Interrupted(images.to_uint8(finish(interrupted.image.astype(np.float32))), interrupted.step) from None
-    except (KeyboardInterrupt, SystemError) as error:
+    except INTERRUPTS as error:
         if image is None or not is_interrupt(error):
             raise
         # Between scales (while the next one's targets are computed): the finished scales are kept.
