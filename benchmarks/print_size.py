@@ -6,9 +6,11 @@
 2. Tiled against untiled at 1024 px, in one process: the loss and gradient of one evaluation
    (relative differences) and the time of each.
 3. A complete print-size run: `--max_size=2048 --scales=3 --iterations=100`, wall time and peak
-   memory.
+   memory; its result, reduced, beside a crop at full resolution, is README's picture
+   (`--picture`, docs/print_size.jpg).
 
     python benchmarks/print_size.py [--sizes=256,512,1024,2048,4096] [--skip_comparison] [--skip_full_run]
+                                    [--picture=docs/print_size.jpg]
 """
 
 import argparse
@@ -84,12 +86,28 @@ def tiled_against_untiled(size=1024, tile=512):
     }
 
 
+def picture(image_path, path, crop=(1240, 240, 1720, 720), height=480, gap=8):
+    """Writes the print-size result reduced to `height`, beside `crop` of it at full resolution."""
+    from PIL import Image
+
+    from kstyle import images
+    with Image.open(image_path) as image:
+        whole = image.convert("RGB")
+    reduced = whole.resize((round(whole.width * height / whole.height), height), Image.LANCZOS)
+    detail = whole.crop(crop)
+    sheet = Image.new("RGB", (reduced.width + gap + detail.width, height), "white")
+    sheet.paste(reduced, (0, 0))
+    sheet.paste(detail, (reduced.width + gap, 0))
+    images.write_image(path, np.asarray(sheet))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="256,512,1024,2048,4096")
     parser.add_argument("--skip_full_run", action="store_true")
     parser.add_argument("--skip_comparison", action="store_true")
     parser.add_argument("--out", default="benchmarks/results/print_size.json")
+    parser.add_argument("--picture", default="docs/print_size.jpg", help="README's picture of the complete run")
     args = parser.parse_args()
     os.makedirs(os.path.dirname(args.out), exist_ok=True)
     results = {"date": datetime.date.today().isoformat(), "machine": common.machine(),
@@ -105,6 +123,8 @@ def main():
         print(results["tiled_against_untiled"], flush=True)
     if not args.skip_full_run:
         results["full_2048_run"] = stylize(2048, ["--scales=3"], iterations=100)
+        if results["full_2048_run"]["exit"] == 0 and args.picture:
+            picture(results["full_2048_run"]["image"], args.picture)
     common.report(results, args.out)
 
 
