@@ -75,7 +75,7 @@ def main():
     import numpy as np
 
     import kstyle
-    from kstyle import images
+    from kstyle import images, periodicity
     from kstyle.perceptual import vgg
     from kstyle.perceptual.options import PerceptualOptions
 
@@ -108,6 +108,7 @@ def main():
             "output": list(output.shape[:2]), "steps": last.steps, "seconds": round(time.perf_counter() - started, 1),
             **{term: round(logs[term], 3) for term in ("total", "style", "content", "tv")},
             "tv_share": round(logs["tv"] / logs["total"], 3),
+            "periodic_score": round(periodicity.score(output), 1),
             "output_style_per_layer": layer_losses(extractor, targets, np.asarray(output, np.float32))})
         print(size, entry, flush=True)
     if not args.targets_only:
