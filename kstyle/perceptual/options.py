@@ -51,7 +51,7 @@ class PerceptualOptions:
     content_layers: object = "block4_conv2"
     style_weight: float = 10.0
     content_weight: float = 1.0
-    tv_weight: float = 500.0
+    tv_weight: float = 10.0
     gram_normalization: str = "gatys"
     tv_normalization: str = "pixels"
     pooling: str = "max"

@@ -21,7 +21,7 @@ def test_parsed_once_and_idempotent():
 def test_each_engine_composes_it_with_its_own_defaults():
     assert StylizeOptions().perceptual == PerceptualOptions()
     assert TrainOptions().perceptual == PerceptualOptions(**JOHNSON_PERCEPTUAL)
-    assert TrainOptions().perceptual.gram_normalization == "hw" and StylizeOptions().perceptual.tv_weight == 500
+    assert TrainOptions().perceptual.gram_normalization == "hw" and StylizeOptions().perceptual.tv_weight == 10
     # Total variation per pixel for the optimizer (one look at every size), summed for training (Johnson's).
     assert (StylizeOptions().perceptual.tv_normalization, TrainOptions().perceptual.tv_normalization) == (
         "pixels", "sum")
