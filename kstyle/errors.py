@@ -43,9 +43,17 @@ def is_interrupt(error):
 
     A signal handler that raises while NumPy or TensorFlow is inside C code can
     surface as `SystemError: ... returned a result with an exception set`, with
-    the KeyboardInterrupt as its cause; that is still the user's interrupt.
+    the KeyboardInterrupt as its cause; TensorFlow's own error handler re-raises
+    that `from None`, which drops the cause but keeps it as the context. Either
+    way it is still the user's interrupt.
     """
-    return isinstance(error, KeyboardInterrupt) or isinstance(getattr(error, "__cause__", None), KeyboardInterrupt)
+    seen = set()
+    while error is not None and id(error) not in seen:
+        if isinstance(error, KeyboardInterrupt):
+            return True
+        seen.add(id(error))
+        error = error.__cause__ or error.__context__
+    return False
 
 
 def first_line(error, limit=160):

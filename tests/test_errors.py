@@ -1,0 +1,63 @@
+"""Tests of kstyle.errors: what counts as the user's interrupt."""
+
+import pytest
+
+from kstyle.errors import INTERRUPTS, first_line, is_interrupt
+
+
+def _raised(function):
+    try:
+        function()
+    except BaseException as error:  # noqa: BLE001 - the test inspects whatever was raised
+        return error
+    raise AssertionError("nothing was raised")
+
+
+def _interrupt_in_c_code():
+    try:
+        raise KeyboardInterrupt
+    except KeyboardInterrupt as interrupt:
+        raise SystemError("<built-in method __array__> returned a result with an exception set") from interrupt
+
+
+def _tensorflow_reraise():
+    # What tensorflow/python/util/traceback_utils.py does with every error: `raise e.with_traceback(tb) from None`.
+    try:
+        _interrupt_in_c_code()
+    except Exception as error:
+        raise error.with_traceback(None) from None
+
+
+def _system_error():
+    raise SystemError("a real bug")
+
+
+def _error_while_handling_another():
+    try:
+        raise ValueError("first")
+    except ValueError:
+        raise SystemError("second") from None
+
+
+@pytest.mark.parametrize("function, expected", [
+    (lambda: (_ for _ in ()).throw(KeyboardInterrupt), True),
+    (_interrupt_in_c_code, True),
+    (_tensorflow_reraise, True),
+    (_system_error, False),
+    (_error_while_handling_another, False),
+])
+def test_is_interrupt(function, expected):
+    error = _raised(function)
+    assert isinstance(error, INTERRUPTS) or not expected
+    assert is_interrupt(error) is expected
+
+
+def test_tensorflow_reraise_drops_the_cause_but_keeps_the_context():
+    # The case is_interrupt must not miss (seen in CI: SIGTERM inside convert_to_eager_tensor).
+    error = _raised(_tensorflow_reraise)
+    assert error.__cause__ is None and isinstance(error.__context__, KeyboardInterrupt)
+
+
+def test_first_line():
+    assert first_line(ValueError("one\ntwo")) == "one"
+    assert first_line(ValueError("")) == "ValueError"
