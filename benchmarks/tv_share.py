@@ -76,7 +76,7 @@ def main():
 
     import kstyle
     from kstyle import images, periodicity
-    from kstyle.perceptual import vgg
+    from kstyle.perceptual import losses, vgg
     from kstyle.perceptual.options import PerceptualOptions
 
     photo = common.shared_image("content", f"{args.photo}.jpg")
@@ -109,6 +109,7 @@ def main():
             **{term: round(logs[term], 3) for term in ("total", "style", "content", "tv")},
             "tv_share": round(logs["tv"] / logs["total"], 3),
             "periodic_score": round(periodicity.score(output), 1),
+            "tv_per_pixel": round(float(losses.total_variation(np.asarray(output, np.float32)[None], "pixels")[0]), 3),
             "output_style_per_layer": layer_losses(extractor, targets, np.asarray(output, np.float32))})
         print(size, entry, flush=True)
     if not args.targets_only:
