@@ -162,7 +162,7 @@ def main():
             for step, _, at, image in snapshots.snapshots + [(snapshots.steps, None, seconds, output)]:
                 style, content = measure(np.asarray(image, np.float32), scaled)
                 curve.append({"step": step, "seconds": round(at, 1), "style": style, "content": content})
-            if reference is None:  # the first candidate is the yardstick's reference: today's default
+            if reference is None:  # no --reference: the first candidate's final figures are the yardstick's reference
                 reference = curve[-1]
             for point in curve:
                 point["style_ratio"] = round(point["style"] / reference["style"], 3)
