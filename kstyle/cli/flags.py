@@ -93,7 +93,7 @@ CONTENT_WEIGHT = _float("content_weight", "Weight of the content loss, mean((F -
 TV_WEIGHT = _float("tv_weight", "Weight of the total variation, |neighbour differences| in [0, 1] units, "
                    "per pixel (or summed: --tv_normalization).")
 TV_NORMALIZATION = _enum("tv_normalization", TV_NORMALIZATIONS, "pixels: total variation per pixel, so a weight "
-                         "gives the same look at every size; sum: summed over pixels, the TensorFlow tutorial's "
+                         "pulls each pixel alike at every size; sum: summed over pixels, the TensorFlow tutorial's "
                          "and Johnson et al.'s (train's default).")
 GRAM_NORMALIZATION = _enum("gram_normalization", NORMALIZATIONS,
                            "gatys: G = F^T F, E = sum((G-A)^2)/(4 N^2 M^2), the paper's; hw: G = F^T F/(h*w), "
