@@ -58,6 +58,8 @@ def main():
     import kstyle
     from kstyle import images
     from kstyle.perceptual import vgg
+    from kstyle.perceptual.options import PerceptualOptions
+    defaults = PerceptualOptions()
 
     photo_path = common.shared_image("content", f"{args.photo}.jpg")
     names = args.styles.split(",")
@@ -85,7 +87,8 @@ def main():
                 **{f"only_{name}": dict(style=painting) for name, painting in zip(names, paintings)}}
         results = {"machine": common.machine(), "date": time.strftime("%Y-%m-%d"), "photo": args.photo,
                    "mask": args.mask,
-                   "styles": names, "size": [width, height], "iterations": args.iterations, "runs": {}}
+                   "styles": names, "size": [width, height], "iterations": args.iterations,
+                   "tv": {"weight": defaults.tv_weight, "normalization": defaults.tv_normalization}, "runs": {}}
         outputs = {}
         for name, run in runs.items():
             started = time.perf_counter()
