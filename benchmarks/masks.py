@@ -58,8 +58,8 @@ def main():
     import kstyle
     from kstyle import images
     from kstyle.perceptual import vgg
-    from kstyle.perceptual.options import PerceptualOptions
-    defaults = PerceptualOptions()
+    from kstyle.gatys.options import StylizeOptions
+    defaults = StylizeOptions().perceptual  # the objective kstyle.stylize runs with when given no weights
 
     photo_path = common.shared_image("content", f"{args.photo}.jpg")
     names = args.styles.split(",")
