@@ -1,5 +1,7 @@
 """Training: fit() with the usual callbacks, checkpoints and resumption (also after kill -9), distribution."""
 
+import gc
+import inspect
 import json
 import os
 import shutil
@@ -8,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+import weakref
 
 import keras
 import numpy as np
@@ -74,6 +77,21 @@ def test_train_writes_a_model_and_resumes(photos, tmp_path):
     for row in rows[1:]:
         loss, style_term, content, tv = map(float, row[2:])
         assert loss == pytest.approx(style_term + content + tv, rel=1e-3)
+
+
+def _suspended_epoch_generators():
+    """Keras' per-fit generators that still hold a tf.data iterator (see `training._train`)."""
+    return [thing for thing in gc.get_objects()
+            if inspect.isgenerator(thing) and thing.gi_code.co_name == "_enumerate_iterator" and thing.gi_frame]
+
+
+def test_train_frees_the_data_pipeline_it_read(photos, tmp_path):
+    # Left to a later garbage collection, the pipeline's worker threads held one up for a minute.
+    photo_dir, style = photos
+    before = weakref.WeakSet(_suspended_epoch_generators())
+    training.train(TrainOptions.from_kwargs(**TINY, steps=2, checkpoint_every=1), style, photo_dir,
+                   str(tmp_path / "run"))
+    assert [thing for thing in _suspended_epoch_generators() if thing not in before] == []
 
 
 def test_a_run_with_other_settings_is_not_resumed(photos, tmp_path):
