@@ -140,6 +140,7 @@ def _train(options, styles, photos, model_dir, strategy, chief, callbacks, verbo
     # The checkpoint restores the learning rate it was saved with; the one asked for now wins.
     trainer.optimizer.learning_rate.assign(options.learning_rate)
     export = Exporter(manager, trainer.network, os.path.join(model_dir, MODEL_FILE), chief)
+    interrupted_at = None
     try:
         if start < options.steps:
             dataset = data.training_dataset(photos.paths, options.crop_size, options.batch_size,
@@ -152,15 +153,17 @@ def _train(options, styles, photos, model_dir, strategy, chief, callbacks, verbo
                         shuffle=False,  # the dataset shuffles itself, reproducibly
                         verbose=verbose)
     except KeyboardInterrupt:
-        step = export.save(int(trainer.optimizer.iterations.numpy()))
-        raise Interrupted(None, step) from None
+        interrupted_at = export.save(int(trainer.optimizer.iterations.numpy()))
     finally:
         if not chief:
             shutil.rmtree(checkpoint_dir, ignore_errors=True)
-    # StopAt ends fit() inside an epoch, which leaves Keras' epoch generator suspended, holding the tf.data
-    # iterator, in a reference cycle. Freed by a garbage collection minutes later, in whatever the caller does
-    # next, the iterator's worker threads held that collection up for a minute; freed now, it goes at once.
+    # StopAt, or Ctrl-C, ends fit() inside an epoch, which leaves Keras' epoch generator suspended, holding the
+    # tf.data iterator, in a reference cycle. Freed by a garbage collection minutes later, in whatever the caller
+    # does next, the iterator's worker threads held that collection up for a minute; freed now, it goes at once.
+    # (The interrupt is raised only here, once its traceback, which holds fit()'s frames, is gone.)
     gc.collect()
+    if interrupted_at is not None:
+        raise Interrupted(None, interrupted_at)
     step = export.save(int(trainer.optimizer.iterations.numpy()))
     return TrainResult(export.path, step, start, len(photos.paths), photos.skipped, strategy.num_replicas_in_sync,
                        chief)

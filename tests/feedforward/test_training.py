@@ -19,7 +19,7 @@ import tensorflow as tf
 from conftest import interruptible, synthetic_image
 from PIL import Image
 
-from kstyle.errors import UsageError
+from kstyle.errors import Interrupted, UsageError
 from kstyle.feedforward import training
 from kstyle.feedforward.options import TrainOptions
 
@@ -37,6 +37,12 @@ def photos(tmp_path_factory):
     style = directory.parent / "style.png"
     Image.fromarray(synthetic_image(48, 48, seed=99).astype(np.uint8)).save(style)
     return str(directory), str(style)
+
+
+def _suspended_epoch_generators():
+    """Keras' per-fit generators that still hold a tf.data iterator (see `training._train`)."""
+    return [thing for thing in gc.get_objects()
+            if inspect.isgenerator(thing) and thing.gi_code.co_name == "_enumerate_iterator" and thing.gi_frame]
 
 
 def test_trainer_fits_with_the_usual_callbacks(photos, tmp_path):
@@ -59,7 +65,10 @@ def test_trainer_fits_with_the_usual_callbacks(photos, tmp_path):
 def test_train_writes_a_model_and_resumes(photos, tmp_path):
     photo_dir, style = photos
     model_dir = str(tmp_path / "run")
+    before = weakref.WeakSet(_suspended_epoch_generators())
     first = training.train(TrainOptions.from_kwargs(**TINY, steps=4, checkpoint_every=2), style, photo_dir, model_dir)
+    # fit() stopped inside an epoch; train() freed the data pipeline it left (see training._train).
+    assert [thing for thing in _suspended_epoch_generators() if thing not in before] == []
     assert (first.steps, first.resumed_from) == (4, 0)
     network = keras.saving.load_model(first.model_path)
     assert network(synthetic_image(20, 30)[None]).shape == (1, 20, 30, 3)
@@ -79,19 +88,21 @@ def test_train_writes_a_model_and_resumes(photos, tmp_path):
         assert loss == pytest.approx(style_term + content + tv, rel=1e-3)
 
 
-def _suspended_epoch_generators():
-    """Keras' per-fit generators that still hold a tf.data iterator (see `training._train`)."""
-    return [thing for thing in gc.get_objects()
-            if inspect.isgenerator(thing) and thing.gi_code.co_name == "_enumerate_iterator" and thing.gi_frame]
-
-
-def test_train_frees_the_data_pipeline_it_read(photos, tmp_path):
+def test_an_interrupted_train_saves_its_step_and_frees_the_data_pipeline(photos, tmp_path):
     # Left to a later garbage collection, the pipeline's worker threads held one up for a minute.
+    class CtrlC(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            if int(self.model.optimizer.iterations.numpy()) == 3:
+                raise KeyboardInterrupt
+
     photo_dir, style = photos
     before = weakref.WeakSet(_suspended_epoch_generators())
-    training.train(TrainOptions.from_kwargs(**TINY, steps=2, checkpoint_every=1), style, photo_dir,
-                   str(tmp_path / "run"))
+    with pytest.raises(Interrupted) as interrupted:
+        training.train(TrainOptions.from_kwargs(**TINY, steps=100, checkpoint_every=50), style, photo_dir,
+                       str(tmp_path / "run"), callbacks=[CtrlC()])
+    assert interrupted.value.step == 3
     assert [thing for thing in _suspended_epoch_generators() if thing not in before] == []
+    assert tf.train.latest_checkpoint(str(tmp_path / "run" / "checkpoints")).endswith("-3")
 
 
 def test_a_run_with_other_settings_is_not_resumed(photos, tmp_path):
