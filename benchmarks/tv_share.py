@@ -77,6 +77,7 @@ def main():
     import kstyle
     from kstyle import images, periodicity
     from kstyle.perceptual import losses, vgg
+    from kstyle.gatys.options import StylizeOptions
     from kstyle.perceptual.options import PerceptualOptions
 
     photo = common.shared_image("content", f"{args.photo}.jpg")
@@ -85,7 +86,11 @@ def main():
     layers = PerceptualOptions().style_names
     extractor = vgg.feature_extractor(backbone.model, layers, precision="float32")
     results = {"machine": common.machine(), "date": time.strftime("%Y-%m-%d"), "photo": args.photo,
-               "style": args.style, "tv_weight": args.tv_weight, "runs": {}}
+               "style": args.style, "runs": {}}
+    # What the runs used, not what was asked: with no --tv_weight that is kstyle.stylize's default.
+    defaults = StylizeOptions().perceptual
+    results["tv"] = {"weight": defaults.tv_weight if args.tv_weight is None else args.tv_weight,
+                     "normalization": defaults.tv_normalization}
     photo_image, painting_image = images.read_image(photo), images.read_image(painting)
     for size in (int(size) for size in args.sizes.split(",")):
         targets = painting_targets(extractor, layers, images.resize_longest(painting_image, size))
