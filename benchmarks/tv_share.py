@@ -76,8 +76,8 @@ def main():
 
     import kstyle
     from kstyle import images, periodicity
-    from kstyle.perceptual import losses, vgg
     from kstyle.gatys.options import StylizeOptions
+    from kstyle.perceptual import losses, vgg
     from kstyle.perceptual.options import PerceptualOptions
 
     photo = common.shared_image("content", f"{args.photo}.jpg")
