@@ -91,6 +91,17 @@ def peak_rss_of(command):
     return process.returncode, usage.ru_maxrss / 1024
 
 
+def tv_settings(weight=None):
+    """The TV weight and normalization a `kstyle.stylize` run uses, for a results file.
+
+    Taken from `StylizeOptions`, so the record is what the run used (its default when `weight` is None),
+    not what a benchmark asked for.
+    """
+    from kstyle.gatys.options import StylizeOptions
+    defaults = StylizeOptions().perceptual
+    return {"weight": defaults.tv_weight if weight is None else weight, "normalization": defaults.tv_normalization}
+
+
 def report(results, path):
     """Prints `results` and writes them as JSON to `path` for BENCHMARKS.md."""
     text = json.dumps(results, indent=2)

@@ -58,8 +58,6 @@ def main():
     import kstyle
     from kstyle import images
     from kstyle.perceptual import vgg
-    from kstyle.gatys.options import StylizeOptions
-    defaults = StylizeOptions().perceptual  # the objective kstyle.stylize runs with when given no weights
 
     photo_path = common.shared_image("content", f"{args.photo}.jpg")
     names = args.styles.split(",")
@@ -88,7 +86,7 @@ def main():
         results = {"machine": common.machine(), "date": time.strftime("%Y-%m-%d"), "photo": args.photo,
                    "mask": args.mask,
                    "styles": names, "size": [width, height], "iterations": args.iterations,
-                   "tv": {"weight": defaults.tv_weight, "normalization": defaults.tv_normalization}, "runs": {}}
+                   "tv": common.tv_settings(), "runs": {}}
         outputs = {}
         for name, run in runs.items():
             started = time.perf_counter()

@@ -76,7 +76,6 @@ def main():
 
     import kstyle
     from kstyle import images, periodicity
-    from kstyle.gatys.options import StylizeOptions
     from kstyle.perceptual import losses, vgg
     from kstyle.perceptual.options import PerceptualOptions
 
@@ -86,11 +85,7 @@ def main():
     layers = PerceptualOptions().style_names
     extractor = vgg.feature_extractor(backbone.model, layers, precision="float32")
     results = {"machine": common.machine(), "date": time.strftime("%Y-%m-%d"), "photo": args.photo,
-               "style": args.style, "runs": {}}
-    # What the runs used, not what was asked: with no --tv_weight that is kstyle.stylize's default.
-    defaults = StylizeOptions().perceptual
-    results["tv"] = {"weight": defaults.tv_weight if args.tv_weight is None else args.tv_weight,
-                     "normalization": defaults.tv_normalization}
+               "style": args.style, "tv": common.tv_settings(args.tv_weight), "runs": {}}
     photo_image, painting_image = images.read_image(photo), images.read_image(painting)
     for size in (int(size) for size in args.sizes.split(",")):
         targets = painting_targets(extractor, layers, images.resize_longest(painting_image, size))
