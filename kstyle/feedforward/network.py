@@ -3,7 +3,9 @@
 Reflection padding, a 9x9 convolution, two stride-2 convolutions (or another
 number: `downsamplings`), residual blocks, as many nearest-neighbour upsampling
 + convolution stages (transposed convolutions leave checkerboard artifacts:
-Odena et al. 2016), and a 9x9 convolution back to RGB; instance normalization
+Odena et al. 2016), and a 9x9 convolution back to RGB; each stage's channels
+are set by `widths` and `decoder_widths` (a thin decoder is what makes a
+network fast: its layers run at full resolution); instance normalization
 after every convolution but the last (Ulyanov et al. 2016), here
 `GroupNormalization(groups=-1)`. The output goes through a scaled tanh, so it
 is always valid 0-255 RGB.
@@ -178,7 +180,8 @@ class StyleNetwork(keras.Model):
 
     Args:
         width: filters of the first convolution; the paper's model is 32, then
-            2x and 4x after each downsampling. 8 or 16 give small, fast models.
+            2x and 4x after each downsampling, and the decoder mirrors them.
+            8 or 16 give small, fast models.
         residual_blocks: the paper uses 5.
         antialias: blur after each upsampling and before each strided
             convolution (`Blur2D`); networks saved before it existed load with it off.
@@ -196,6 +199,12 @@ class StyleNetwork(keras.Model):
             what each pixel sees, for bolder strokes, without a stride's grid:
             `(2, 4, 8)` takes a full-resolution network of 3 blocks from 29 px to
             51 px (`receptive_field`).
+        widths: the filters of the input convolution and of each stride-2
+            stage (`downsamplings + 1` numbers; the residual blocks take the
+            last); empty, `width` doubled at each stage, as in the paper.
+        decoder_widths: the filters of each upsampling stage (`downsamplings`
+            numbers); empty, the widths mirrored. Magenta's multi-style network
+            narrows to 8 and 4: its full-resolution layers then cost little.
 
     Called as `network(images, style_weights=None, strength=None)`:
         images: float or uint8 0-255, `[batch, height, width, 3]`.
@@ -211,10 +220,12 @@ class StyleNetwork(keras.Model):
     """
 
     def __init__(self, width=32, residual_blocks=5, antialias=False, styles=(), downsamplings=2, dilations=(),
-                 **kwargs):
+                 widths=(), decoder_widths=(), **kwargs):
         super().__init__(**kwargs)
-        self.width, self.residual_blocks, self.antialias = int(width), int(residual_blocks), bool(antialias)
+        self.residual_blocks, self.antialias = int(residual_blocks), bool(antialias)
         self.downsamplings = int(downsamplings)
+        self.widths, self.decoder_widths = stage_widths(width, self.downsamplings, widths, decoder_widths)
+        self.width = self.widths[0]
         self.dilations = tuple(int(rate) for rate in dilations)
         largest = max_dilation(self.downsamplings)
         if any(not 1 <= rate <= largest for rate in self.dilations):
@@ -223,19 +234,23 @@ class StyleNetwork(keras.Model):
         self.styles = tuple(str(name) for name in styles)
         if len(set(self.styles)) != len(self.styles):
             raise ValueError(f"styles must have different names, got {', '.join(self.styles)}")
-        w, smooth, count = self.width, self.antialias, len(self.styles)
-        levels = self.downsamplings
+        smooth, count, levels = self.antialias, len(self.styles), self.downsamplings
         self.stages = [
-            ConvNormRelu(w, 9, styles=count, name="in"),
-            *[ConvNormRelu(w * 2 ** i, 3, strides=2, antialias=smooth, styles=count, name=f"down{i}")
+            ConvNormRelu(self.widths[0], 9, styles=count, name="in"),
+            *[ConvNormRelu(self.widths[i], 3, strides=2, antialias=smooth, styles=count, name=f"down{i}")
               for i in range(1, levels + 1)],
-            *[ResidualBlock(w * 2 ** levels, styles=count, dilation=self.block_dilation(i), name=f"residual{i + 1}")
+            *[ResidualBlock(self.widths[-1], styles=count, dilation=self.block_dilation(i), name=f"residual{i + 1}")
               for i in range(self.residual_blocks)],
-            *[ConvNormRelu(w * 2 ** (levels - i), 3, upsample=2, antialias=smooth, styles=count, name=f"up{i}")
+            *[ConvNormRelu(self.decoder_widths[i - 1], 3, upsample=2, antialias=smooth, styles=count, name=f"up{i}")
               for i in range(1, levels + 1)],
         ]
         self.out_pad = ReflectionPadding2D(4)
         self.out_conv = keras.layers.Conv2D(3, 9, padding="valid", name="out")
+
+    @property
+    def lattice_period(self):
+        """The period, in pixels, of the grid the stride-2 stages lay over the image (1: none)."""
+        return 2 ** self.downsamplings
 
     def block_dilation(self, index):
         """The dilation of residual block `index` (from 0)."""
@@ -259,7 +274,7 @@ class StyleNetwork(keras.Model):
         for stage in self.stages:
             stage.build(shape)
             shape = stage.compute_output_shape(shape)
-        self.out_conv.build((None, None, None, self.width))
+        self.out_conv.build(shape)
 
     def call(self, images, style_weights=None, strength=None):
         images = tf.convert_to_tensor(images)
@@ -318,28 +333,21 @@ class StyleNetwork(keras.Model):
     def get_config(self):
         return {**super().get_config(), "width": self.width, "residual_blocks": self.residual_blocks,
                 "antialias": self.antialias, "styles": list(self.styles), "downsamplings": self.downsamplings,
-                "dilations": list(self.dilations)}
+                "dilations": list(self.dilations), "widths": list(self.widths),
+                "decoder_widths": list(self.decoder_widths)}
 
 
-def painter(network, style_weights=None, strength=None):
-    """Returns `images -> stylized` for `network` with fixed per-style weights and strength.
+def stage_widths(width, downsamplings, widths=(), decoder_widths=()):
+    """Returns `(widths, decoder_widths)`, the channels of each encoder and decoder stage.
 
-    What a run or an export paints with: one weight per style (see
-    `kstyle.feedforward.blend.choose`; None for a network without named
-    styles) and a strength for every image (None: the full style). Keyword
-    arguments are passed only when set, so any Keras model mapping images to
-    images works here.
+    Defaults follow Johnson et al.: `width` doubled at each downsampling, and mirrored on the way up.
+
+    Raises:
+        ValueError: a list of the wrong length, or a width below 1.
     """
-    weights = None if style_weights is None else [[float(w) for w in style_weights]]
-
-    def paint(images, training=False):
-        images = tf.convert_to_tensor(images)
-        batch = tf.shape(images)[0]
-        given = {}
-        if weights is not None:  # made here, not captured: converters (tf2onnx) would take a capture for an input
-            given["style_weights"] = tf.tile(tf.constant(weights, tf.float32), [batch, 1])
-        if strength is not None:
-            given["strength"] = tf.fill([batch], float(strength))
-        return network(images, training=training, **given)
-
-    return paint
+    widths = tuple(int(w) for w in widths) or tuple(int(width) * 2 ** i for i in range(downsamplings + 1))
+    decoder_widths = tuple(int(w) for w in decoder_widths) or widths[-2::-1]
+    if len(widths) != downsamplings + 1 or len(decoder_widths) != downsamplings or min(widths + decoder_widths) < 1:
+        raise ValueError(f"widths needs {downsamplings + 1} and decoder_widths {downsamplings} positive numbers "
+                         f"with {downsamplings} downsamplings, got {list(widths)} and {list(decoder_widths)}")
+    return widths, decoder_widths

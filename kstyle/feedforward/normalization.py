@@ -37,13 +37,23 @@ class ConditionalInstanceNormalization(keras.layers.Layer):
         self.gamma = self.add_weight(name="gamma", shape=(self.styles, channels), initializer="ones")
         self.beta = self.add_weight(name="beta", shape=(self.styles, channels), initializer="zeros")
 
-    def call(self, features, style_weights):
-        mean, variance = tf.nn.moments(features, axes=[1, 2], keepdims=True)
-        normalized = (features - mean) * tf.math.rsqrt(variance + tf.cast(self.epsilon, features.dtype))
+    def call(self, features, style_weights, statistics=None):
+        """Normalizes `features` per image and channel, then scales and shifts them by style.
+
+        `statistics`, `(mean, variance)` `[batch, 1, 1, channels]`, replaces the
+        features' own: a tiled run (`kstyle.feedforward.tiling`) normalizes each
+        tile with the whole image's.
+        """
+        if statistics is None:
+            statistics = tf.nn.moments(features, axes=[1, 2], keepdims=True)
+        mean, variance = statistics
         weights = tf.cast(style_weights, self.gamma.dtype)
         gamma = tf.cast(tf.matmul(weights, self.gamma), features.dtype)[:, None, None, :]
         beta = tf.cast(tf.matmul(weights, self.beta), features.dtype)[:, None, None, :]
-        return normalized * gamma + beta
+        # One scale per channel, so the full-resolution tensor is touched three times, not four; the mean is
+        # subtracted first, not folded into the shift, which would cancel digits where the mean is large.
+        scale = gamma * tf.math.rsqrt(tf.cast(variance, features.dtype) + tf.cast(self.epsilon, features.dtype))
+        return (features - tf.cast(mean, features.dtype)) * scale + beta
 
     def compute_output_shape(self, input_shape):
         return input_shape

@@ -206,3 +206,20 @@ def test_dilations_cycle_over_the_blocks_and_must_pad_at_their_resolution():
     assert StyleNetwork(width=4, residual_blocks=1).receptive_field == 2 * (4 + 1 + 2 + 4 * 2 + 2 + 1 + 4) + 1
     with pytest.raises(ValueError, match="from 1 to 3 with 2 downsamplings"):
         StyleNetwork(width=4, residual_blocks=1, dilations=(4,))  # 16 px images: 4 px at the blocks
+
+
+def test_widths_set_each_stage_and_round_trip(tmp_path):
+    network = StyleNetwork(residual_blocks=2, widths=(6, 10, 12), decoder_widths=(5, 3), styles=("a", "b"))
+    photo = synthetic_image(37, 29)[None]
+    expected = network(photo).numpy()
+    assert [stage.filters for stage in network.stages] == [6, 10, 12, 12, 12, 5, 3]
+    assert (network.width, network.lattice_period) == (6, 4)
+    path = str(tmp_path / "thin.keras")
+    network.save(path)
+    restored = keras.saving.load_model(path)
+    assert (restored.widths, restored.decoder_widths) == ((6, 10, 12), (5, 3))
+    np.testing.assert_allclose(restored(photo).numpy(), expected, atol=1e-4)
+    assert StyleNetwork(width=4, residual_blocks=1).decoder_widths == (8, 4)  # the paper's mirror, by default
+    assert StyleNetwork(width=4, residual_blocks=1, downsamplings=0).lattice_period == 1
+    with pytest.raises(ValueError, match="widths needs 3 and decoder_widths 2"):
+        StyleNetwork(widths=(8, 16))
