@@ -46,6 +46,21 @@ def number(name, value, positive=False):
     return result
 
 
+def numbers(name, value, positive=False):
+    """Returns `value`, comma-separated text or a sequence, as a non-empty tuple of floats (see `number`)."""
+    if isinstance(value, str):
+        value = [item.strip() for item in value.split(",") if item.strip()]
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = [value]
+    try:
+        listed = list(value)
+    except TypeError:
+        raise UsageError(f"{name} must be numbers, got {value!r}") from None
+    if not listed:
+        raise UsageError(f"{name}: give at least one number")
+    return tuple(number(name, item, positive) for item in listed)
+
+
 def choice(name, value, choices):
     """Returns `value` if it is one of `choices`."""
     if value not in choices:

@@ -67,7 +67,9 @@ CONTENT = flags.DEFINE_string("content", None, "stylize: the photo, a path or sa
                               f"(photos {', '.join(samples.PHOTOS)}; paintings {', '.join(samples.PAINTINGS)}).")
 STYLE = flags.DEFINE_list("style", None, "The style image (a painting): a path or sample:NAME. stylize takes "
                           "several, comma-separated, blended (--style_blend_weights) or placed (--style_masks); train "
-                          "takes several for one network that paints each, named for its file (wave.jpg: wave).")
+                          "takes several for one network that paints each, named for its file (wave.jpg: wave). "
+                          "transform: the name of one style to paint (see --list_models), no --model needed for a "
+                          "shipped one.")
 OUTPUT = flags.DEFINE_string("output", None, "stylize: the image to write (the extension picks the format). "
                              "transform: an image, or a directory for several inputs. export: the .tflite or "
                              ".onnx file of --format=tflite|onnx. Written atomically.")
@@ -147,6 +149,17 @@ DOWNSAMPLINGS = _integer("downsamplings", "train: the network's stride-2 stages,
 DILATIONS = _string("dilations", "train: the residual blocks' dilations, comma-separated, taken in turn (e.g. "
                     "2,4,8): each block sees further, for bolder strokes, at the same cost and without a stride's "
                     "grid; empty for none.")
+WIDTHS = _string("widths", "train: the channels of the network's input convolution and of each stride-2 stage, "
+                 "comma-separated (downsamplings + 1 numbers; the residual blocks take the last); empty for "
+                 "--width doubled at each stage.")
+DECODER_WIDTHS = _string("decoder_widths", "train: the channels of each upsampling stage, comma-separated "
+                         "(downsamplings numbers); empty for --widths mirrored. A thin decoder (e.g. 8,4) is what "
+                         "makes a network fast: it runs at full resolution.")
+STYLE_SCALES = _string("style_scales", "train: 1, then coarser scales at which the output is also judged "
+                       "against the painting shrunk alike (e.g. 1,0.5: strokes twice the size the full-size "
+                       "Gram matrices see).")
+LATTICE_WEIGHT = _float("lattice_weight", "train: the weight of the charge for a pattern locked to the network's "
+                        "stride-2 grid (a hatching); 0 for none.")
 BATCH_SIZE = _integer("batch_size", "train: photos per step, split across replicas.")
 CROP_SIZE = _integer("crop_size", "train: side of the random square crops.")
 STEPS = _integer("steps", "train: optimizer steps in all (a resumed run continues to this count).")
@@ -193,10 +206,11 @@ VERB_FLAGS = {
     "train": {
         "style", "train_images", "model_dir", "style_layers", "content_layers", "style_weight", "content_weight",
         "tv_weight", "tv_normalization", "gram_normalization", "pooling", "vgg_weights", "precision", "style_size",
-        "width", "residual_blocks", "antialias", "downsamplings", "dilations", "learning_rate", "batch_size",
-        "crop_size", "steps", "checkpoint_every", "summary_every", "strategy", "seed",
+        "width", "residual_blocks", "antialias", "downsamplings", "dilations", "widths", "decoder_widths",
+        "style_scales", "lattice_weight", "learning_rate", "batch_size", "crop_size", "steps", "checkpoint_every",
+        "summary_every", "strategy", "seed",
     },
-    "transform": {"model", "input", "output", "max_size", "list_models", "blend", "strength"},
+    "transform": {"model", "style", "input", "output", "max_size", "list_models", "blend", "strength"},
     "export": {"model", "export_dir", "version", "max_pixels", "max_request_pixels", "max_batch", "format",
                "output", "blend", "strength"},
 }

@@ -84,26 +84,33 @@ class Summaries(keras.callbacks.Callback):
 
 
 class LossCurve(keras.callbacks.Callback):
-    """Appends `step,seconds,loss,style,content,tv` to a CSV at each checkpoint.
+    """Appends `step,seconds,loss,style,content,tv` (and any other term) to a CSV at each checkpoint.
 
     Each row is the mean over the steps since the previous row; `seconds` counts
-    training time across resumed runs, so the file is the run's loss curve.
+    training time across resumed runs, so the file is the run's loss curve. A
+    resumed run keeps the columns the file was started with.
+
+    Args:
+        path: the CSV file.
+        terms: the logged terms to write after the loss.
     """
 
-    HEADER = "step,seconds,loss," + ",".join(TERMS)
-
-    def __init__(self, path):
+    def __init__(self, path, terms=TERMS):
         super().__init__()
         self.path = path
         self.offset = 0.0
+        self.terms = tuple(terms)
         if os.path.exists(path):
             with open(path) as file:
-                rows = [line for line in file.read().splitlines()[1:] if line]
+                lines = file.read().splitlines()
+            rows = [line for line in lines[1:] if line]
+            if lines:
+                self.terms = tuple(lines[0].split(",")[3:])
             if rows:
                 self.offset = float(rows[-1].split(",")[1])
         else:
             with open(path, "w") as file:
-                file.write(self.HEADER + "\n")
+                file.write(",".join(("step", "seconds", "loss") + self.terms) + "\n")
         self.started = None
 
     def on_train_begin(self, logs=None):
@@ -113,6 +120,6 @@ class LossCurve(keras.callbacks.Callback):
         logs = logs or {}
         step = int(self.model.optimizer.iterations.numpy())
         seconds = self.offset + time.perf_counter() - self.started
-        values = [float(logs.get(name, float("nan"))) for name in ("loss", *TERMS)]
+        values = [float(logs.get(name, float("nan"))) for name in ("loss", *self.terms)]
         with open(self.path, "a") as file:
             file.write(f"{step},{seconds:.1f}," + ",".join(f"{v:.6g}" for v in values) + "\n")

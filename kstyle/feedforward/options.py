@@ -41,6 +41,15 @@ class TrainOptions(EngineOptions):
         antialias: blur around the network's resampling stages (see `StyleNetwork`).
         downsamplings: the network's stride-2 stages (see `StyleNetwork`).
         dilations: the residual blocks' dilations, in turn (see `StyleNetwork`).
+        widths, decoder_widths: the channels of each encoder and decoder stage
+            (see `StyleNetwork`); empty, `width` doubled at each downsampling
+            and mirrored.
+        style_scales: 1, then coarser scales at which the output is also
+            judged against the painting shrunk alike (see
+            `kstyle.feedforward.perceptual_loss`): 0.5 asks for strokes twice
+            the size of those the full-size Grams see.
+        lattice_weight: the weight of the charge for what the network paints
+            locked to its stride-2 grid (see `StyleTrainer`); 0 for none.
         learning_rate, batch_size, crop_size, steps: the optimization; the
             batch is global (split across replicas).
         checkpoint_every: steps between checkpoints (and `.keras` exports).
@@ -55,6 +64,10 @@ class TrainOptions(EngineOptions):
     antialias: bool = False
     downsamplings: int = 2
     dilations: tuple = ()
+    widths: tuple = ()
+    decoder_widths: tuple = ()
+    style_scales: tuple = (1.0,)
+    lattice_weight: float = 0.0
     learning_rate: float = 1e-3
     batch_size: int = 4
     crop_size: int = 256
@@ -75,6 +88,19 @@ class TrainOptions(EngineOptions):
         self.antialias = checks.boolean("antialias", self.antialias)
         self.downsamplings = checks.integer("downsamplings", self.downsamplings, 0, 4)
         self.dilations = checks.integers("dilations", self.dilations, 1, max_dilation(self.downsamplings))
+        self.widths = checks.integers("widths", self.widths, 1, 1024)
+        self.decoder_widths = checks.integers("decoder_widths", self.decoder_widths, 1, 1024)
+        if self.widths and len(self.widths) != self.downsamplings + 1:
+            raise UsageError(f"widths needs {self.downsamplings + 1} numbers with {self.downsamplings} downsamplings "
+                             f"(the input convolution's, then each stride-2 stage's), got {len(self.widths)}")
+        if self.decoder_widths and len(self.decoder_widths) != self.downsamplings:
+            raise UsageError(f"decoder_widths needs {self.downsamplings} numbers with {self.downsamplings} "
+                             f"downsamplings (one per upsampling), got {len(self.decoder_widths)}")
+        self.style_scales = checks.numbers("style_scales", self.style_scales)
+        if self.style_scales[0] != 1 or any(not 0 < scale < 1 for scale in self.style_scales[1:]):
+            raise UsageError(f"style_scales must be 1, then coarser scales between 0 and 1 (e.g. 1,0.5), "
+                             f"got {','.join(f'{scale:g}' for scale in self.style_scales)}")
+        self.lattice_weight = checks.number("lattice_weight", self.lattice_weight)
         self.batch_size = checks.integer("batch_size", self.batch_size, 1, 4096)
         self.crop_size = checks.integer("crop_size", self.crop_size, 32, 4096)
         self.steps = checks.integer("steps", self.steps, 1, 10**9)

@@ -7,6 +7,13 @@ which one each image is judged against. It is the same `Objective` that
 compiled with it trains under `fit()`, callbacks and `tf.distribute` like any
 other. Its config carries the style's Gram matrices and the perceptual options,
 so it serializes with the model and needs no style image to be rebuilt.
+
+The style can also be judged at coarser scales (`style_scales`): the output
+shrunk by each factor against the painting shrunk alike. VGG16's layers see a
+fixed number of pixels, so at full size its Grams measure fine texture; at half
+size the same layers measure strokes twice as large, which a network trained at
+full size only can leave out and still score well (it recolours the photo and
+lays fine texture over it).
 """
 
 import dataclasses
@@ -35,6 +42,10 @@ class PerceptualLoss(keras.losses.Loss):
             al.'s) if omitted. Any of its fields may also be given as a keyword
             (`style_weight=1e-2`), which changes that one.
         backbone: a `vgg.Backbone` to share; loaded from `options.vgg_weights` if omitted.
+        scaled_grams: `{scale: grams}` for each coarser scale the style is also
+            judged at (0 < scale < 1), `grams` like `style_grams` but of the
+            painting shrunk by `scale`; each scale's style loss adds to the
+            style term with the same weight as the full size's.
 
     Example:
         >>> loss = kstyle.PerceptualLoss.from_style_image("painting.jpg", style_weight=1e-2)
@@ -42,11 +53,34 @@ class PerceptualLoss(keras.losses.Loss):
         >>> network.fit(photos, photos, epochs=2)  # y = x: content is the photo itself
     """
 
-    def __init__(self, style_grams, options=None, backbone=None, name="perceptual_loss", **kwargs):
+    def __init__(self, style_grams, options=None, backbone=None, name="perceptual_loss", scaled_grams=None,
+                 **kwargs):
         changes = {key: kwargs.pop(key) for key in FIELDS if key in kwargs}
         super().__init__(name=name, **kwargs)
         self.options = dataclasses.replace(options or johnson_perceptual(), **changes)
         several = isinstance(style_grams, (list, tuple))
+        per_style = self._constants(style_grams, several)
+        self.style_grams = per_style if several else per_style[0]
+        # [styles, N, N] per layer, gathered per image when several styles train together.
+        self._stacked = _stack(per_style, self.options.style_names)
+        self.scaled_grams = {}
+        for scale, grams in sorted((scaled_grams or {}).items(), key=lambda item: -float(item[0])):
+            scale = float(scale)
+            if not 0 < scale < 1:
+                raise UsageError(f"style scales below 1 are coarser views of the output; got {scale:g}")
+            scaled = self._constants(grams, several)
+            if len(scaled) != len(per_style):
+                raise UsageError(f"scaled_grams at {scale:g} has {len(scaled)} styles, style_grams {len(per_style)}")
+            self.scaled_grams[scale] = scaled if several else scaled[0]
+        self._scaled_stacked = {scale: _stack(grams if several else [grams], self.options.style_names)
+                                for scale, grams in self.scaled_grams.items()}
+        backbone = backbone or vgg.load_vgg16(self.options.vgg_weights, self.options.seed)
+        extractor = vgg.feature_extractor(backbone.model, self.options.layer_names, self.options.pooling,
+                                          self.options.precision)
+        self.objective = Objective.from_options(extractor, [StyleTarget(per_style[0])], self.options)
+
+    def _constants(self, style_grams, several):
+        """The Grams of each style as float32 constants, checked for every style layer."""
         per_style = [{layer: tf.constant(np.asarray(gram, np.float32)) for layer, gram in grams.items()}
                      for grams in (style_grams if several else [style_grams])]
         if not per_style:
@@ -55,38 +89,51 @@ class PerceptualLoss(keras.losses.Loss):
             missing = sorted(set(self.options.style_names) - set(grams))
             if missing:
                 raise UsageError(f"style_grams has no Gram matrix for {', '.join(missing)}")
-        self.style_grams = per_style if several else per_style[0]
-        # [styles, N, N] per layer, gathered per image when several styles train together.
-        self._stacked = {layer: tf.stack([grams[layer] for grams in per_style]) for layer in self.options.style_names}
-        backbone = backbone or vgg.load_vgg16(self.options.vgg_weights, self.options.seed)
-        extractor = vgg.feature_extractor(backbone.model, self.options.layer_names, self.options.pooling,
-                                          self.options.precision)
-        self.objective = Objective.from_options(extractor, [StyleTarget(per_style[0])], self.options)
+        return per_style
+
+    @property
+    def style_scales(self):
+        """The scales the style is judged at: 1 (full size), then the coarser ones."""
+        return (1.0, *self.scaled_grams)
 
     @property
     def num_styles(self):
         return len(self.style_grams) if isinstance(self.style_grams, list) else 1
 
     @classmethod
-    def from_style_image(cls, style_image, style_size=512, options=None, backbone=None, **kwargs):
-        """Builds the loss for a style image (path, PIL image or array) resized to `style_size`."""
-        return cls._from_images([style_image], False, style_size, options, backbone, **kwargs)
+    def from_style_image(cls, style_image, style_size=512, options=None, backbone=None, style_scales=(1.0,),
+                         **kwargs):
+        """Builds the loss for a style image (path, PIL image or array) resized to `style_size`.
+
+        `style_scales`: 1 and the coarser scales to judge the style at too (see the module).
+        """
+        return cls._from_images([style_image], False, style_size, options, backbone, style_scales, **kwargs)
 
     @classmethod
-    def from_style_images(cls, style_images, style_size=512, options=None, backbone=None, **kwargs):
+    def from_style_images(cls, style_images, style_size=512, options=None, backbone=None, style_scales=(1.0,),
+                          **kwargs):
         """Builds the loss for several styles, each image resized to `style_size` (see `terms`)."""
-        return cls._from_images(list(style_images), True, style_size, options, backbone, **kwargs)
+        return cls._from_images(list(style_images), True, style_size, options, backbone, style_scales, **kwargs)
 
     @classmethod
-    def _from_images(cls, style_images, several, style_size, options, backbone, **kwargs):
+    def _from_images(cls, style_images, several, style_size, options, backbone, style_scales, **kwargs):
         changes = {key: kwargs.pop(key) for key in FIELDS if key in kwargs}
         options = dataclasses.replace(options or johnson_perceptual(), **changes)
+        if not style_scales or float(style_scales[0]) != 1.0:
+            raise UsageError(f"style_scales must start with 1 (the full size), got {list(style_scales)}")
         backbone = backbone or vgg.load_vgg16(options.vgg_weights, options.seed)
         # The targets in float32 whatever the training precision: they are computed once.
         extractor = vgg.feature_extractor(backbone.model, options.style_names, options.pooling, "float32")
-        grams = [style_grams(extractor, images.resize_longest(images.read_image(image), style_size),
-                             options.style_names) for image in style_images]
-        return cls(grams if several else grams[0], options, backbone=backbone, **kwargs)
+        paintings = [images.read_image(image) for image in style_images]
+
+        def grams_at(scale):
+            size = max(32, round(style_size * scale))
+            grams = [style_grams(extractor, images.resize_longest(painting, size), options.style_names)
+                     for painting in paintings]
+            return grams if several else grams[0]
+
+        scaled = {float(scale): grams_at(float(scale)) for scale in style_scales[1:]}
+        return cls(grams_at(1.0), options, backbone=backbone, scaled_grams=scaled, **kwargs)
 
     def terms(self, photos, stylized, style_index=None):
         """Returns `(total, {"style", "content", "tv"})` per image, `[batch]` each.
@@ -97,19 +144,30 @@ class PerceptualLoss(keras.losses.Loss):
                 against; the first style if omitted.
         """
         content = tf.nest.map_structure(tf.stop_gradient, self.objective.content_features(photos))
-        grams = None
+        stylized = tf.cast(stylized, tf.float32)
+        index = None
         if style_index is not None and self.num_styles > 1:
             index = tf.cast(tf.reshape(style_index, [-1]), tf.int32)
-            grams = {layer: tf.gather(stacked, index) for layer, stacked in self._stacked.items()}
-        return self.objective.per_image(tf.cast(stylized, tf.float32), content, grams)
+        grams = None if index is None else {layer: tf.gather(stacked, index) for layer, stacked in self._stacked.items()}
+        total, terms = self.objective.per_image(stylized, content, grams)
+        if not self._scaled_stacked:
+            return total, terms
+        batch, size = tf.shape(stylized)[0], tf.cast(tf.shape(stylized)[1:3], tf.float32)
+        style = terms["style"]
+        for scale, stacked in self._scaled_stacked.items():
+            shrunk = tf.image.resize(stylized, tf.cast(tf.round(size * scale), tf.int32), antialias=True)
+            chosen = tf.zeros([batch], tf.int32) if index is None else index
+            grams = {layer: tf.gather(per_style, chosen) for layer, per_style in stacked.items()}
+            style += self.objective.style_per_image(shrunk, grams)
+        terms = {**terms, "style": style}
+        return style + terms["content"] + terms["tv"], terms
 
     def call(self, y_true, y_pred):
         return self.terms(y_true, y_pred)[0]
 
     def get_config(self):
-        return {**super().get_config(),
-                "style_grams": [_listed(grams) for grams in self.style_grams] if isinstance(self.style_grams, list)
-                else _listed(self.style_grams),
+        return {**super().get_config(), "style_grams": _listed_styles(self.style_grams),
+                "scaled_grams": {str(scale): _listed_styles(grams) for scale, grams in self.scaled_grams.items()},
                 "options": self.options.to_config()}
 
     @classmethod
@@ -121,6 +179,18 @@ class PerceptualLoss(keras.losses.Loss):
         if "normalization" in config:  # saved before the options existed: flat keywords, this one renamed
             config["gram_normalization"] = config.pop("normalization")
         return cls(options=None if options is None else PerceptualOptions(**options), **config)
+
+
+def _stack(per_style, layers):
+    """`{layer: [styles, N, N]}` from a list of `{layer: [N, N]}`."""
+    return {layer: tf.stack([grams[layer] for grams in per_style]) for layer in layers}
+
+
+def _listed_styles(grams):
+    """One style's `{layer: Gram}`, or a list of them, as plain lists for a config."""
+    if isinstance(grams, list):
+        return [_listed(one) for one in grams]
+    return _listed(grams)
 
 
 def _listed(grams):

@@ -3,12 +3,20 @@
 Each batch of photos is its own content target, so it fits on a dataset of
 photos without labels; it logs the loss and each weighted term, so the usual
 callbacks (ModelCheckpoint, TensorBoard, EarlyStopping) just work.
+
+Besides the perceptual loss, the trainer can charge the network for what it
+paints locked to its own pixel grid (`lattice_weight`, see
+`kstyle.perceptual.losses.lattice_energy`): a term about the network, not the
+picture, so it lives here rather than in the loss.
 """
 
 import keras
 import tensorflow as tf
 
+from kstyle.perceptual.losses import lattice_energy
 from kstyle.perceptual.objective import TERMS
+
+LATTICE_TERM = "lattice"
 
 
 class StyleTrainer(keras.Model):
@@ -19,6 +27,13 @@ class StyleTrainer(keras.Model):
     which style each photo is painted in and judged against (the first if
     omitted).
 
+    Args:
+        network: the image model to train (a `StyleNetwork` or any other).
+        perceptual: a `PerceptualLoss`.
+        lattice_weight: the weight of the `lattice` term, the network's
+            output's `lattice_energy` at its `lattice_period` (a network
+            without stride-2 stages has none to charge).
+
     Example:
         >>> trainer = StyleTrainer(kstyle.StyleNetwork(width=16), kstyle.PerceptualLoss.from_style_image("p.jpg"))
         >>> trainer.compile(optimizer=keras.optimizers.Adam(1e-3))
@@ -26,11 +41,22 @@ class StyleTrainer(keras.Model):
         ...             callbacks=[keras.callbacks.TensorBoard("runs/p")])
     """
 
-    def __init__(self, network, perceptual, **kwargs):
+    def __init__(self, network, perceptual, lattice_weight=0.0, **kwargs):
         super().__init__(**kwargs)
         self.network = network
         self.perceptual = perceptual
-        self.term_trackers = [keras.metrics.Mean(name=name) for name in TERMS]
+        self.lattice_weight = float(lattice_weight)
+        self.lattice_period = int(getattr(network, "lattice_period", 1))
+        self.term_trackers = [keras.metrics.Mean(name=name) for name in self.term_names]
+
+    @property
+    def term_names(self):
+        """The weighted terms that add up to the loss, as logged."""
+        return TERMS + ((LATTICE_TERM,) if self.charges_lattice else ())
+
+    @property
+    def charges_lattice(self):
+        return self.lattice_weight > 0 and self.lattice_period > 1
 
     def call(self, inputs, training=False):
         photos, style = _unpack(inputs)
@@ -43,6 +69,9 @@ class StyleTrainer(keras.Model):
         del y, sample_weight, training  # Each photo is its own content target.
         photos, style = _unpack(x)
         total, terms = self.perceptual.terms(photos, y_pred, style)
+        if self.charges_lattice:
+            terms = {**terms, LATTICE_TERM: self.lattice_weight * lattice_energy(y_pred, self.lattice_period)}
+            total += terms[LATTICE_TERM]
         for tracker in self.term_trackers:
             tracker.update_state(terms[tracker.name])
         # Keras sums gradients over replicas, so each replica's loss is scaled like a Keras Loss's.

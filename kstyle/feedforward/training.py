@@ -24,7 +24,7 @@ from kstyle.errors import Interrupted, UsageError
 from kstyle.feedforward import data
 from kstyle.feedforward import styles as styles_module
 from kstyle.feedforward.callbacks import CheckpointEvery, Exporter, LossCurve, StopAt, Summaries
-from kstyle.feedforward.network import StyleNetwork
+from kstyle.feedforward.network import StyleNetwork, stage_widths
 from kstyle.feedforward.options import STRATEGIES
 from kstyle.feedforward.perceptual_loss import PerceptualLoss
 from kstyle.feedforward.trainer import StyleTrainer
@@ -148,7 +148,8 @@ def _train(options, styles, photos, model_dir, strategy, chief, callbacks, verbo
             epochs = math.ceil((options.steps - start) / options.checkpoint_every)
             run_callbacks = [StopAt(options.steps), CheckpointEvery(export, options.checkpoint_every),
                              Summaries(os.path.join(model_dir, "logs"), options.summary_every, sample_photos, chief),
-                             *([LossCurve(os.path.join(model_dir, LOSS_LOG_FILE))] if chief else []), *callbacks]
+                             *([LossCurve(os.path.join(model_dir, LOSS_LOG_FILE), trainer.term_names)] if chief else []),
+                             *callbacks]
             trainer.fit(dataset, epochs=epochs, steps_per_epoch=options.checkpoint_every, callbacks=run_callbacks,
                         shuffle=False,  # the dataset shuffles itself, reproducibly
                         verbose=verbose)
@@ -205,12 +206,14 @@ def build_trainer(options, styles, named=True, backbone=None):
     perceptual = options.perceptual
     if backbone is None:
         backbone = vgg.load_vgg16(perceptual.vgg_weights, perceptual.seed)
-    loss = PerceptualLoss.from_style_images(list(styles.values()), options.style_size, perceptual, backbone=backbone)
+    loss = PerceptualLoss.from_style_images(list(styles.values()), options.style_size, perceptual, backbone=backbone,
+                                            style_scales=options.style_scales)
     network = StyleNetwork(options.width, options.residual_blocks, options.antialias,
                            styles=tuple(styles) if named else (), downsamplings=options.downsamplings,
-                           dilations=options.dilations)
+                           dilations=options.dilations, widths=options.widths,
+                           decoder_widths=options.decoder_widths)
     network(tf.zeros((1, 32, 32, 3)), style_weights=tf.ones((1, len(styles))) if named else None)
-    trainer = StyleTrainer(network, loss)
+    trainer = StyleTrainer(network, loss, lattice_weight=options.lattice_weight)
     trainer.compile(optimizer=keras.optimizers.Adam(options.learning_rate))
     trainer.optimizer.build(network.trainable_variables)
     return trainer
@@ -250,8 +253,12 @@ def read_config(model_dir):
 def _settings(options, styles):
     """What a run's checkpoints are tied to: the network, the paintings and the loss's shape."""
     perceptual = options.perceptual.to_config()
-    return {"width": options.width, "residual_blocks": options.residual_blocks, "antialias": options.antialias,
+    widths, decoder_widths = stage_widths(options.width, options.downsamplings, options.widths,
+                                          options.decoder_widths)
+    return {"width": widths[0], "residual_blocks": options.residual_blocks, "antialias": options.antialias,
             "downsamplings": options.downsamplings, "dilations": list(options.dilations),
+            "widths": list(widths), "decoder_widths": list(decoder_widths),
+            "style_scales": list(options.style_scales),
             "style_layers": perceptual["style_layers"], "content_layers": perceptual["content_layers"],
             "style": _style_digest(styles), "styles": list(styles), "style_size": options.style_size,
             "vgg_weights": perceptual["vgg_weights"], "gram_normalization": perceptual["gram_normalization"]}
@@ -261,7 +268,8 @@ def _tunables(options):
     """What a resumed run may change (fine-tuning): the loss's weights and the learning rate."""
     perceptual = options.perceptual
     return {"style_weight": perceptual.style_weight, "content_weight": perceptual.content_weight,
-            "tv_weight": perceptual.tv_weight, "learning_rate": options.learning_rate}
+            "tv_weight": perceptual.tv_weight, "lattice_weight": options.lattice_weight,
+            "learning_rate": options.learning_rate}
 
 
 def changed_tunables(options, previous):

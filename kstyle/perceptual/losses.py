@@ -138,6 +138,44 @@ def total_variation(images, normalization="sum"):
     return tv
 
 
+def lattice_energy(images, period, window=16):
+    """Returns the power of what repeats with the pixel grid's `period`, in 0-255 levels squared, `[batch]`.
+
+    A network with stride-2 stages lays a grid of `period` pixels over the
+    image, and a style loss that rewards fine texture lets it paint a pattern
+    locked to that grid (a hatching): cheap texture the Gram matrices cannot
+    tell from brush strokes. Locked to the grid, such a pattern has the same
+    value at the same position in every `period x period` cell, so averaging
+    the cells of a window of `window x window` cells keeps it and averages
+    everything else away. The energy is the variance of those `period**2`
+    averages, taken per window and channel and averaged over the image: the
+    mean square of the grid-locked component. A photo scores about its local
+    variance over `window**2` (a few levels squared); a hatching of amplitude
+    `a` adds about `a**2 / 2`.
+
+    Args:
+        images: 0-255 `[batch, h, w, ch]`; rows and columns beyond the last
+            whole window are ignored (a window is `period * window` pixels;
+            smaller images take the largest window that fits).
+        period: the grid's period in pixels (`StyleNetwork.lattice_period`).
+        window: cells per side of the window the averages are taken over.
+    """
+    images = tf.convert_to_tensor(images, tf.float32)
+    shape = tf.shape(images)
+    # Images smaller than a window (training crops) take the largest window that fits, down to one cell.
+    window = tf.maximum(tf.minimum(window, tf.minimum(shape[1], shape[2]) // period), 1)
+    side = period * window
+    rows, columns = shape[1] // side * side, shape[2] // side * side
+    images = images[:, :rows, :columns, :]
+    channels = images.shape[-1] if images.shape[-1] is not None else shape[3]
+    # [b, windows down, cells, phase, windows across, cells, phase, ch]
+    cells = tf.reshape(images, [shape[0], rows // side, window, period, columns // side, window, period, channels])
+    phases = tf.reduce_mean(cells, axis=[2, 5])  # [b, wy, py, wx, px, ch]: each phase averaged over a window
+    variance = tf.math.reduce_variance(phases, axis=[2, 4])
+    count = tf.cast(tf.reduce_prod(tf.shape(variance)[1:]), tf.float32)
+    return tf.reduce_sum(variance, axis=[1, 2, 3]) / tf.maximum(count, 1.0)  # 0 for an image under one cell
+
+
 @keras.saving.register_keras_serializable(package="kstyle")
 class GramMatrix(keras.layers.Layer):
     """A layer computing Gram matrices, for style losses in your own models.

@@ -123,6 +123,17 @@ class Objective:
                  "tv": self.tv_weight * tv}
         return terms["style"] + terms["content"] + terms["tv"], terms
 
+    def style_per_image(self, images, style_grams):
+        """The weighted style loss alone, `[batch]`, of 0-255 `images` against per-image `style_grams`.
+
+        What a coarser view of a network's output is judged by (see
+        `kstyle.feedforward.perceptual_loss`): no content or TV at that scale.
+        """
+        features = {name: tf.cast(value, tf.float32) for name, value in self.extractor(images).items()}
+        sums = {(0, layer): (losses.gram_sum(features[layer]), losses.positions(features[layer]))
+                for layer, _ in self.style_layers}
+        return self.style_term(sums, style_grams)
+
     @property
     def num_targets(self):
         return len(self._targets)

@@ -93,3 +93,23 @@ def test_a_config_saved_before_tv_normalization_keeps_the_sum(loss, random_backb
     del config["options"]["tv_normalization"]
     restored = PerceptualLoss.from_config({**config, "backbone": random_backbone})
     assert restored.options.tv_normalization == "sum" and restored.options == loss.options
+
+
+def test_coarser_style_scales_judge_the_shrunk_output_against_the_shrunk_painting(random_backbone, tmp_path):
+    painting = synthetic_image(64, 64, seed=9)
+    both = PerceptualLoss.from_style_image(painting, style_size=64, backbone=random_backbone, style_scales=(1, 0.5),
+                                           **LAYERS)
+    full = PerceptualLoss.from_style_image(painting, style_size=64, backbone=random_backbone, **LAYERS)
+    half = PerceptualLoss.from_style_image(painting, style_size=32, backbone=random_backbone, **LAYERS)
+    assert both.style_scales == (1.0, 0.5)
+    photos = np.stack([synthetic_image(48, 48, seed) for seed in (1, 2)])
+    stylized = np.stack([synthetic_image(48, 48, seed) for seed in (3, 4)])
+    shrunk = tf.image.resize(stylized, (24, 24), antialias=True)
+    _, terms = both.terms(photos, stylized)
+    _, full_terms = full.terms(photos, stylized)
+    _, half_terms = half.terms(tf.image.resize(photos, (24, 24), antialias=True), shrunk)
+    np.testing.assert_allclose(terms["style"].numpy(), (full_terms["style"] + half_terms["style"]).numpy(), rtol=1e-4)
+    np.testing.assert_allclose(terms["content"].numpy(), full_terms["content"].numpy(), rtol=1e-5)
+    restored = PerceptualLoss.from_config(both.get_config())
+    assert restored.style_scales == (1.0, 0.5)
+    np.testing.assert_allclose(restored(photos, stylized).numpy(), both(photos, stylized).numpy(), rtol=1e-5)

@@ -105,6 +105,23 @@ def test_an_interrupted_train_saves_its_step_and_frees_the_data_pipeline(photos,
     assert tf.train.latest_checkpoint(str(tmp_path / "run" / "checkpoints")).endswith("-3")
 
 
+def test_a_thin_network_charged_for_its_grid_trains_and_logs_the_charge(photos, tmp_path):
+    photo_dir, style = photos
+    model_dir = str(tmp_path / "run")
+    options = TrainOptions.from_kwargs(**TINY, widths="4,6,6", decoder_widths="4,2", style_scales="1,0.5",
+                                       lattice_weight=2.0, steps=2, checkpoint_every=1)
+    result = training.train(options, style, photo_dir, model_dir)
+    network = keras.saving.load_model(result.model_path)
+    assert (network.widths, network.decoder_widths) == ((4, 6, 6), (4, 2))
+    with open(os.path.join(model_dir, training.LOSS_LOG_FILE)) as file:
+        header, *rows = file.read().splitlines()
+    assert header == "step,seconds,loss,style,content,tv,lattice" and len(rows) == 2
+    loss, style_term, content, tv, lattice = (float(value) for value in rows[-1].split(",")[2:])
+    assert lattice > 0 and loss == pytest.approx(style_term + content + tv + lattice, rel=1e-4)
+    config = training.read_config(model_dir)
+    assert (config["style_scales"], config["lattice_weight"]) == ([1.0, 0.5], 2.0)
+
+
 def test_a_run_with_other_settings_is_not_resumed(photos, tmp_path):
     photo_dir, style = photos
     model_dir = str(tmp_path / "run")
@@ -118,6 +135,12 @@ def test_a_run_with_other_settings_is_not_resumed(photos, tmp_path):
     with pytest.raises(UsageError, match="gram_normalization hw -> gatys"):
         training.train(TrainOptions.from_kwargs(**{**TINY, "gram_normalization": "gatys"}, steps=2,
                                                 checkpoint_every=1), style, photo_dir, model_dir)
+    with pytest.raises(UsageError, match=r"widths \[4, 8, 16\] -> \[4, 6, 6\], decoder_widths \[8, 4\] -> \[4, 2\]"):
+        training.train(TrainOptions.from_kwargs(**{**TINY, "widths": "4,6,6", "decoder_widths": "4,2"}, steps=2,
+                                                checkpoint_every=1), style, photo_dir, model_dir)
+    with pytest.raises(UsageError, match=r"style_scales \[1.0\] -> \[1.0, 0.5\]"):
+        training.train(TrainOptions.from_kwargs(**{**TINY, "style_scales": "1,0.5"}, steps=2, checkpoint_every=1),
+                       style, photo_dir, model_dir)
     with pytest.raises(UsageError, match="style_layers block1_conv2:0.5,block2_conv2:0.5 -> block1_conv2:1"):
         training.train(TrainOptions.from_kwargs(**{**TINY, "style_layers": "block1_conv2"}, steps=2,
                                                 checkpoint_every=1), style, photo_dir, model_dir)

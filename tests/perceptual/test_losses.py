@@ -140,3 +140,44 @@ def test_gram_gradient_matches_autodiff_of_the_plain_einsum():
         ours = tf.reduce_sum(losses.gram_matrix(f, "gatys") * weights)
         plain = tf.reduce_sum(tf.einsum("bhwc,bhwd->bcd", f, f) * weights)
     np.testing.assert_allclose(tape.gradient(ours, f).numpy(), tape.gradient(plain, f).numpy(), rtol=1e-4, atol=1e-4)
+
+
+def _lattice_reference(images, period, window):
+    """numpy: per window, the variance over the period x period phases of each phase's mean."""
+    side = period * window
+    b, h, w, c = images.shape
+    images = images[:, :h // side * side, :w // side * side]
+    energies = []
+    for image in images:
+        values = []
+        for top in range(0, image.shape[0], side):
+            for left in range(0, image.shape[1], side):
+                block = image[top:top + side, left:left + side]
+                phases = np.array([[block[i::period, j::period].mean(axis=(0, 1)) for j in range(period)]
+                                   for i in range(period)])  # [period, period, c]
+                values.append(phases.reshape(-1, c).var(axis=0))
+        energies.append(np.mean(values))
+    return np.array(energies)
+
+
+def test_lattice_energy_matches_numpy_and_sees_only_grid_locked_patterns():
+    rng = np.random.default_rng(4)
+    images = rng.uniform(0, 255, (2, 70, 45, 3)).astype(np.float32)  # beyond whole windows: ignored
+    np.testing.assert_allclose(losses.lattice_energy(images, 4, window=2).numpy(),
+                               _lattice_reference(images, 4, 2), rtol=1e-4)
+    flat = np.full((1, 128, 128, 3), 100.0, np.float32)
+    rows, columns = np.mgrid[0:128, 0:128]
+    hatching = (10 * np.cos(2 * np.pi * (rows + columns) / 4))[None, :, :, None].astype(np.float32)
+    # A hatching of amplitude 10 locked to a 4-pixel grid: its power, 50, wherever it starts.
+    np.testing.assert_allclose(losses.lattice_energy(flat + hatching, 4).numpy(), [50.0], rtol=1e-4)
+    np.testing.assert_allclose(losses.lattice_energy(flat + np.roll(hatching, 1, axis=1), 4).numpy(), [50.0],
+                               rtol=1e-4)
+    # A stripe of period 5 is not locked to the grid; noise averages away over the 16x16 cells.
+    stripes = (10 * np.cos(2 * np.pi * columns / 5))[None, :, :, None].astype(np.float32)
+    assert losses.lattice_energy(flat + stripes, 4).numpy()[0] < 0.5
+    noise = rng.normal(0, 25, (1, 128, 128, 3)).astype(np.float32)
+    assert losses.lattice_energy(flat + noise, 4).numpy()[0] < 625 / 256 * 1.5
+    # A training crop smaller than a window takes the largest window that fits; under one cell, nothing.
+    np.testing.assert_allclose(losses.lattice_energy(images[:, :32, :32], 4).numpy(),
+                               _lattice_reference(images[:, :32, :32], 4, 8), rtol=1e-4)
+    np.testing.assert_array_equal(losses.lattice_energy(images[:, :3, :3], 4).numpy(), [0.0, 0.0])
