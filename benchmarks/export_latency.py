@@ -37,12 +37,12 @@ def main():
 
     from kstyle.serving import litert, savedmodel
 
-    from kstyle.feedforward.network import painter
+    from kstyle.feedforward.painter import painter
     network, weights = apply.load_with_weights(args.model)
     keras_graph = apply.load_network(args.model)
     version = savedmodel.export(network, os.path.join(tempfile.mkdtemp(), args.model), style_weights=weights)
     tflite = os.path.join(tempfile.mkdtemp(), f"{args.model}.tflite")
-    litert.write(painter(network, weights), tflite)
+    litert.write(painter(network, weights, in_strips=False), tflite)
     interpreter = Interpreter(model_path=tflite)
     (given,), (answer,) = interpreter.get_input_details(), interpreter.get_output_details()
 

@@ -17,7 +17,8 @@ ALLOWED = {
     "perceptual": set(),
     "gatys": {"perceptual"},
     "feedforward": {"perceptual"},
-    "serving": {"feedforward.network", "feedforward.exported"},  # the network, and what an export says of it
+    # The network, how it paints a picture of any size, and what an export says of it.
+    "serving": {"feedforward.network", "feedforward.painter", "feedforward.exported"},
     "cli": {"perceptual", "gatys", "feedforward", "serving"},
 }
 

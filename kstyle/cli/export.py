@@ -81,12 +81,12 @@ def _file(kind):
     images.check_writable_file(output)
 
     import_tensorflow_quietly()
-    from kstyle.feedforward.network import painter
+    from kstyle.feedforward.painter import painter
     from kstyle.serving import litert, onnx
 
     writer = {"tflite": litert, "onnx": onnx}[kind]
     network, weights = _load()
-    size = writer.write(painter(network, weights, flags.STRENGTH.value), output)
+    size = writer.write(painter(network, weights, flags.STRENGTH.value, in_strips=False), output)
     batch = "1" if kind == "tflite" else "batch"
     print(f"wrote {output} ({size / 1e6:.2f} MB; input and output uint8 [{batch}, height, width, 3], any size)")
     return 0

@@ -16,7 +16,7 @@ from kstyle.errors import Error, UsageError, first_line
 from kstyle.feedforward import blend as blends
 from kstyle.feedforward import exported
 from kstyle.feedforward import shipped
-from kstyle.feedforward.network import painter
+from kstyle.feedforward.painter import painter
 from kstyle.feedforward.sizes import MIN_SIDE
 
 

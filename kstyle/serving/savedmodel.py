@@ -42,7 +42,7 @@ from kstyle.errors import Error, UsageError
 from kstyle.feedforward import exported
 # The export's description is defined where the feed-forward wing reads it; these names are re-exported.
 from kstyle.feedforward.exported import BLEND_SIGNATURE, DESCRIPTION_FILE, style_names  # noqa: F401
-from kstyle.feedforward.network import painter
+from kstyle.feedforward.painter import painter
 from kstyle.serving import guards, limits, warmup
 
 SIGNATURES = ("serving_default", "serve_bytes")
