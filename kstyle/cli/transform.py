@@ -12,15 +12,13 @@ from kstyle.feedforward import blend, shipped
 def main():
     """Lists models, or stylizes one image or many; returns the exit status."""
     if flags.LIST_MODELS.value:
-        for name in shipped.names():
-            print(name)
+        _list_models()
         return 0
-    for flag in (flags.MODEL, flags.INPUT, flags.OUTPUT):
+    for flag in (flags.INPUT, flags.OUTPUT):
         if not flag.value:
             raise UsageError(f"--{flag.name} is required")
-    shipped.resolve(flags.MODEL.value)
-    if flags.BLEND.value is not None:
-        blend.parse(flags.BLEND.value)  # a malformed blend fails before anything loads
+    model, chosen = _model()
+    shipped.resolve(model)
     if flags.STRENGTH.value is not None:
         blend.strength(flags.STRENGTH.value)
     found = finder.find_images(flags.INPUT.value, option="--input")
@@ -49,7 +47,7 @@ def main():
     if many:
         os.makedirs(output, exist_ok=True)
         images.check_writable(targets[0])
-    network = apply.load_network(flags.MODEL.value, flags.BLEND.value, flags.STRENGTH.value)
+    network = apply.load_network(model, chosen, flags.STRENGTH.value)
     if not many:
         images.write_image(targets[0], apply.stylize(network, image, flags.MAX_SIZE.value))
         print(f"wrote {targets[0]}")
@@ -66,6 +64,38 @@ def main():
     if failures:
         return print_error(f"{len(failures)} of {len(inputs)} inputs failed; first: {failures[0]}", 1)
     return 0
+
+
+def _model():
+    """`(--model, blend)`: what to load and which of its styles to paint.
+
+    `--style=NAME` picks one style (of `--model`'s network, or the shipped
+    network that paints it), `--blend` a mixture; either one alone needs no
+    `--model` when its styles are shipped.
+    """
+    styles = flags.STYLE.value or []
+    if len(styles) > 1:
+        raise UsageError("--style: transform paints one style; mix several with --blend=NAME:WEIGHT,...")
+    if styles and flags.BLEND.value is not None:
+        raise UsageError("give --style=NAME or --blend=NAME:WEIGHT,..., not both")
+    chosen = styles[0] if styles else flags.BLEND.value
+    names = [name for name, _ in blend.parse(chosen)] if chosen is not None else []  # malformed: fails now
+    model = flags.MODEL.value
+    if not model:
+        if not names:
+            raise UsageError("say what to paint: --style=NAME, --blend=NAME:WEIGHT,... or --model=NAME|FILE; "
+                             f"the shipped styles are {', '.join(shipped.names()) or 'none'}")
+        model = shipped.for_styles(names)
+    return model, chosen
+
+
+def _list_models():
+    """One line per shipped style: its name, the network file that paints it, the other styles there."""
+    rows = shipped.listing()
+    width = max((len(name) for name, _, _ in rows), default=0)
+    for name, network, others in rows:
+        shared = f", with {', '.join(others)}" if others else ""
+        print(f"{name:<{width}}  in {network}{shared}")
 
 
 def _check_output_directory(output):

@@ -114,6 +114,36 @@ def find(model):
     raise UsageError(f"model: {model!r} is neither a shipped model ({known}) nor an existing file")
 
 
+def for_styles(names):
+    """The shipped style (a `--model` name) whose network paints every style in `names`.
+
+    What `kstyle transform --blend=starry_night:0.7,wave:0.3` runs without `--model`:
+    every shipped style lives in a network, and a blend needs one network that paints them all.
+
+    Raises:
+        UsageError: a name no shipped network paints, or names split across networks.
+    """
+    shipped = _styles()
+    unknown = [name for name in names if name not in shipped]
+    if unknown:
+        raise UsageError(f"{', '.join(unknown)}: not a shipped style; the shipped styles are "
+                         f"{', '.join(sorted(shipped)) or 'none'} (or give --model=FILE)")
+    files = {shipped[name][0] for name in names}
+    if len(files) > 1:
+        raise UsageError(f"{', '.join(names)} are painted by different networks "
+                         f"({', '.join(sorted(os.path.basename(path) for path in files))}); a blend needs one")
+    return names[0]
+
+
+def listing():
+    """`[(style, network file, the network's other styles)]` of the shipped styles, for `--list_models`."""
+    rows = []
+    for name, (location, style) in sorted(_styles().items()):
+        network = next(network for network in NETWORKS if network.file == os.path.basename(location))
+        rows.append((name, network.file, tuple(other for other in network.styles if other != style)))
+    return rows
+
+
 def resolve(model):
     """Returns the file for `model` (see `find`)."""
     return find(model).path

@@ -65,10 +65,43 @@ def test_a_folder_with_a_broken_file(tmp_path, photos, model, capsys):
     assert "1 of 4 inputs failed" in err and err.count("\n") == 1
 
 
-def test_list_models(capsys):
+def test_list_models_names_the_network_each_style_lives_in(capsys):
     assert cli.main(["kstyle", "transform", "--list_models"]) == 0
     listed = capsys.readouterr().out.splitlines()
-    assert listed == shipped.names() and "starry_night" in listed
+    assert [line.split()[0] for line in listed] == shipped.names() and "starry_night" in shipped.names()
+    line = next(line for line in listed if line.startswith("starry_night "))
+    assert "in paintings.keras, with the_scream, udnie, wave, woman-with-hat-matisse" in line
+
+
+def test_a_shipped_style_or_blend_needs_no_model(tmp_path, photos):
+    photo = f"{photos}/p0.jpg"
+    by_model = tmp_path / "by_model.png"
+    assert cli.main(["kstyle", "transform", "--model=wave", f"--input={photo}", f"--output={by_model}"]) == 0
+    by_style = tmp_path / "by_style.png"
+    assert cli.main(["kstyle", "transform", "--style=wave", f"--input={photo}", f"--output={by_style}"]) == 0
+    np.testing.assert_array_equal(np.asarray(Image.open(by_style)), np.asarray(Image.open(by_model)))
+    blended, named_blend = tmp_path / "blended.png", tmp_path / "named.png"
+    assert cli.main(["kstyle", "transform", "--blend=wave:0.3,udnie:0.7", f"--input={photo}",
+                     f"--output={blended}"]) == 0
+    assert cli.main(["kstyle", "transform", "--model=udnie", "--blend=wave:0.3,udnie:0.7", f"--input={photo}",
+                     f"--output={named_blend}"]) == 0
+    np.testing.assert_array_equal(np.asarray(Image.open(blended)), np.asarray(Image.open(named_blend)))
+    assert not np.array_equal(np.asarray(Image.open(blended)), np.asarray(Image.open(by_style)))
+
+
+@pytest.mark.parametrize("flags, message", [
+    ([], "say what to paint: --style=NAME, --blend=NAME:WEIGHT,... or --model=NAME|FILE; the shipped styles are "),
+    (["--style=nowhere"], "nowhere: not a shipped style; the shipped styles are "),
+    (["--blend=wave:1,nowhere:1"], "nowhere: not a shipped style"),
+    (["--style=wave,udnie"], "transform paints one style; mix several with --blend"),
+    (["--style=wave", "--blend=udnie"], "give --style=NAME or --blend=NAME:WEIGHT,..., not both"),
+])
+def test_without_a_model_the_choices_are_named(tmp_path, photos, capsys, flags, message):
+    status = cli.main(["kstyle", "transform", *flags, f"--input={photos}/p0.jpg", f"--output={tmp_path}/o.png"])
+    err = capsys.readouterr().err
+    assert status == 2 and err.count("\n") == 1 and message in err, err
+    if "shipped styles are" in message:
+        assert "starry_night" in err
 
 
 def test_the_shipped_model_moves_a_photo_towards_its_painting(tmp_path):
