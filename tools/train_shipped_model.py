@@ -9,8 +9,10 @@ flags go to `kstyle train` after the preset's (`--name=candidate --dilations=2,4
 in its own run).
 
 Photos: `../shared/images/content/` (when present) and scikit-image's photos, minus the ones
-held out for judging (`kstyle.feedforward.shipped.HELD_OUT_*`), with the random crops, scales
-and flips of `kstyle.feedforward.data`.
+held out for judging (`kstyle.feedforward.shipped.HELD_OUT_*`), and the wallpaper photographs that
+`tools/gather_training_photos.py` gathered into `runs/training_photos/` (checked against its
+manifest first, so a run trains on the recorded set; `--no-wallpapers` leaves them out), with the
+random crops, scales and flips of `kstyle.feedforward.data`.
 The run lives in `runs/NAME` (resumable: run the same command again, or stop it and
 go on later), and with `--install` the finished `network.keras` is copied to
 `kstyle/feedforward/models/NAME.keras`. The loss curve is `runs/NAME/loss.csv`.
@@ -39,6 +41,8 @@ def main():
     parser.add_argument("--preset", default="paintings")
     parser.add_argument("--steps", type=int, default=None, help="override the preset's --steps")
     parser.add_argument("--install", action="store_true", help="copy the finished network into the package")
+    parser.add_argument("--wallpapers", action=argparse.BooleanOptionalAction, default=True,
+                        help="also train on runs/training_photos (tools/gather_training_photos.py)")
     parser.add_argument("--save_resume", action="store_true", help="copy runs/NAME's latest checkpoint to "
                         "tools/resume/NAME and stop (to commit a run that goes on in another sitting)")
     args, train_flags = parser.parse_known_args()
@@ -58,6 +62,12 @@ def main():
     styles = [os.path.join(directory, f"{name}.jpg") for name in names]
     from kstyle.feedforward import shipped  # after argparse: --help needs no kstyle
     sources = shipped.training_sources(SHARED)  # every offline photo but the held-out ones
+    if args.wallpapers:
+        gather = os.path.join(ROOT, "tools", "gather_training_photos.py")
+        if subprocess.run([sys.executable, gather, "--check"], cwd=ROOT).returncode:
+            sys.exit("the wallpaper photos differ from tools/training_photos.json: run "
+                     f"{os.path.relpath(gather, ROOT)} (or train --no-wallpapers)")
+        sources.append(os.path.join(ROOT, "runs", "training_photos"))
     command = [sys.executable, "-m", "kstyle", "train", f"--preset={args.preset}", f"--style={','.join(styles)}",
                f"--train_images={','.join(sources)}", f"--model_dir={model_dir}"]
     if args.steps:

@@ -42,16 +42,30 @@ def painter(network, style_weights=None, strength=None, in_strips=True):
             given["strength"] = tf.fill([batch], float(strength))
         if not strips or training:
             return network(images, training=training, **given)
-        return tf.cond(tiling.one_piece(images), lambda: network(images, **given),
-                       lambda: _in_strips(network, images, given))
+        return any_size(network, images, **given)
 
     return paint
+
+
+def any_size(network, images, style_weights=None, strength=None):
+    """`network(images, style_weights, strength)` for images of any size.
+
+    Up to `tiling.ONE_PIECE_PIXELS` in one piece; above it, each image in
+    strips, one after another (`kstyle.feedforward.tiling`). Arguments as
+    `StyleNetwork`'s call takes them: per-image weights and strengths.
+    """
+    given = {key: value for key, value in (("style_weights", style_weights), ("strength", strength))
+             if value is not None}
+    return tf.cond(tiling.one_piece(images), lambda: network(images, **given),
+                   lambda: _in_strips(network, images, given))
 
 
 def _in_strips(network, images, given):
     """Each image painted in strips, one after another, then faded by its strength."""
     images = tf.cast(images, tf.float32)
     weights = given.get("style_weights")
+    if weights is not None:
+        weights = tf.reshape(tf.cast(weights, tf.float32), [tf.shape(images)[0], -1])
 
     def one(index):
         row = None if weights is None else weights[index][None]
@@ -60,7 +74,7 @@ def _in_strips(network, images, given):
     painted = tf.map_fn(one, tf.range(tf.shape(images)[0]), parallel_iterations=1,
                         fn_output_signature=tf.TensorSpec([None, None, 3], tf.float32))
     if "strength" in given:
-        strength = tf.reshape(tf.clip_by_value(given["strength"], 0.0, 1.0), [-1, 1, 1, 1])
+        strength = tf.reshape(tf.clip_by_value(tf.cast(given["strength"], tf.float32), 0.0, 1.0), [-1, 1, 1, 1])
         painted = images + strength * (painted - images)
     painted.set_shape([None, None, None, 3])
     return painted

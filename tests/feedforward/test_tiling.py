@@ -62,3 +62,13 @@ def test_the_painter_switches_to_strips_above_one_piece(monkeypatch):
     monkeypatch.setattr(tiling, "paint", lambda *args, **kwargs: called.append(1) or original(*args, **kwargs))
     np.testing.assert_allclose(paint(photos).numpy(), expected, atol=0.02)
     assert len(called) == 2  # one image at a time, each in strips
+
+
+def test_any_size_paints_a_blend_and_strength_per_image_in_strips(monkeypatch):
+    from kstyle.feedforward.painter import any_size
+    network = _network(NETWORKS["thin, two styles"])
+    photos = np.stack([synthetic_image(40, 48, seed) for seed in (4, 5)])
+    weights, strength = tf.constant([[1.0, 0.0], [0.2, 0.8]]), tf.constant([0.5, 1.0])
+    expected = network(photos, style_weights=weights, strength=strength).numpy()
+    monkeypatch.setattr(tiling, "ONE_PIECE_PIXELS", 100)
+    np.testing.assert_allclose(any_size(network, photos, weights, strength).numpy(), expected, atol=0.02)
