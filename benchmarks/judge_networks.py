@@ -1,6 +1,7 @@
 """The honest judge of the one-pass networks: photos they never saw, against the peer, with pictures.
 
-    python benchmarks/judge_networks.py [--models=starry_night] [--size=512] [--repeats=5] [--no-peer]
+    python benchmarks/judge_networks.py [--models=starry_night] [--size=512] [--stroke_size=256] [--repeats=5]
+        [--no-peer]
 
 For every shipped style (or the .keras files given: every style of a network of
 several) and every held-out photo
@@ -10,6 +11,17 @@ photo that no shipped network trains on), at `--size` px on the longest side:
 * Gatys' style loss (block1_conv1..block5_conv1, unnormalized Gram, 1/(4 N^2 M^2))
   against the painting at the same size, and the block4_conv2 content loss
   against the photo, with the offline `hed` VGG16 in float32;
+* the same style loss with the output and the painting both shrunk to
+  `--stroke_size` px (`style_strokes`): VGG16's layers see a fixed number of
+  pixels, so at half size they see strokes twice as large, where a picture that
+  only recolours the photo and lays fine texture over it scores close to the
+  photo itself;
+* the colour distance (`colour`): the sliced Wasserstein distance between the
+  output's and the painting's pixel colours in CIELAB, in Delta-E units. It
+  compares whole palettes (which colours, and how much of each) wherever they
+  sit, in a space where distance follows perceived difference: a blue wash over
+  the photo is far from Starry Night's blues, yellows and oranges even where
+  the Gram of block1_conv1, which mixes colour with fine texture, is matched;
 * the periodic-artifact score (`kstyle.periodicity`) of the output, of the photo
   itself and of the peer's output: the Gram loss alone rates a hatching well;
 * latency: the median of `--repeats` runs after a warm-up, side by side in one process;
@@ -48,7 +60,10 @@ def held_out_photos(size):
 
 
 def yardstick(backbone, painting, size):
-    """`(output, photo) -> (style loss, content loss)` under Gatys' definitions, against `painting`."""
+    """`(output, photo) -> (style loss, content loss)` under Gatys' definitions, against `painting` at `size`.
+
+    The output and the photo are shrunk to `size` first when they are larger.
+    """
     import tensorflow as tf
 
     from kstyle import images
@@ -63,11 +78,34 @@ def yardstick(backbone, painting, size):
                                        options)
 
     def measure(output, photo):
+        if max(output.shape[:2]) > size:
+            output, photo = images.resize_longest(output, size), images.resize_longest(photo, size)
         features = objective.content_features(photo[None])
         _, terms = objective(tf.constant(np.asarray(output, np.float32)[None]), features)
         return float(terms["style"]), float(terms["content"])
 
     return measure
+
+
+def colour_distance(output, painting, directions=64, samples=20000, seed=0):
+    """The sliced Wasserstein-1 distance between two images' pixel colours in CIELAB (Delta-E units).
+
+    Both images' pixels (a random `samples` of each) are projected on the same
+    random unit `directions` of Lab space; on each, the distance between the two
+    one-dimensional distributions is the mean gap between their quantiles; the
+    result is the mean over directions.
+    """
+    from skimage.color import rgb2lab
+    rng = np.random.default_rng(seed)
+    axes = rng.normal(size=(directions, 3))
+    axes /= np.linalg.norm(axes, axis=1, keepdims=True)
+    levels = np.linspace(0.0, 1.0, 257)
+    projected = []
+    for image in (output, painting):
+        lab = rgb2lab(np.clip(np.asarray(image, np.float64) / 255.0, 0.0, 1.0)).reshape(-1, 3)
+        lab = lab[rng.choice(len(lab), min(samples, len(lab)), replace=False)]
+        projected.append(np.quantile(lab @ axes.T, levels, axis=0))
+    return float(np.mean(np.abs(projected[0] - projected[1])))
 
 
 def paint(network, photo, paint_size=None):
@@ -90,7 +128,9 @@ def main():
     parser.add_argument("--models", default="", help="comma-separated shipped names or .keras files; all shipped "
                         "styles if empty")
     parser.add_argument("--size", type=int, default=512)
-    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--stroke_size", type=int, default=256, help="the size of the second style loss, "
+                        "where strokes, not fine texture, decide it")
+    parser.add_argument("--repeats", type=int, default=5, help="timed runs per picture (0: no timing)")
     parser.add_argument("--out", default=os.path.join(ROOT, "benchmarks", "results", "judge_networks.json"))
     parser.add_argument("--picture", default=os.path.join(ROOT, "docs", "judge_networks.jpg"))
     parser.add_argument("--styles_picture", default=os.path.join(ROOT, "docs", "styles.jpg"),
@@ -116,7 +156,7 @@ def main():
     photos = held_out_photos(args.size)
     models = _styles([m for m in args.models.split(",") if m] or shipped.names())
     results = {"machine": common.machine(), "date": time.strftime("%Y-%m-%d"), "size": args.size,
-               "paint_size": args.paint_size,
+               "stroke_size": args.stroke_size, "paint_size": args.paint_size,
                "photos": {name: {"periodic": periodicity.strongest_peak(photo)._asdict()}
                           for name, photo in photos.items()}, "styles": {}}
     rows = {name: [photo] for name, photo in photos.items()}
@@ -124,6 +164,8 @@ def main():
         painting_path = common.shared_image("style", f"{style_name}.jpg")
         painting = images.read_image(painting_path)
         measure = yardstick(backbone, painting, args.size)
+        measure_strokes = yardstick(backbone, painting, args.stroke_size)
+        palette = images.resize_longest(painting, args.size)
         network = apply.load_network(model, blend)
         per_photo = {}
         for name, photo in photos.items():
@@ -138,13 +180,21 @@ def main():
             for who, output, run in runs:
                 style_loss, content_loss = measure(output, photo)
                 entry[who] = {"style": style_loss, "content": content_loss,
+                              "style_strokes": measure_strokes(output, photo)[0],
+                              "colour": colour_distance(output, palette),
                               "periodic": periodicity.strongest_peak(output)._asdict(),
-                              "seconds": timed(run, args.repeats)}
+                              "seconds": timed(run, args.repeats) if args.repeats else None}
             per_photo[name] = entry
-            print(style_name, name, {who: {k: (round(v, 3) if isinstance(v, float) else v["score"])
+            print(style_name, name, {who: {k: (v["score"] if isinstance(v, dict) else v if v is None else round(v, 3))
                                            for k, v in e.items()} for who, e in entry.items()}, flush=True)
-        means = {who: {key: float(np.mean([p[who][key] for p in per_photo.values()]))
-                       for key in ("style", "content", "seconds")} for who in next(iter(per_photo.values()))}
+        means = {who: {key: float(np.mean([p[who][key] or 0.0 for p in per_photo.values()]))
+                       for key in ("style", "style_strokes", "content", "colour", "seconds")}
+                 for who in next(iter(per_photo.values()))}
+        if "peer" in means:
+            means["ratios"] = {key: means["kstyle"][key] / means["peer"][key]
+                               for key in ("style", "style_strokes", "content", "colour")}
+        print(style_name, {who: {key: round(value, 3) for key, value in values.items()}
+                           for who, values in means.items()}, flush=True)
         results["styles"][style_name] = {"model": model, "photos": per_photo, "means": means}
     common.report(results, args.out)
     _picture(rows, args.picture)
