@@ -22,7 +22,9 @@ def main():
     _check_model_dir(model_dir)
     found = finder.find_images(flags.TRAIN_IMAGES.value, option="--train_images", recursive=True, extensions=None)
 
-    import_tensorflow_quietly()
+    # The strategy before any TensorFlow op: a multi-worker one cannot be made after, and finding the
+    # photos decodes them.
+    strategy = import_tensorflow_quietly(before_ops=lambda: _strategy(options.strategy))
     from kstyle.feedforward import data, training
 
     photos = data.find_photos(found, os.path.join(model_dir, training.SAMPLES_DIR))
@@ -35,7 +37,7 @@ def main():
     try:
         result = training.train(options, paintings, photos, model_dir, verbose=1 if sys.stdout.isatty() else 2,
                                 sample_photos=data.preview_photos(photos.paths, options.crop_size),
-                                on_changes=say_changes)
+                                on_changes=say_changes, strategy=strategy)
     except Interrupted as interrupted:
         return print_error(f"interrupted at step {interrupted.step}; checkpoint saved in {model_dir}, "
                            "run the same command to resume", 130)
@@ -44,8 +46,17 @@ def main():
               f"continues it); the network is {result.model_path}")
         return 0
     resumed = f", resumed at step {result.resumed_from}" if result.resumed_from else ""
-    print(f"wrote {result.model_path} ({result.steps} steps{resumed}; styles: {', '.join(paintings)})")
+    replicas = f" on {result.replicas} replicas" if result.replicas > 1 else ""
+    if not result.chief:
+        print(f"trained to step {result.steps}{resumed}{replicas} as a worker; the chief writes {result.model_path}")
+        return 0
+    print(f"wrote {result.model_path} ({result.steps} steps{resumed}{replicas}; styles: {', '.join(paintings)})")
     return 0
+
+
+def _strategy(name):
+    from kstyle.feedforward import training
+    return training.make_strategy(name)
 
 
 def _check_model_dir(model_dir):

@@ -49,7 +49,17 @@ class TrainResult(NamedTuple):
 
 
 def make_strategy(name):
-    """Returns the `tf.distribute` strategy for `default`, `mirrored` or `multiworker`."""
+    """Returns the `tf.distribute` strategy for `default`, `mirrored` or `multiworker`.
+
+    Make it before TensorFlow runs any op: TensorFlow refuses a multi-worker
+    strategy after one has run. `train` makes it first thing; a caller that runs
+    ops before training (the CLI decodes the photos) makes it earlier and passes
+    it to `train`.
+
+    Raises:
+        UsageError: an unknown name; `multiworker` without TF_CONFIG, or after
+            an op has run.
+    """
     if name == "default":
         return tf.distribute.get_strategy()
     if name == "mirrored":
@@ -57,7 +67,13 @@ def make_strategy(name):
     if name == "multiworker":
         if "TF_CONFIG" not in os.environ:
             raise UsageError("strategy multiworker needs TF_CONFIG describing the cluster and this worker")
-        return tf.distribute.MultiWorkerMirroredStrategy()
+        try:
+            return tf.distribute.MultiWorkerMirroredStrategy()
+        except RuntimeError as error:
+            if "program startup" not in str(error):
+                raise
+            raise UsageError("strategy multiworker must be made before TensorFlow runs any op: call "
+                             "training.make_strategy first and pass it to train(strategy=...)") from None
     raise UsageError(f"strategy must be one of {', '.join(STRATEGIES)}, got {name!r}")
 
 
@@ -71,7 +87,7 @@ def is_chief():
 
 
 def train(options, styles, train_images, model_dir, *, callbacks=(), verbose=0, sample_photos=None,
-          on_changes=None):
+          on_changes=None, strategy=None):
     """Trains (or resumes training) a network in `model_dir`; returns a `TrainResult`.
 
     Args:
@@ -88,13 +104,15 @@ def train(options, styles, train_images, model_dir, *, callbacks=(), verbose=0, 
         on_changes: called with `changed_tunables` before a resumed run trains on with
             other loss weights or another rate, so the change is said, not silent; not
             called when the run is refused or has nothing left to do.
+        strategy: `make_strategy(options.strategy)`, made by a caller that runs
+            TensorFlow ops before training (see `make_strategy`); made here if None.
 
     Raises:
         Interrupted: on Ctrl-C, after saving a checkpoint to resume from.
     """
     # The strategy first: a multi-worker one must be made before any TensorFlow op runs, and finding
     # the photos decodes them.
-    strategy = make_strategy(options.strategy)
+    strategy = strategy or make_strategy(options.strategy)
     photos = data.find_photos(train_images, os.path.join(model_dir, SAMPLES_DIR))
     os.makedirs(model_dir, exist_ok=True)
     chief = is_chief()
