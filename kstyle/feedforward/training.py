@@ -20,7 +20,7 @@ import keras
 import tensorflow as tf
 
 from kstyle import files, images
-from kstyle.errors import Interrupted, UsageError
+from kstyle.errors import Error, Interrupted, UsageError, first_line
 from kstyle.feedforward import data
 from kstyle.feedforward import styles as styles_module
 from kstyle.feedforward.callbacks import CheckpointEvery, Exporter, LossCurve, StopAt, Summaries
@@ -57,31 +57,55 @@ def make_strategy(name):
     it to `train`.
 
     Raises:
-        UsageError: an unknown name; `multiworker` without TF_CONFIG, or after
-            an op has run.
+        UsageError: an unknown name; a TF_CONFIG that is not a JSON object;
+            `multiworker` without TF_CONFIG, with one TensorFlow refuses, or
+            after an op has run.
+        Error: this worker cannot start (its address in TF_CONFIG is taken, say).
     """
+    config = tf_config()  # is_chief reads it whatever the strategy
     if name == "default":
         return tf.distribute.get_strategy()
     if name == "mirrored":
         return tf.distribute.MirroredStrategy()
     if name == "multiworker":
-        if "TF_CONFIG" not in os.environ:
+        if not config:
             raise UsageError("strategy multiworker needs TF_CONFIG describing the cluster and this worker")
         try:
             return tf.distribute.MultiWorkerMirroredStrategy()
+        except ValueError as error:
+            raise UsageError(f"TF_CONFIG: {first_line(error)}") from None
         except RuntimeError as error:
             if "program startup" not in str(error):
                 raise
             raise UsageError("strategy multiworker must be made before TensorFlow runs any op: call "
                              "training.make_strategy first and pass it to train(strategy=...)") from None
+        except tf.errors.OpError as error:
+            raise Error(f"strategy multiworker: this worker cannot start ({first_line(error)}); is its "
+                        "address in TF_CONFIG free?") from None
     raise UsageError(f"strategy must be one of {', '.join(STRATEGIES)}, got {name!r}")
+
+
+def tf_config():
+    """The cluster TF_CONFIG describes, as a dict (empty without one).
+
+    Raises:
+        UsageError: TF_CONFIG is not a JSON object.
+    """
+    text = os.environ.get("TF_CONFIG") or "{}"
+    try:
+        config = json.loads(text)
+    except ValueError:
+        config = None
+    if not isinstance(config, dict):
+        raise UsageError(f"TF_CONFIG must be a JSON object with the cluster and this task, got {text[:60]!r}")
+    return config
 
 
 def is_chief():
     """True unless TF_CONFIG names this process a task other than the chief (or worker 0 without one)."""
-    config = json.loads(os.environ.get("TF_CONFIG") or "{}")
+    config = tf_config()
     task = config.get("task")
-    if not task or task.get("type") == "chief":
+    if not isinstance(task, dict) or task.get("type") == "chief":
         return True
     return task.get("type") == "worker" and task.get("index", 0) == 0 and "chief" not in config.get("cluster", {})
 
@@ -113,9 +137,9 @@ def train(options, styles, train_images, model_dir, *, callbacks=(), verbose=0, 
     # The strategy first: a multi-worker one must be made before any TensorFlow op runs, and finding
     # the photos decodes them.
     strategy = strategy or make_strategy(options.strategy)
+    chief = is_chief()
     photos = data.find_photos(train_images, os.path.join(model_dir, SAMPLES_DIR))
     os.makedirs(model_dir, exist_ok=True)
-    chief = is_chief()
     lock = _lock(model_dir) if chief else None
     try:
         return _train(options, styles, photos, model_dir, strategy, chief, callbacks, verbose, sample_photos,

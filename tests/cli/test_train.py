@@ -85,3 +85,20 @@ def test_bad_input(tmp_path, inputs, capsys, changes, status, message):
     err = capsys.readouterr().err
     assert err.startswith("kstyle: ") and err.count("\n") == 1 and message in err, err
     assert not (tmp_path / "run").exists()  # nothing written
+
+
+@pytest.mark.parametrize("tf_config, strategy, message", [
+    ("{not json", "default", "TF_CONFIG must be a JSON object with the cluster and this task, got '{not json'"),
+    ('["worker"]', "multiworker", "TF_CONFIG must be a JSON object"),
+    ('{"cluster": {"worker": ["127.0.0.1:1"]}, "task": {"type": "worker", "index": 3}}', "multiworker",
+     "TF_CONFIG: The `task_id` 3 exceeds the maximum id of worker."),
+])
+def test_a_bad_tf_config_is_one_line(tmp_path, inputs, capsys, monkeypatch, tf_config, strategy, message):
+    photos, style = inputs
+    monkeypatch.setenv("TF_CONFIG", tf_config)
+    argv = ["kstyle", "train", f"--flagfile={SMOKE}", "--vgg_weights=none", f"--style={style}",
+            f"--train_images={photos}", f"--model_dir={tmp_path / 'run'}", f"--strategy={strategy}"]
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("kstyle: ") and err.count("\n") == 1 and message in err, err
+    assert not (tmp_path / "run").exists()
