@@ -12,7 +12,7 @@ import os
 import numpy as np
 
 from kstyle import images
-from kstyle.errors import Error, UsageError, first_line
+from kstyle.errors import Error, ImageError, UsageError, first_line
 from kstyle.feedforward import blend as blends
 from kstyle.feedforward import exported
 from kstyle.feedforward import shipped
@@ -63,7 +63,7 @@ def _load_savedmodel(source, blend, strength):
 
     if not blend:
         def run(batch):
-            stylized = tf.cast(signature(image=as_uint8(batch))["stylized_image"], tf.float32)
+            stylized = tf.cast(_served(source, signature, image=as_uint8(batch))["stylized_image"], tf.float32)
             return stylized if strength is None else batch + strength * (stylized - batch)
         return run
     styles = exported.style_names(source)
@@ -75,11 +75,23 @@ def _load_savedmodel(source, blend, strength):
 
     def run(batch):
         count = tf.shape(batch)[0]
-        result = mixed(image=as_uint8(batch), style_weights=tf.tile(weights, [count, 1]),
-                       strength=tf.fill([count], 1.0 if strength is None else strength))
+        result = _served(source, mixed, image=as_uint8(batch), style_weights=tf.tile(weights, [count, 1]),
+                         strength=tf.fill([count], 1.0 if strength is None else strength))
         return tf.cast(result["stylized_image"], tf.float32)
 
     return run
+
+
+def _served(source, signature, **inputs):
+    """Calls an exported signature; a request its budget refuses is an `ImageError` in the export's words."""
+    import tensorflow as tf
+    try:
+        return signature(**inputs)
+    except tf.errors.InvalidArgumentError as error:
+        reason = exported.refusal(error.message)
+        if reason is None:
+            raise
+        raise ImageError(f"{source} refuses it: {reason}; --max_size shrinks photos before they are painted") from None
 
 
 def load_with_weights(model, blend=None):

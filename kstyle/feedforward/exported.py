@@ -6,6 +6,7 @@ blend with a SavedModel as with a `.keras` file. TensorFlow is not imported.
 
 import json
 import os
+import re
 
 BLEND_SIGNATURE = "blend"  # added to the SavedModel of a network of named styles
 DESCRIPTION_FILE = os.path.join("assets.extra", "kstyle.json")  # {"styles": [...], "serving_default": {...}}
@@ -25,3 +26,15 @@ def style_names(version_dir):
         return ()
     with open(path) as file:
         return tuple(json.load(file).get("styles", ()))
+
+
+def refusal(message):
+    """The words of a served model's refusal (its guards' messages start `kstyle: `), or None for another error.
+
+    TensorFlow wraps an assertion as `assertion failed: [kstyle: ... got] [6400]`;
+    this gives `... got 6400`.
+    """
+    found = re.search(r"\[kstyle: ([^\]]*)\](?: \[([^\]]*)\])?", message)
+    if not found:
+        return None
+    return found.group(1) + (f" {found.group(2)}" if found.group(2) else "")

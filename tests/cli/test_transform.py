@@ -62,7 +62,8 @@ def test_a_folder_with_a_broken_file(tmp_path, photos, model, capsys):
     out, err = capsys.readouterr()
     assert status == 1
     assert sorted(p.name for p in output.iterdir()) == ["p0.png", "p1.png", "p2.png"]
-    assert "1 of 4 inputs failed" in err and err.count("\n") == 1
+    broken = f"kstyle: {photos / 'broken.jpg'}: not an image format Pillow can read"
+    assert err.splitlines() == [broken, f"{broken.replace('kstyle: ', 'kstyle: 1 of 4 inputs failed; first: ')}"]
 
 
 def test_list_models_names_the_network_each_style_lives_in(capsys):
@@ -205,3 +206,25 @@ def test_blend_and_strength(tmp_path, photos, painter, capsys):
     assert status == 2 and "paints 2 styles (wave, udnie); say which with --blend" in err and err.count("\n") == 1
     status, _ = transform("--blend=starry_night")
     assert status == 2 and "paints wave, udnie, not starry_night" in capsys.readouterr().err
+
+
+def test_a_savedmodel_refusing_an_image_over_its_budget_costs_that_image_only(tmp_path, model, capsys):
+    """An export's --max_pixels refuses a photo: one line for it, the others painted, then the summary."""
+    from kstyle.serving import limits, savedmodel
+    version = savedmodel.export(model[1], str(tmp_path / "models" / "small"), budget=limits.budget(max_pixels=64 * 64))
+    photos = tmp_path / "in"
+    photos.mkdir()
+    for name, size in (("a", (40, 50)), ("b", (80, 80)), ("c", (64, 64))):
+        Image.fromarray(synthetic_image(*size, seed=1).astype(np.uint8)).save(photos / f"{name}.png")
+    output = tmp_path / "out"
+    status = cli.main(["kstyle", "transform", f"--model={version}", f"--input={photos}", f"--output={output}"])
+    err = capsys.readouterr().err.splitlines()
+    assert status == 1 and sorted(path.name for path in output.iterdir()) == ["a.png", "c.png"]
+    refusal = (f"{photos / 'b.png'}: {version} refuses it: an image has more than max_pixels=4096 pixels "
+               "(height x width); got 6400; --max_size shrinks photos before they are painted")
+    assert err == [f"kstyle: {refusal}", f"kstyle: 1 of 3 inputs failed; first: {refusal}"]
+    status = cli.main(["kstyle", "transform", f"--model={version}", f"--input={photos / 'b.png'}",
+                       f"--output={tmp_path / 'b.png'}"])
+    assert (status, capsys.readouterr().err) == (1, f"kstyle: {refusal}\n")
+    assert cli.main(["kstyle", "transform", f"--model={version}", f"--input={photos / 'b.png'}",
+                     f"--output={tmp_path / 'b.png'}", "--max_size=64"]) == 0
