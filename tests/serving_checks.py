@@ -17,6 +17,7 @@ import os
 import subprocess
 import sys
 import time
+import zlib
 
 sys.modules["kstyle"] = None  # Whatever is installed, this process must manage without kstyle.
 
@@ -180,6 +181,19 @@ with graph.as_default(), tf.compat.v1.Session(graph=graph) as session:
               "batch over max_batch not refused")
         check(refused("serving_default", {"image": np.zeros((0, 16, 16, 3), np.uint8)}, "holds no image"),
               "empty batch not refused")
+        def claiming(image, width, height):
+            """The PNG of `image` with an IHDR that claims `width` x `height`, its CRC made right."""
+            data = bytearray(png(image))
+            data[16:24] = width.to_bytes(4, "big") + height.to_bytes(4, "big")
+            data[29:33] = zlib.crc32(bytes(data[12:29])).to_bytes(4, "big")
+            return bytes(data)
+
+        # Each side of 0xFFFFFFFF multiplies past int64 into a negative number of pixels, which would pass every
+        # limit and pull the request's sum under its budget: the images before it would all be painted.
+        overflowing = [png(within[0])] * (max_batch - 1) + [claiming(within[0], 2**32 - 1, 2**32 - 1)]
+        check(refused("serve_bytes", {"image_bytes": np.array(overflowing, dtype=object)},
+                      "kstyle: a PNG in image_bytes claims a side over 2147483647 pixels, more than PNG allows"),
+              "PNG with sides past int64 not refused by its header")
         hostile = {"empty string": (b"", "is empty"),
                    "cut PNG": (b"\x89PNG\r\n\x1a\n\x00\x01", "cut short"),
                    "cut JPEG": (b"\xff\xd8\xff\x00\x01", "JPEG"),

@@ -148,6 +148,8 @@ def test_cli_export(tmp_path, network, capsys):
     ({"version": "0"}, 2, "positive integer"),
     ({"max_pixels": "10"}, 2, "max_pixels must be at least"),
     ({"max_pixels": "0"}, 2, "max_pixels must be at least"),
+    ({"max_pixels": str(2**41)}, 2, "max_pixels must be at most 1099511627776"),  # the graph's sums stay exact
+    ({"max_batch": str(2**21)}, 2, "max_batch must be at most 1048576"),
     ({"iterations": "3"}, 2, "does not apply to `kstyle export`"),
 ])
 def test_bad_input(tmp_path, network, capsys, changes, status, message):
