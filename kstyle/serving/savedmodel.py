@@ -166,12 +166,11 @@ def serving_functions(network, budget):
         with tf.control_dependencies(guards.request_checks(sizes, budget)):
             image_bytes = tf.identity(image_bytes)
 
-        def one(data_and_size):
-            data, size = data_and_size
-            return tf.io.encode_png(stylize(guards.decoded(data, size)[None])[0])
+        def one(data):
+            return tf.io.encode_png(stylize(guards.decoded(data)[None])[0])
 
         # One image at a time: the peak is one image's, whatever the batch.
-        return {"stylized_image_bytes": tf.map_fn(one, (image_bytes, sizes), parallel_iterations=1,
+        return {"stylized_image_bytes": tf.map_fn(one, image_bytes, parallel_iterations=1,
                                                   fn_output_signature=tf.string)}
 
     return serving_default, serve_bytes
