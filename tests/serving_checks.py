@@ -114,9 +114,15 @@ with graph.as_default(), tf.compat.v1.Session(graph=graph) as session:
         answer = run("blend", feeds)
         check(close(answer["stylized_image"], cases["blend_expected"]), "session blend")
         check(answer["style_names"].astype(str).tolist() == names, "session style names")
-        weights_refused = "kstyle: style_weights must be non-negative with a positive sum in every row"
+        weights_refused = ("kstyle: style_weights must be finite and non-negative with a finite, positive sum in "
+                           "every row")
+        infinite, overflowing = (np.zeros_like(cases["blend_weights"]) for _ in range(2))
+        infinite[:, 0] = np.inf  # normalized, inf / inf is NaN: a black picture
+        overflowing[:, :2] = 3e38  # finite, but their sum is not: every weight would normalize to 0
         for name, (changes, words) in {
                 "negative weight": ({"style_weights": -cases["blend_weights"]}, weights_refused),
+                "infinite weight": ({"style_weights": infinite}, weights_refused),
+                "weights summing past float32": ({"style_weights": overflowing}, weights_refused),
                 "strength above 1": ({"strength": cases["blend_strength"] + 2}, "kstyle: strength must be from 0 to 1"),
                 "a weight row short": ({"style_weights": cases["blend_weights"][:-1]},
                                        "kstyle: style_weights and strength need one row per image")}.items():

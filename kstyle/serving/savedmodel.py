@@ -189,8 +189,11 @@ def blend_function(network, budget):
             tf.debugging.Assert(tf.logical_and(tf.equal(tf.shape(style_weights)[0], batch),
                                                tf.equal(tf.shape(strength)[0], batch)),
                                 ["kstyle: style_weights and strength need one row per image"]),
-            tf.debugging.Assert(tf.logical_and(tf.reduce_all(style_weights >= 0.0), tf.reduce_all(totals > 0.0)), [
-                "kstyle: style_weights must be non-negative with a positive sum in every row"]),
+            # NaN fails `>= 0`; an infinite weight, or finite ones summing past float32, leave a sum that is not
+            # finite, and normalizing by it gives NaN (a black picture) or zeros.
+            tf.debugging.Assert(tf.reduce_all(style_weights >= 0.0) & tf.reduce_all(totals > 0.0)
+                                & tf.reduce_all(tf.math.is_finite(totals)), [
+                "kstyle: style_weights must be finite and non-negative with a finite, positive sum in every row"]),
             tf.debugging.Assert(tf.reduce_all(tf.logical_and(strength >= 0.0, strength <= 1.0)), [
                 "kstyle: strength must be from 0 to 1"]),
         ]
