@@ -26,9 +26,14 @@ def load_network(model, blend=None, strength=None):
     Args:
         model: a shipped style's name, a `.keras` file or a SavedModel directory.
         blend: which styles to paint, `NAME[:WEIGHT],...` (see
-            `kstyle.feedforward.blend`); needed for a network of several styles
-            unless `model` named a shipped style.
-        strength: from 0 (the photo) to 1 (the full style, the default).
+            `kstyle.feedforward.blend`); needed for a `.keras` network of
+            several styles unless `model` named a shipped style.
+        strength: from 0 (the photo) to 1 (the full style).
+
+    `blend` and `strength` say what to paint, whatever the model's form; what
+    they leave unsaid is the model's own choice: for an export, the blend and
+    strength it was exported with (so `strength=0.5` on an export made at 0.5
+    paints at 0.5, not 0.25); for a `.keras` network, full strength.
 
     Raises:
         UsageError: `model` is not a shipped name or an existing file, or the
@@ -50,6 +55,7 @@ def load_network(model, blend=None, strength=None):
 
 
 def _load_savedmodel(source, blend, strength):
+    """The export's picture, or the one `blend` and `strength` ask for instead (see `load_network`)."""
     import tensorflow as tf
 
     try:
@@ -57,26 +63,36 @@ def _load_savedmodel(source, blend, strength):
         signature = loaded.signatures["serving_default"]
     except (OSError, ValueError, KeyError, tf.errors.OpError) as error:
         raise Error(f"{source}: not a kstyle SavedModel ({first_line(error)})") from None
+    made_weights, made_strength = exported.made_with(source)
+    styles = exported.style_names(source)
 
     def as_uint8(batch):
         return tf.cast(tf.clip_by_value(tf.round(batch), 0, 255), tf.uint8)
 
-    if not blend:
-        def run(batch):
-            stylized = tf.cast(_served(source, signature, image=as_uint8(batch))["stylized_image"], tf.float32)
-            return stylized if strength is None else batch + strength * (stylized - batch)
-        return run
-    styles = exported.style_names(source)
+    if not blend and strength in (None, made_strength):
+        return lambda batch: tf.cast(_served(source, signature, image=as_uint8(batch))["stylized_image"], tf.float32)
     if not styles:
-        raise UsageError(f"--blend: {source} has no {exported.BLEND_SIGNATURE} signature (exported for one style "
-                         "without a name); export the network again to blend")
-    weights = tf.constant([blends.weights(blend, styles)], tf.float32)
+        if blend:
+            raise UsageError(f"--blend: {source} has no {exported.BLEND_SIGNATURE} signature (exported for one "
+                             "style without a name); export the network again to blend")
+        if made_strength != 1.0:
+            raise UsageError(f"--strength: {source} was exported at strength {made_strength:g} and has no blend "
+                             f"signature, so it paints at {made_strength:g} only; export the network again without "
+                             "--strength")
+
+        def faded(batch):  # the full style, faded here as the network would fade it
+            stylized = tf.cast(_served(source, signature, image=as_uint8(batch))["stylized_image"], tf.float32)
+            return batch + strength * (stylized - batch)
+        return faded
+    weights = blends.weights(blend, styles) if blend else made_weights or blends.choose(styles, model=source)
+    weights = tf.constant([weights], tf.float32)
+    strength = made_strength if strength is None else strength
     mixed = loaded.signatures[exported.BLEND_SIGNATURE]
 
     def run(batch):
         count = tf.shape(batch)[0]
         result = _served(source, mixed, image=as_uint8(batch), style_weights=tf.tile(weights, [count, 1]),
-                         strength=tf.fill([count], 1.0 if strength is None else strength))
+                         strength=tf.fill([count], strength))
         return tf.cast(result["stylized_image"], tf.float32)
 
     return run

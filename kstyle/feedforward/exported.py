@@ -21,11 +21,24 @@ def describe(styles, style_weights, strength):
 
 def style_names(version_dir):
     """The style names of an exported version, in its `blend` signature's order (empty: no such signature)."""
+    return tuple(_description(version_dir).get("styles", ()))
+
+
+def made_with(version_dir):
+    """`(style_weights, strength)`: what the version's `serving_default` paints (weights None: no named styles).
+
+    A version written before descriptions were is taken to paint at full strength.
+    """
+    made = _description(version_dir).get("serving_default", {})
+    return made.get("style_weights"), float(made.get("strength", 1.0))
+
+
+def _description(version_dir):
     path = os.path.join(version_dir, DESCRIPTION_FILE)
     if not os.path.exists(path):
-        return ()
+        return {}
     with open(path) as file:
-        return tuple(json.load(file).get("styles", ()))
+        return json.load(file)
 
 
 def refusal(message):

@@ -218,3 +218,28 @@ def test_warmup_records_need_no_serving_api_and_parse_with_it(tmp_path):
     assert tf.make_ndarray(blend.inputs["strength"]).tolist() == [1.0]
     assert tf.make_ndarray(blend.inputs["image"]).shape == (1, 32, 32, 3)
 
+
+
+def test_strength_and_blend_replace_what_an_export_was_made_with(painter, tmp_path):
+    """One rule for every form of model: --strength and --blend say what to paint, and what they leave unsaid
+    is the model's own choice; an export made at strength 0.5 transformed at 0.5 paints at 0.5, not 0.25."""
+    from kstyle.feedforward import apply
+    version = savedmodel.export(painter, str(tmp_path / "half"), style_weights=[0.0, 1.0, 0.0], strength=0.5)
+    keras_file = _saved(painter, tmp_path)
+    photo = np.round(synthetic_image(33, 29, 1))[None]  # whole numbers, as the served uint8 input has
+    for blend, strength, expected in ((None, None, ("udnie", 0.5)), (None, 0.5, ("udnie", 0.5)),
+                                      (None, 1.0, ("udnie", 1.0)), (None, 0.0, ("udnie", 0.0)),
+                                      ("wave", None, ("wave", 0.5)), ("wave:1,the_scream:1", 0.8,
+                                                                      ("wave:1,the_scream:1", 0.8))):
+        served = np.asarray(apply.load_network(version, blend, strength)(photo))
+        wanted = np.asarray(apply.load_network(keras_file, *expected)(photo))
+        assert np.abs(served - wanted).max() <= 1.5, (blend, strength)
+    # A network without named styles has no blend signature: its export's strength cannot be undone.
+    plain = StyleNetwork(width=4, residual_blocks=1)
+    plain(np.zeros((1, 32, 32, 3), np.float32))
+    plain_version = savedmodel.export(plain, str(tmp_path / "plain"), strength=0.5)
+    painted = np.asarray(apply.load_network(plain_version, None, 0.5)(photo))
+    assert np.abs(painted - np.asarray(apply.load_network(plain_version)(photo))).max() == 0
+    with pytest.raises(UsageError, match=f"--strength: {plain_version} was exported at strength 0.5 and has no blend "
+                       "signature, so it paints at 0.5 only; export the network again without --strength"):
+        apply.load_network(plain_version, None, 0.8)
