@@ -36,6 +36,17 @@ SAMPLES_DIR = "sample_photos"  # built-in photos named by `sample:`, written as 
 LOSS_LOG_FILE = "loss.csv"
 LOCK_FILE = ".lock"
 
+# Every option of a run, by what resuming it with another value does (tests hold the three against TrainOptions):
+# refused: the checkpoints are tied to them (the network's shape), or the loss would measure something else;
+SETTINGS = ("width", "residual_blocks", "antialias", "downsamplings", "dilations", "widths", "decoder_widths",
+            "style_scales", "style_layers", "content_layers", "style_size", "vgg_weights", "gram_normalization",
+            "pooling")
+# said before training on: the loss's weights and scale, its data and the rate (fine-tuning may change them);
+TUNABLES = ("style_weight", "content_weight", "tv_weight", "tv_normalization", "lattice_weight", "learning_rate",
+            "crop_size", "batch_size", "precision", "seed")
+# free: how long, how often it saves and logs, and where it runs (a distributed run follows a single one).
+FREE = ("steps", "checkpoint_every", "summary_every", "strategy")
+
 
 class TrainResult(NamedTuple):
     """Where the trained network is, and the steps done (`resumed_from` > 0 if it continued a run)."""
@@ -293,32 +304,30 @@ def read_config(model_dir):
 
 
 def _settings(options, styles):
-    """What a run's checkpoints are tied to: the network, the paintings and the loss's shape."""
-    perceptual = options.perceptual.to_config()
+    """What a run's checkpoints are tied to (`SETTINGS`), and the paintings."""
+    values = {**options.flat(), **options.perceptual.to_config()}  # layers as `name:weight` text
     widths, decoder_widths = stage_widths(options.width, options.downsamplings, options.widths,
                                           options.decoder_widths)
-    return {"width": widths[0], "residual_blocks": options.residual_blocks, "antialias": options.antialias,
-            "downsamplings": options.downsamplings, "dilations": list(options.dilations),
-            "widths": list(widths), "decoder_widths": list(decoder_widths),
-            "style_scales": list(options.style_scales),
-            "style_layers": perceptual["style_layers"], "content_layers": perceptual["content_layers"],
-            "style": _style_digest(styles), "styles": list(styles), "style_size": options.style_size,
-            "vgg_weights": perceptual["vgg_weights"], "gram_normalization": perceptual["gram_normalization"]}
+    values.update(width=widths[0], widths=widths, decoder_widths=decoder_widths)
+    return {"style": _style_digest(styles), "styles": list(styles),
+            **{name: list(values[name]) if isinstance(values[name], tuple) else values[name] for name in SETTINGS}}
 
 
 def _tunables(options):
-    """What a resumed run may change (fine-tuning): the loss's weights and the learning rate."""
-    perceptual = options.perceptual
-    return {"style_weight": perceptual.style_weight, "content_weight": perceptual.content_weight,
-            "tv_weight": perceptual.tv_weight, "lattice_weight": options.lattice_weight,
-            "learning_rate": options.learning_rate}
+    """What a resumed run may change, and says it changed (`TUNABLES`)."""
+    values = options.flat()
+    return {name: values[name] for name in TUNABLES}
 
 
 def changed_tunables(options, previous):
     """Returns `["style_weight 0.01 -> 0.03", ...]`: what `options` change against a run's record (or None)."""
     previous = previous or {}
-    return [f"{key} {previous[key]:g} -> {value:g}" for key, value in _tunables(options).items()
+    return [f"{key} {_show(previous[key])} -> {_show(value)}" for key, value in _tunables(options).items()
             if key in previous and previous[key] != value]
+
+
+def _show(value):
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def _check_settings(settings, previous, model_dir):

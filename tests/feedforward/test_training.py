@@ -157,6 +157,31 @@ def test_a_run_with_other_settings_is_not_resumed(photos, tmp_path):
         training.train(TrainOptions.from_kwargs(**TINY, steps=2, checkpoint_every=1), style, photo_dir, model_dir)
 
 
+def test_every_option_is_refused_said_or_free_on_resume():
+    """A new option must be sorted here: tied to the checkpoints (refused), a change of the loss or its data
+    that fine-tuning may make (said before training on), or neither (how long, how often, where)."""
+    groups = (training.SETTINGS, training.TUNABLES, training.FREE)
+    named = [name for group in groups for name in group]
+    assert sorted(named) == sorted(TrainOptions.names())  # every option once
+    options = TrainOptions.from_kwargs(**TINY)
+    assert set(training._settings(options, {"style": synthetic_image(8, 8)})) == {*training.SETTINGS, "style",
+                                                                                 "styles"}
+    assert set(training._tunables(options)) == set(training.TUNABLES)
+
+
+def test_a_change_of_pooling_is_refused_and_of_tv_normalization_said(photos, tmp_path):
+    photo_dir, style = photos
+    model_dir = str(tmp_path / "run")
+    training.train(TrainOptions.from_kwargs(**TINY, steps=1, checkpoint_every=1), style, photo_dir, model_dir)
+    with pytest.raises(UsageError, match="pooling max -> avg"):
+        training.train(TrainOptions.from_kwargs(**TINY, pooling="avg", steps=2, checkpoint_every=1), style,
+                       photo_dir, model_dir)
+    said = []
+    training.train(TrainOptions.from_kwargs(**TINY, tv_normalization="pixels", steps=2, checkpoint_every=1), style,
+                   photo_dir, model_dir, on_changes=said.append)
+    assert said == [["tv_normalization sum -> pixels"]]  # TV divided by the crop's 32 x 32 pixels from here on
+
+
 def test_one_network_learns_several_named_styles(photos, tmp_path):
     photo_dir, style = photos
     other = tmp_path / "udnie.png"
