@@ -6,7 +6,7 @@ import sys
 from kstyle import finder
 from kstyle.cli import flags
 from kstyle.cli.console import import_tensorflow_quietly, print_error
-from kstyle.errors import Error, Interrupted, UsageError
+from kstyle.errors import INTERRUPTS, Error, Interrupted, UsageError, is_interrupt
 from kstyle.feedforward import styles
 from kstyle.feedforward.options import TrainOptions
 
@@ -41,6 +41,10 @@ def main():
     except Interrupted as interrupted:
         return print_error(f"interrupted at step {interrupted.step}; checkpoint saved in {model_dir}, "
                            "run the same command to resume", 130)
+    except INTERRUPTS as error:  # before or after the steps: the checkpoints are the last ones saved
+        if not is_interrupt(error):
+            raise
+        return print_error(_kept(model_dir), 130)
     if result.resumed_from >= options.steps:
         print(f"{model_dir} is already trained to step {result.resumed_from}; nothing to do (a larger --steps "
               f"continues it); the network is {result.model_path}")
@@ -52,6 +56,18 @@ def main():
         return 0
     print(f"wrote {result.model_path} ({result.steps} steps{resumed}{replicas}; styles: {', '.join(paintings)})")
     return 0
+
+
+def _kept(model_dir):
+    """What an interrupted run leaves: its last checkpoint, if it saved one."""
+    import tensorflow as tf
+
+    from kstyle.feedforward import training
+    last = tf.train.latest_checkpoint(os.path.join(model_dir, training.CHECKPOINTS_DIR))
+    if last is None:
+        return "interrupted before the first checkpoint; run the same command to start again"
+    return (f"interrupted; {model_dir} keeps its checkpoint of step {last.rsplit('-', 1)[1]}, "
+            "run the same command to resume")
 
 
 def _strategy(name):

@@ -20,7 +20,7 @@ import keras
 import tensorflow as tf
 
 from kstyle import files, images
-from kstyle.errors import Error, Interrupted, UsageError, first_line
+from kstyle.errors import INTERRUPTS, Error, Interrupted, UsageError, first_line, is_interrupt
 from kstyle.feedforward import data
 from kstyle.feedforward import styles as styles_module
 from kstyle.feedforward.callbacks import CheckpointEvery, Exporter, LossCurve, StopAt, Summaries
@@ -34,6 +34,7 @@ MODEL_FILE = "network.keras"
 CONFIG_FILE = "config.json"
 SAMPLES_DIR = "sample_photos"  # built-in photos named by `sample:`, written as files for tf.data
 LOSS_LOG_FILE = "loss.csv"
+CHECKPOINTS_DIR = "checkpoints"
 LOCK_FILE = ".lock"
 
 # Every option of a run, by what resuming it with another value does (tests hold the three against TrainOptions):
@@ -171,12 +172,12 @@ def _train(options, styles, photos, model_dir, strategy, chief, callbacks, verbo
         trainer = build_trainer(options, styles, named, backbone)
     _check_loss_network(previous, backbone.source, model_dir)
     checkpoint = tf.train.Checkpoint(network=trainer.network, optimizer=trainer.optimizer)
-    checkpoint_dir = os.path.join(model_dir, "checkpoints") if chief else tempfile.mkdtemp(prefix="kstyle-worker-")
+    checkpoint_dir = os.path.join(model_dir, CHECKPOINTS_DIR) if chief else tempfile.mkdtemp(prefix="kstyle-worker-")
     manager = tf.train.CheckpointManager(checkpoint, checkpoint_dir, max_to_keep=3)
     if chief and manager.latest_checkpoint:
         checkpoint.restore(manager.latest_checkpoint).assert_existing_objects_matched()
     elif not chief:
-        chief_manager = tf.train.CheckpointManager(checkpoint, os.path.join(model_dir, "checkpoints"), 3)
+        chief_manager = tf.train.CheckpointManager(checkpoint, os.path.join(model_dir, CHECKPOINTS_DIR), 3)
         if chief_manager.latest_checkpoint:
             checkpoint.restore(chief_manager.latest_checkpoint).assert_existing_objects_matched()
     start = int(trainer.optimizer.iterations.numpy())
@@ -206,7 +207,9 @@ def _train(options, styles, photos, model_dir, strategy, chief, callbacks, verbo
             trainer.fit(dataset, epochs=epochs, steps_per_epoch=options.checkpoint_every, callbacks=run_callbacks,
                         shuffle=False,  # the dataset shuffles itself, reproducibly
                         verbose=verbose)
-    except KeyboardInterrupt:
+    except INTERRUPTS as error:
+        if not is_interrupt(error):
+            raise
         interrupted_at = export.save(int(trainer.optimizer.iterations.numpy()))
     finally:
         if not chief:
@@ -214,7 +217,8 @@ def _train(options, styles, photos, model_dir, strategy, chief, callbacks, verbo
     # StopAt, or Ctrl-C, ends fit() inside an epoch, which leaves Keras' epoch generator suspended, holding the
     # tf.data iterator, in a reference cycle. Freed by a garbage collection minutes later, in whatever the caller
     # does next, the iterator's worker threads held that collection up for a minute; freed now, it goes at once.
-    # (The interrupt is raised only here, once its traceback, which holds fit()'s frames, is gone.)
+    # (The interrupt is raised only here, once its traceback, which holds fit()'s frames, is gone.) Ctrl-C counts
+    # however it surfaced: as a SystemError when it struck while C code called back into Python.
     gc.collect()
     if interrupted_at is not None:
         raise Interrupted(None, interrupted_at)

@@ -102,3 +102,25 @@ def test_a_bad_tf_config_is_one_line(tmp_path, inputs, capsys, monkeypatch, tf_c
     err = capsys.readouterr().err
     assert err.startswith("kstyle: ") and err.count("\n") == 1 and message in err, err
     assert not (tmp_path / "run").exists()
+
+
+def test_ctrl_c_outside_the_steps_says_what_the_run_kept(tmp_path, inputs, capsys, monkeypatch):
+    """Interrupted while the loss network loads, say: the checkpoints are whatever the last run left."""
+    from kstyle.feedforward import training
+    photos, style = inputs
+    model_dir = tmp_path / "run"
+    argv = ["kstyle", "train", f"--flagfile={SMOKE}", "--vgg_weights=none", f"--style={style}",
+            f"--train_images={photos}", f"--model_dir={model_dir}", "--steps=3"]
+    assert cli.main(argv) == 0
+    capsys.readouterr()
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(training, "train", interrupted)
+    assert cli.main(argv[:-1] + ["--steps=6"]) == 130
+    assert capsys.readouterr().err.strip() == (f"kstyle: interrupted; {model_dir} keeps its checkpoint of step 3, "
+                                               "run the same command to resume")
+    assert cli.main([*argv[:-2], f"--model_dir={tmp_path / 'new'}"]) == 130
+    assert capsys.readouterr().err.strip() == (f"kstyle: interrupted before the first checkpoint; run the same "
+                                               "command to start again")

@@ -228,3 +228,21 @@ def test_a_savedmodel_refusing_an_image_over_its_budget_costs_that_image_only(tm
     assert (status, capsys.readouterr().err) == (1, f"kstyle: {refusal}\n")
     assert cli.main(["kstyle", "transform", f"--model={version}", f"--input={photos / 'b.png'}",
                      f"--output={tmp_path / 'b.png'}", "--max_size=64"]) == 0
+
+
+def test_ctrl_c_in_a_folder_says_which_images_were_written(tmp_path, photos, model, capsys, monkeypatch):
+    from kstyle.feedforward import apply
+    painted = []
+
+    def stylize(network, image, max_size=None):
+        if len(painted) == 2:
+            raise KeyboardInterrupt
+        painted.append(image.shape)
+        return image.astype(np.uint8)
+
+    monkeypatch.setattr(apply, "stylize", stylize)
+    output = tmp_path / "out"
+    status = cli.main(["kstyle", "transform", f"--model={model[0]}", f"--input={photos}", f"--output={output}"])
+    err = capsys.readouterr().err
+    assert status == 130 and sorted(path.name for path in output.iterdir()) == ["p0.png", "p1.png"]
+    assert err.strip() == f"kstyle: interrupted after 2 of 3 images; they are in {output}", err

@@ -89,12 +89,25 @@ def test_train_writes_a_model_and_resumes(photos, tmp_path):
         assert loss == pytest.approx(style_term + content + tv, rel=1e-3)
 
 
-def test_an_interrupted_train_saves_its_step_and_frees_the_data_pipeline(photos, tmp_path):
+def _keyboard_interrupt():
+    raise KeyboardInterrupt
+
+
+def _interrupt_in_c_code():
+    """Ctrl-C as it surfaces when the signal handler raises while C code calls back into Python."""
+    try:
+        raise KeyboardInterrupt
+    except KeyboardInterrupt as interrupt:
+        raise SystemError("<built-in method __array__> returned a result with an exception set") from interrupt
+
+
+@pytest.mark.parametrize("interrupt", [_keyboard_interrupt, _interrupt_in_c_code])
+def test_an_interrupted_train_saves_its_step_and_frees_the_data_pipeline(photos, tmp_path, interrupt):
     # Left to a later garbage collection, the pipeline's worker threads held one up for a minute.
     class CtrlC(keras.callbacks.Callback):
         def on_train_batch_end(self, batch, logs=None):
             if int(self.model.optimizer.iterations.numpy()) == 3:
-                raise KeyboardInterrupt
+                interrupt()
 
     photo_dir, style = photos
     before = weakref.WeakSet(_suspended_epoch_generators())
