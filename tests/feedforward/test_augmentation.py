@@ -60,8 +60,11 @@ def test_strength_range_probability_and_value_range(painter, photos):
     unit = StyleAugmentation(painter[0], strength=(1.0, 1.0), value_range=(0, 1), seed=2)
     scaled = unit(photos / 255.0, training=True).numpy()
     assert 0.0 <= scaled.min() and scaled.max() <= 1.0 and np.abs(scaled - photos / 255.0).mean() > 0.02
-    for bad in ({"strength": (0.5, 1.5)}, {"strength": (0.8, 0.2)}, {"probability": 2.0}, {"value_range": (1, 0)}):
-        with pytest.raises(ValueError):
+    for bad, message in (({"strength": (0.5, 1.5)}, r"strength must be \(low, high\) with 0 <= low <= high <= 1"),
+                         ({"strength": (0.8, 0.2)}, r"got \(0.8, 0.2\)"),
+                         ({"probability": 2.0}, "probability must be from 0 to 1, got 2.0"),
+                         ({"value_range": (1, 0)}, r"value_range must be \(low, high\) with low < high")):
+        with pytest.raises(ValueError, match=message):
             StyleAugmentation(painter[0], **bad)
 
 
