@@ -174,12 +174,10 @@ def _train(options, styles, photos, model_dir, strategy, chief, callbacks, verbo
     checkpoint = tf.train.Checkpoint(network=trainer.network, optimizer=trainer.optimizer)
     checkpoint_dir = os.path.join(model_dir, CHECKPOINTS_DIR) if chief else tempfile.mkdtemp(prefix="kstyle-worker-")
     manager = tf.train.CheckpointManager(checkpoint, checkpoint_dir, max_to_keep=3)
-    if chief and manager.latest_checkpoint:
-        checkpoint.restore(manager.latest_checkpoint).assert_existing_objects_matched()
-    elif not chief:
-        chief_manager = tf.train.CheckpointManager(checkpoint, os.path.join(model_dir, CHECKPOINTS_DIR), 3)
-        if chief_manager.latest_checkpoint:
-            checkpoint.restore(chief_manager.latest_checkpoint).assert_existing_objects_matched()
+    latest = _latest(manager if chief else tf.train.CheckpointManager(
+        checkpoint, os.path.join(model_dir, CHECKPOINTS_DIR), 3))
+    if latest:
+        _restore(checkpoint, latest, model_dir)
     start = int(trainer.optimizer.iterations.numpy())
     changes = changed_tunables(options, previous)
     if changes and start < options.steps and on_changes is not None:
@@ -225,6 +223,26 @@ def _train(options, styles, photos, model_dir, strategy, chief, callbacks, verbo
     step = export.save(int(trainer.optimizer.iterations.numpy()))
     return TrainResult(export.path, step, start, len(photos.paths), photos.skipped, strategy.num_replicas_in_sync,
                        chief)
+
+
+def _latest(manager):
+    """The newest checkpoint whose files are there (one deleted for being damaged leaves the one before)."""
+    present = [path for path in manager.checkpoints if tf.io.gfile.exists(f"{path}.index")]
+    return present[-1] if present else None
+
+
+def _restore(checkpoint, path, model_dir):
+    """Restores the run's last checkpoint, or says which one is damaged and what to do.
+
+    Raises:
+        Error: the checkpoint's files cannot be read, or do not hold this network.
+    """
+    try:
+        checkpoint.restore(path).assert_existing_objects_matched()
+    except (tf.errors.OpError, ValueError, AssertionError) as error:
+        raise Error(f"{model_dir}: cannot resume from its checkpoint of step {path.rsplit('-', 1)[1]} "
+                    f"({first_line(error)}); delete it from {os.path.dirname(path)} to resume from an earlier one, "
+                    "or use another --model_dir") from None
 
 
 def _lock(model_dir):
@@ -299,12 +317,23 @@ def _style_digest(styles):
 
 
 def read_config(model_dir):
-    """Returns the settings recorded in `model_dir` (a dict), or None for a new run."""
+    """Returns the settings recorded in `model_dir` (a dict), or None for a new run.
+
+    Raises:
+        Error: the record cannot be read, or is not a JSON object.
+    """
     path = os.path.join(model_dir, CONFIG_FILE)
     if not os.path.exists(path):  # a new run, or a worker before the chief recorded it
         return None
-    with open(path) as file:
-        return json.load(file)
+    try:
+        with open(path) as file:
+            record = json.load(file)
+    except (OSError, ValueError) as error:
+        record = first_line(error)
+    if not isinstance(record, dict):
+        raise Error(f"{path} is damaged ({record if isinstance(record, str) else 'not a JSON object'}); the run "
+                    "cannot be checked against it, use another --model_dir")
+    return record
 
 
 def _settings(options, styles):

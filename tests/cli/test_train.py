@@ -124,3 +124,33 @@ def test_ctrl_c_outside_the_steps_says_what_the_run_kept(tmp_path, inputs, capsy
     assert cli.main([*argv[:-2], f"--model_dir={tmp_path / 'new'}"]) == 130
     assert capsys.readouterr().err.strip() == (f"kstyle: interrupted before the first checkpoint; run the same "
                                                "command to start again")
+
+
+def test_a_damaged_run_is_one_line(tmp_path, inputs, capsys):
+    """A config.json or checkpoint that cannot be read (a disk that filled up, an editor) is named, not a traceback."""
+    photos, style = inputs
+    model_dir = tmp_path / "run"
+    argv = ["kstyle", "train", f"--flagfile={SMOKE}", "--vgg_weights=none", f"--style={style}",
+            f"--train_images={photos}", f"--model_dir={model_dir}"]
+    assert cli.main(argv) == 0  # checkpoints at steps 3 and 6
+    capsys.readouterr()
+    record = (model_dir / "config.json").read_text()
+    (model_dir / "config.json").write_text("{broken")
+    assert cli.main([*argv, "--steps=7"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith(f"kstyle: {model_dir}/config.json is damaged (Expecting property "
+                                                   "name enclosed in double quotes"), err
+    assert err.rstrip().endswith("use another --model_dir"), err
+    (model_dir / "config.json").write_text(record)
+    (model_dir / "checkpoints" / "ckpt-6.index").write_text("garbage")
+    assert cli.main([*argv, "--steps=7"]) == 1
+    err = capsys.readouterr().err
+    checkpoints = model_dir / "checkpoints"
+    assert err.count("\n") == 1 and err.startswith(f"kstyle: {model_dir}: cannot resume from its checkpoint of "
+                                                   "step 6 "), err
+    assert err.rstrip().endswith(f"delete it from {checkpoints} to resume from an earlier one, or use another "
+                                 "--model_dir"), err
+    for damaged in checkpoints.glob("ckpt-6.*"):  # as the message says
+        damaged.unlink()
+    assert cli.main([*argv, "--steps=7"]) == 0
+    assert "(7 steps, resumed at step 3;" in capsys.readouterr().out
