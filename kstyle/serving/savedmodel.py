@@ -38,7 +38,7 @@ import keras
 import tensorflow as tf
 
 from kstyle import files
-from kstyle.errors import Error, UsageError
+from kstyle.errors import Error, UsageError, write_failure
 from kstyle.feedforward import exported
 # The export's description is defined where the feed-forward wing reads it; these names are re-exported.
 from kstyle.feedforward.exported import BLEND_SIGNATURE, DESCRIPTION_FILE, style_names  # noqa: F401
@@ -95,8 +95,10 @@ def export(network, export_dir, version=None, budget=None, style_weights=None, s
                                json.dumps(exported.describe(styles, style_weights, strength), indent=2).encode())
         _readable(staging)
         return _publish(staging, export_dir, version)
-    except BaseException:
+    except BaseException as error:
         shutil.rmtree(staging, ignore_errors=True)
+        if isinstance(error, (OSError, tf.errors.OpError)):  # a full disk, say, while TensorFlow wrote it
+            raise Error(f"{export_dir}: cannot write the version ({write_failure(error)})") from None
         raise
 
 

@@ -2,6 +2,8 @@
 
 import json
 import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -154,3 +156,18 @@ def test_a_damaged_run_is_one_line(tmp_path, inputs, capsys):
         damaged.unlink()
     assert cli.main([*argv, "--steps=7"]) == 0
     assert "(7 steps, resumed at step 3;" in capsys.readouterr().out
+
+
+def test_a_full_disk_is_one_line(tmp_path, inputs):
+    """No room for the first checkpoint (RLIMIT_FSIZE makes every write past 4 kB fail, as a full disk would)."""
+    photos, style = inputs
+    model_dir = tmp_path / "run"
+    limited = ("import resource, runpy, sys; resource.setrlimit(resource.RLIMIT_FSIZE, (4000, 4000)); "
+               "sys.argv[0] = 'kstyle'; runpy.run_module('kstyle', run_name='__main__')")
+    done = subprocess.run([sys.executable, "-c", limited, "train", f"--flagfile={SMOKE}", "--vgg_weights=none",
+                           f"--style={style}", f"--train_images={photos}", f"--model_dir={model_dir}", "--steps=3"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1 and done.stderr.count("\n") == 1, done.stderr
+    assert done.stderr.startswith(f"kstyle: cannot save the checkpoint of step 3 in {model_dir}/checkpoints ("), \
+        done.stderr
+    assert done.stderr.rstrip().endswith("File too large)")

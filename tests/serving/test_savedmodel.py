@@ -11,7 +11,7 @@ import pytest
 from conftest import synthetic_image, styled_network
 
 from kstyle.cli import main as cli
-from kstyle.errors import UsageError
+from kstyle.errors import Error, UsageError
 from kstyle.feedforward.network import StyleNetwork
 from kstyle.serving import limits, savedmodel, warmup
 
@@ -45,9 +45,9 @@ def test_versions_count_up_and_are_written_whole(network, exported):
 
 def test_a_failed_export_leaves_nothing(network, tmp_path, monkeypatch):
     def broken(path, **kwargs):
-        raise OSError("disk full")
+        raise OSError(28, "No space left on device")
     monkeypatch.setattr(warmup, "write", broken)
-    with pytest.raises(OSError):
+    with pytest.raises(Error, match=rf"^{tmp_path}: cannot write the version \(No space left on device\)$"):
         savedmodel.export(network, str(tmp_path))
     assert os.listdir(tmp_path) == []
 
