@@ -25,6 +25,8 @@ def main():
     # The strategy before any TensorFlow op: a multi-worker one cannot be made after, and finding the
     # photos decodes them.
     strategy = import_tensorflow_quietly(before_ops=lambda: _strategy(options.strategy))
+    import tensorflow as tf
+
     from kstyle.feedforward import data, training
 
     photos = data.find_photos(found, os.path.join(model_dir, training.SAMPLES_DIR))
@@ -45,6 +47,9 @@ def main():
         if not is_interrupt(error):
             raise
         return print_error(_kept(model_dir), 130)
+    except (MemoryError, tf.errors.ResourceExhaustedError):
+        raise Error(f"out of memory training on batches of {options.batch_size} crops of {options.crop_size} px; "
+                    "try a smaller --batch_size or --crop_size") from None
     if result.resumed_from >= options.steps:
         print(f"{model_dir} is already trained to step {result.resumed_from}; nothing to do (a larger --steps "
               f"continues it); the network is {result.model_path}")

@@ -136,10 +136,15 @@ def stylize(network, image, max_size=None):
 
     Raises:
         UsageError: the image (after shrinking) is smaller than the network accepts.
+        Error: the machine has not the memory to paint it.
     """
+    import tensorflow as tf
     if max_size and max(image.shape[:2]) > max_size:
         image = images.resize_longest(image, max_size)
-    if min(image.shape[:2]) < MIN_SIDE:
-        raise UsageError(f"the image is {image.shape[1]}x{image.shape[0]}; the network needs at least "
-                         f"{MIN_SIDE}x{MIN_SIDE} pixels")
-    return images.to_uint8(np.asarray(network(image[None]))[0])
+    height, width = image.shape[:2]
+    if min(height, width) < MIN_SIDE:
+        raise UsageError(f"the image is {width}x{height}; the network needs at least {MIN_SIDE}x{MIN_SIDE} pixels")
+    try:
+        return images.to_uint8(np.asarray(network(image[None]))[0])
+    except (MemoryError, tf.errors.ResourceExhaustedError):
+        raise Error(f"out of memory painting {width}x{height} pixels; --max_size paints it smaller") from None

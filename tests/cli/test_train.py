@@ -171,3 +171,20 @@ def test_a_full_disk_is_one_line(tmp_path, inputs):
     assert done.stderr.startswith(f"kstyle: cannot save the checkpoint of step 3 in {model_dir}/checkpoints ("), \
         done.stderr
     assert done.stderr.rstrip().endswith("File too large)")
+
+
+def test_out_of_memory_is_one_line_naming_the_batch(tmp_path, inputs, capsys, monkeypatch):
+    import tensorflow as tf
+
+    from kstyle.feedforward import training
+    photos, style = inputs
+
+    def exhausted(*args, **kwargs):
+        raise tf.errors.ResourceExhaustedError(None, None, "OOM when allocating tensor with shape[4096,4096,4096,3]")
+
+    monkeypatch.setattr(training, "train", exhausted)
+    argv = ["kstyle", "train", f"--flagfile={SMOKE}", "--vgg_weights=none", f"--style={style}",
+            f"--train_images={photos}", f"--model_dir={tmp_path / 'run'}", "--batch_size=4096"]
+    assert cli.main(argv) == 1
+    assert capsys.readouterr().err == ("kstyle: out of memory training on batches of 4096 crops of 64 px; try a "
+                                       "smaller --batch_size or --crop_size\n")

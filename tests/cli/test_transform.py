@@ -221,3 +221,18 @@ def test_ctrl_c_in_a_folder_says_which_images_were_written(tmp_path, photos, mod
     err = capsys.readouterr().err
     assert status == 130 and sorted(path.name for path in output.iterdir()) == ["p0.png", "p1.png"]
     assert err.strip() == f"kstyle: interrupted after 2 of 3 images; they are in {output}", err
+
+
+def test_out_of_memory_is_one_line_naming_the_size(tmp_path, photos, model, capsys, monkeypatch):
+    import tensorflow as tf
+
+    from kstyle.feedforward import apply
+
+    def network(batch):
+        raise tf.errors.ResourceExhaustedError(None, None, "OOM when allocating tensor with shape[1,33,21,32]")
+
+    monkeypatch.setattr(apply, "load_network", lambda *args: network)
+    status = cli.main(["kstyle", "transform", f"--model={model[0]}", f"--input={photos}/p1.jpg",
+                       f"--output={tmp_path / 'out.png'}"])
+    assert status == 1 and capsys.readouterr().err == (f"kstyle: {photos}/p1.jpg: out of memory painting 21x33 "
+                                                       "pixels; --max_size paints it smaller\n")
