@@ -123,12 +123,26 @@ def load_with_weights(model, blend=None):
 
 
 def load_keras(path):
-    """Loads a `.keras` style network, with a one-line `Error` for files that are not one."""
+    """Loads a `.keras` style network, with a one-line `Error` for files that are not one.
+
+    Any Keras model that maps an image to one of its size will do; another (a
+    classifier, a model of one input size) is refused here, where its file can
+    be named, rather than when a picture is painted or exported.
+    """
     import keras
     try:
-        return keras.saving.load_model(path)
+        network = keras.saving.load_model(path)
     except Exception as error:  # Keras raises many kinds for files that are not models.
         raise Error(f"{path}: not a Keras style network ({first_line(error)})") from None
+    probe = np.zeros((1, 32, 32, 3), np.float32)
+    try:
+        shape = list(network(probe).shape)
+    except Exception:  # Keras and TensorFlow raise many kinds for inputs a model cannot take
+        shape = None
+    if shape != list(probe.shape):
+        got = "nothing it can take" if shape is None else f"{shape}, not to an image of that size"
+        raise Error(f"{path}: not a style network: it maps a 32x32 image to {got}")
+    return network
 
 
 def stylize(network, image, max_size=None):

@@ -236,3 +236,19 @@ def test_out_of_memory_is_one_line_naming_the_size(tmp_path, photos, model, caps
                        f"--output={tmp_path / 'out.png'}"])
     assert status == 1 and capsys.readouterr().err == (f"kstyle: {photos}/p1.jpg: out of memory painting 21x33 "
                                                        "pixels; --max_size paints it smaller\n")
+
+
+@pytest.mark.parametrize("verb", [["transform", "--input={photo}", "--output={tmp}/out.png"],
+                                  ["export", "--export_dir={tmp}/models/c"],
+                                  ["export", "--format=tflite", "--output={tmp}/c.tflite"]])
+def test_a_keras_model_that_is_not_a_style_network_is_one_line(tmp_path, photos, capsys, verb):
+    """A classifier (fixed input, a vector out) was traced, or exported as a nonsense LiteRT file."""
+    classifier = keras.Sequential([keras.Input((32, 32, 3)), keras.layers.Flatten(), keras.layers.Dense(2)])
+    classifier.save(tmp_path / "classifier.keras")
+    args = [arg.format(photo=photos / "p0.jpg", tmp=tmp_path) for arg in verb]
+    assert cli.main(["kstyle", args[0], f"--model={tmp_path / 'classifier.keras'}", *args[1:]]) == 1
+    err = capsys.readouterr().err
+    assert err == (f"kstyle: {tmp_path / 'classifier.keras'}: not a style network: it maps a 32x32 image to [1, 2], "
+                   "not to an image of that size\n"), err
+    written = sorted(str(path.relative_to(tmp_path)) for path in tmp_path.rglob("*") if path.is_file())
+    assert written == ["classifier.keras", *(f"in/p{i}.jpg" for i in range(3))]  # (export made models/c, empty)
