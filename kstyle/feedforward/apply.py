@@ -63,6 +63,10 @@ def _load_savedmodel(source, blend, strength):
         signature = loaded.signatures["serving_default"]
     except (OSError, ValueError, KeyError, tf.errors.OpError) as error:
         raise Error(f"{source}: not a kstyle SavedModel ({first_line(error)})") from None
+    inputs, outputs = sorted(signature.structured_input_signature[1]), sorted(signature.structured_outputs)
+    if (inputs, outputs) != (["image"], ["stylized_image"]):
+        raise Error(f"{source}: not a kstyle SavedModel (its serving_default takes {', '.join(inputs) or 'nothing'} "
+                    f"and gives {', '.join(outputs) or 'nothing'}, not image and stylized_image)")
     made_weights, made_strength = exported.made_with(source)
     styles = exported.style_names(source)
 

@@ -252,3 +252,20 @@ def test_a_keras_model_that_is_not_a_style_network_is_one_line(tmp_path, photos,
                    "not to an image of that size\n"), err
     written = sorted(str(path.relative_to(tmp_path)) for path in tmp_path.rglob("*") if path.is_file())
     assert written == ["classifier.keras", *(f"in/p{i}.jpg" for i in range(3))]  # (export made models/c, empty)
+
+
+def test_a_savedmodel_that_is_not_kstyles_is_one_line(tmp_path, photos, capsys):
+    import tensorflow as tf
+
+    class Doubler(tf.Module):
+        @tf.function(input_signature=[tf.TensorSpec([None, 4], tf.float32, name="x")])
+        def serve(self, x):
+            return {"y": x * 2}
+
+    doubler = Doubler()
+    tf.saved_model.save(doubler, str(tmp_path / "doubler"), signatures={"serving_default": doubler.serve})
+    status = cli.main(["kstyle", "transform", f"--model={tmp_path / 'doubler'}", f"--input={photos}",
+                       f"--output={tmp_path / 'out'}"])
+    assert status == 1 and capsys.readouterr().err == (
+        f"kstyle: {tmp_path / 'doubler'}: not a kstyle SavedModel (its serving_default takes x and gives y, not "
+        "image and stylized_image)\n")
