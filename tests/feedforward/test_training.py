@@ -405,6 +405,17 @@ def test_mirrored_on_two_logical_cpus_matches_one_device_from_the_command_line(p
     _matches_one_device(np.load(tmp_path / "output.npy"), tmp_path / "run", single_worker)
 
 
+def test_a_multiworker_strategy_made_after_an_op_says_how_to_make_it(monkeypatch):
+    """This process has run ops; TensorFlow refuses collectives then, and the Python API is told what to do."""
+    port = _free_port()
+    monkeypatch.setenv("TF_CONFIG", json.dumps({"cluster": {"worker": [f"127.0.0.1:{port}"]},
+                                                "task": {"type": "worker", "index": 0}}))
+    _ = tf.constant(1.0) + 1.0
+    with pytest.raises(UsageError, match=r"^strategy multiworker must be made before TensorFlow runs any op: call "
+                       r"training.make_strategy first and pass it to train\(strategy=...\)$"):
+        training.make_strategy("multiworker")
+
+
 def _two_workers(tmp_path, photos):
     """Starts `kstyle train` as two workers on free ports; returns their (status, stdout, stderr) once both ended."""
     photo_dir, style = photos
