@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -12,6 +13,7 @@ from conftest import synthetic_image, styled_network
 
 from kstyle.cli import main as cli
 from kstyle.errors import Error, UsageError
+from kstyle.feedforward.exported import describe as exported_description
 from kstyle.feedforward.network import StyleNetwork
 from kstyle.serving import limits, savedmodel, warmup
 
@@ -220,26 +222,24 @@ def test_warmup_records_need_no_serving_api_and_parse_with_it(tmp_path):
 
 
 
-def test_strength_and_blend_replace_what_an_export_was_made_with(painter, tmp_path):
+def test_strength_and_blend_replace_what_an_export_was_made_with(painter, exported, tmp_path):
     """One rule for every form of model: --strength and --blend say what to paint, and what they leave unsaid
     is the model's own choice; an export made at strength 0.5 transformed at 0.5 paints at 0.5, not 0.25."""
     from kstyle.feedforward import apply
     version = savedmodel.export(painter, str(tmp_path / "half"), style_weights=[0.0, 1.0, 0.0], strength=0.5)
-    keras_file = _saved(painter, tmp_path)
     photo = np.round(synthetic_image(33, 29, 1))[None]  # whole numbers, as the served uint8 input has
-    for blend, strength, expected in ((None, None, ("udnie", 0.5)), (None, 0.5, ("udnie", 0.5)),
-                                      (None, 1.0, ("udnie", 1.0)), (None, 0.0, ("udnie", 0.0)),
-                                      ("wave", None, ("wave", 0.5)), ("wave:1,the_scream:1", 0.8,
-                                                                      ("wave:1,the_scream:1", 0.8))):
+    udnie, wave = [[0.0, 1.0, 0.0]], [[1.0, 0.0, 0.0]]
+    for blend, strength, (weights, painted_at) in ((None, None, (udnie, 0.5)), (None, 0.5, (udnie, 0.5)),
+                                                   (None, 1.0, (udnie, 1.0)), ("wave", None, (wave, 0.5))):
         served = np.asarray(apply.load_network(version, blend, strength)(photo))
-        wanted = np.asarray(apply.load_network(keras_file, *expected)(photo))
-        assert np.abs(served - wanted).max() <= 1.5, (blend, strength)
-    # A network without named styles has no blend signature: its export's strength cannot be undone.
-    plain = StyleNetwork(width=4, residual_blocks=1)
-    plain(np.zeros((1, 32, 32, 3), np.float32))
-    plain_version = savedmodel.export(plain, str(tmp_path / "plain"), strength=0.5)
-    painted = np.asarray(apply.load_network(plain_version, None, 0.5)(photo))
-    assert np.abs(painted - np.asarray(apply.load_network(plain_version)(photo))).max() == 0
+        wanted = painter(photo, style_weights=weights, strength=[painted_at]).numpy()
+        assert np.abs(served - np.clip(np.rint(wanted), 0, 255)).max() <= 1.5, (blend, strength)
+    # A network without named styles has no blend signature: its export's strength cannot be undone. (The
+    # plain export, its description saying what `export(..., strength=0.5)` would have written.)
+    plain_version = str(tmp_path / "plain" / "1")
+    shutil.copytree(exported, plain_version)
+    with open(os.path.join(plain_version, savedmodel.DESCRIPTION_FILE), "w") as file:
+        json.dump(exported_description((), None, 0.5), file)
     with pytest.raises(UsageError, match=f"--strength: {plain_version} was exported at strength 0.5 and has no blend "
                        "signature, so it paints at 0.5 only; export the network again without --strength"):
         apply.load_network(plain_version, None, 0.8)
