@@ -82,11 +82,14 @@ def _file(kind):
 
     import_tensorflow_quietly()
     from kstyle.feedforward.painter import painter
+    from kstyle.feedforward.tiling import ONE_PIECE_PIXELS
     from kstyle.serving import litert, onnx
 
     writer = {"tflite": litert, "onnx": onnx}[kind]
     network, weights = _load()
     size = writer.write(painter(network, weights, flags.STRENGTH.value, in_strips=False), output)
     batch = "1" if kind == "tflite" else "batch"
-    print(f"wrote {output} ({size / 1e6:.2f} MB; input and output uint8 [{batch}, height, width, 3], any size)")
+    print(f"wrote {output} ({size / 1e6:.2f} MB; input and output uint8 [{batch}, height, width, 3], any size, "
+          f"painted in one piece: memory grows with the image, where the SavedModel paints images over "
+          f"{ONE_PIECE_PIXELS / 1e6:.1f} MP in strips)")
     return 0

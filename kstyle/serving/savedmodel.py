@@ -42,7 +42,7 @@ from kstyle.errors import Error, UsageError, write_failure
 from kstyle.feedforward import exported
 # The export's description is defined where the feed-forward wing reads it; these names are re-exported.
 from kstyle.feedforward.exported import BLEND_SIGNATURE, DESCRIPTION_FILE, style_names  # noqa: F401
-from kstyle.feedforward.painter import painter
+from kstyle.feedforward.painter import any_size, painter
 from kstyle.serving import guards, limits, warmup
 
 SIGNATURES = ("serving_default", "serve_bytes")
@@ -179,7 +179,12 @@ def serving_functions(network, budget):
 
 
 def blend_function(network, budget):
-    """The `blend` signature's function: a blend and strength per image, checked like the rest."""
+    """The `blend` signature's function: a blend and strength per image, checked like the rest.
+
+    Painted as `serving_default` paints (`painter.any_size`): in one piece up to
+    `tiling.ONE_PIECE_PIXELS`, in strips above it, so a request inside the budget
+    takes bounded memory whichever signature it calls.
+    """
     styles = tf.constant(list(network.styles))
 
     def blend(image, style_weights, strength):
@@ -201,7 +206,7 @@ def blend_function(network, budget):
         ]
         with tf.control_dependencies(checks):
             weights = style_weights / totals[:, None]
-            stylized = network(tf.cast(image, tf.float32), style_weights=weights, strength=strength, training=False)
+            stylized = any_size(network, tf.cast(image, tf.float32), style_weights=weights, strength=strength)
         return {"stylized_image": tf.cast(tf.clip_by_value(tf.round(stylized), 0.0, 255.0), tf.uint8),
                 "style_names": tf.tile(styles[None], [batch, 1])}
 

@@ -112,6 +112,32 @@ def test_a_network_of_styles_serves_a_blend_per_image(painter, tmp_path):
         assert np.abs(np.asarray(served) - np.asarray(keras_file)).max() <= 1.5, (blend, strength)
 
 
+def test_images_over_one_piece_are_served_in_strips_by_every_signature(painter, tmp_path, monkeypatch):
+    """The served model paints big images as `kstyle transform` does (a 4096x4096 request inside the default
+    budget took 4.9 GiB in one piece and aborted the server): here 'big' is over 100 pixels."""
+    import tensorflow as tf
+
+    from kstyle.feedforward import tiling
+    monkeypatch.setattr(tiling, "ONE_PIECE_PIXELS", 100)
+    chosen = [0.0, 1.0, 0.0]
+    version = savedmodel.export(painter, str(tmp_path / "strips"), budget=BUDGET, style_weights=chosen)
+    loaded = tf.saved_model.load(version)
+    batch = np.stack([synthetic_image(33, 29, seed).astype(np.uint8) for seed in (1, 2)])
+    weights = np.array([[0.7, 0.0, 0.3], [0.0, 1.0, 0.0]], np.float32)
+    strength = np.array([1.0, 0.5], np.float32)
+    one_piece = {
+        "serving_default": painter(batch.astype(np.float32), style_weights=np.array([chosen] * 2, np.float32)),
+        "blend": painter(batch.astype(np.float32), style_weights=weights, strength=strength)}
+    served = {"serving_default": loaded.signatures["serving_default"](image=tf.constant(batch))["stylized_image"],
+              "blend": loaded.signatures["blend"](image=tf.constant(batch), style_weights=tf.constant(weights),
+                                                  strength=tf.constant(strength))["stylized_image"]}
+    for name, signature in loaded.signatures.items():
+        if name in served:  # the strips are a loop in the graph, not the network called in one piece
+            ops = {node.op for function in signature.graph.as_graph_def().library.function for node in function.node_def}
+            assert ops & {"While", "StatelessWhile"}, name
+            assert np.abs(served[name].numpy().astype(np.float32) - np.asarray(one_piece[name])).max() <= 1.0, name
+
+
 def _saved(network, tmp_path):
     path = tmp_path / "painter.keras"
     if not path.exists():
