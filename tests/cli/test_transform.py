@@ -22,6 +22,14 @@ def model(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
+def exported(model, tmp_path_factory):
+    """`model`'s network exported with a budget of 64x64 pixels an image."""
+    from kstyle.serving import limits, savedmodel
+    return savedmodel.export(model[1], str(tmp_path_factory.mktemp("models") / "small"),
+                             budget=limits.budget(max_pixels=64 * 64))
+
+
+@pytest.fixture(scope="module")
 def painter(tmp_path_factory):
     network = styled_network(("wave", "udnie"), seed=5)
     path = tmp_path_factory.mktemp("painter") / "two.keras"
@@ -133,11 +141,9 @@ def test_bad_input(tmp_path, photos, model, capsys, changes, status, message):
     assert not (tmp_path / "out.png").exists() and not (tmp_path / "outdir").exists()
 
 
-def test_a_savedmodel_directory_gives_the_keras_networks_picture(tmp_path, photos, model):
+def test_a_savedmodel_directory_gives_the_keras_networks_picture(tmp_path, photos, model, exported):
     """The README's `kstyle transform --model=export/models/NAME/1`: served through serving_default."""
-    from kstyle.serving import savedmodel
-    path, network = model
-    version = savedmodel.export(network, str(tmp_path / "models" / "mine"))
+    path, version = model[0], exported
     from_keras, from_savedmodel = tmp_path / "keras.png", tmp_path / "savedmodel.png"
     for source, output in ((path, from_keras), (version, from_savedmodel)):
         assert cli.main(["kstyle", "transform", f"--model={source}", f"--input={photos}/p0.jpg",
@@ -183,10 +189,9 @@ def test_blend_and_strength(tmp_path, photos, painter, capsys):
     assert status == 2 and "paints wave, udnie, not starry_night" in capsys.readouterr().err
 
 
-def test_a_savedmodel_refusing_an_image_over_its_budget_costs_that_image_only(tmp_path, model, capsys):
+def test_a_savedmodel_refusing_an_image_over_its_budget_costs_that_image_only(tmp_path, exported, capsys):
     """An export's --max_pixels refuses a photo: one line for it, the others painted, then the summary."""
-    from kstyle.serving import limits, savedmodel
-    version = savedmodel.export(model[1], str(tmp_path / "models" / "small"), budget=limits.budget(max_pixels=64 * 64))
+    version = exported
     photos = tmp_path / "in"
     photos.mkdir()
     for name, size in (("a", (40, 50)), ("b", (80, 80)), ("c", (64, 64))):

@@ -1,5 +1,7 @@
 """`kstyle export`: version directories, and proof in a kstyle-free process that TF Serving could serve them."""
 
+import contextlib
+import io
 import json
 import os
 import shutil
@@ -31,7 +33,11 @@ def network():
 
 @pytest.fixture(scope="module")
 def exported(network, tmp_path_factory):
-    return savedmodel.export(network, str(tmp_path_factory.mktemp("models") / "style"), budget=BUDGET)
+    previous = os.umask(0o022)  # the usual umask, whatever the test runner's: a version is readable as it allows
+    try:
+        return savedmodel.export(network, str(tmp_path_factory.mktemp("models") / "style"), budget=BUDGET)
+    finally:
+        os.umask(previous)
 
 
 def test_versions_count_up_and_are_written_whole(network, exported):
@@ -46,9 +52,11 @@ def test_versions_count_up_and_are_written_whole(network, exported):
 
 
 def test_a_failed_export_leaves_nothing(network, tmp_path, monkeypatch):
-    def broken(path, **kwargs):
+    def broken(archive, path, **kwargs):  # the disk fills up halfway through the SavedModel
+        with open(os.path.join(path, "saved_model.pb"), "wb") as file:
+            file.write(b"half")
         raise OSError(28, "No space left on device")
-    monkeypatch.setattr(warmup, "write", broken)
+    monkeypatch.setattr(keras.export.ExportArchive, "write_out", broken)
     with pytest.raises(Error, match=rf"^{tmp_path}: cannot write the version \(No space left on device\)$"):
         savedmodel.export(network, str(tmp_path))
     assert os.listdir(tmp_path) == []
@@ -145,27 +153,36 @@ def _saved(network, tmp_path):
     return str(path)
 
 
-def test_cli_export_of_a_network_of_styles(tmp_path, painter, capsys):
+@pytest.fixture(scope="module")
+def half_udnie(painter, tmp_path_factory):
+    """`kstyle export --blend=udnie --strength=0.5` of the network of styles: the version, and what it printed."""
+    directory = tmp_path_factory.mktemp("half")
+    base = directory / "models" / "styles"
+    said = io.StringIO()
+    with contextlib.redirect_stdout(said):
+        status = cli.main(["kstyle", "export", f"--model={_saved(painter, directory)}", f"--export_dir={base}",
+                           "--blend=udnie", "--strength=0.5"])
+    assert status == 0
+    return str(base / "1"), said.getvalue()
+
+
+def test_cli_export_of_a_network_of_styles(tmp_path, painter, half_udnie, capsys):
     model = _saved(painter, tmp_path)
-    base = tmp_path / "models" / "styles"
-    assert cli.main(["kstyle", "export", f"--model={model}", f"--export_dir={base}"]) == 2
+    assert cli.main(["kstyle", "export", f"--model={model}", f"--export_dir={tmp_path / 'unsaid'}"]) == 2
     assert "paints 3 styles (wave, udnie, the_scream); say which with --blend" in capsys.readouterr().err
-    assert cli.main(["kstyle", "export", f"--model={model}", f"--export_dir={base}", "--blend=udnie",
-                     "--strength=0.5"]) == 0
-    out = capsys.readouterr().out
+    version, out = half_udnie
     assert "signatures: serving_default, serve_bytes, blend;" in out and "styles: wave, udnie, the_scream)" in out
-    with open(base / "1" / savedmodel.DESCRIPTION_FILE) as file:
+    with open(os.path.join(version, savedmodel.DESCRIPTION_FILE)) as file:
         assert json.load(file)["serving_default"] == {"style_weights": [0.0, 1.0, 0.0], "strength": 0.5}
 
 
 def test_cli_export(tmp_path, network, capsys):
     model_path = tmp_path / "network.keras"
     network.save(model_path)
-    base = tmp_path / "models" / "mine"
-    assert cli.main(["kstyle", "export", f"--model={model_path}", f"--export_dir={base}"]) == 0
-    assert f"wrote {base}/1 (signatures: serving_default, serve_bytes" in capsys.readouterr().out
+    base = tmp_path / "models" / "mine"  # created, parents too (the next free version: see above)
     assert cli.main(["kstyle", "export", f"--model={model_path}", f"--export_dir={base}", "--version=7"]) == 0
-    assert sorted(os.listdir(base)) == ["1", "7"]
+    assert f"wrote {base}/7 (signatures: serving_default, serve_bytes" in capsys.readouterr().out
+    assert sorted(os.listdir(base)) == ["7"]
 
 
 @pytest.mark.parametrize("changes, status, message", [
@@ -190,12 +207,8 @@ def test_bad_input(tmp_path, network, capsys, changes, status, message):
     assert err.startswith("kstyle: ") and err.count("\n") == 1 and message in err, err
 
 
-def test_a_version_is_readable_by_another_user_as_the_umask_allows(network, tmp_path):
-    previous = os.umask(0o022)
-    try:
-        version = savedmodel.export(network, str(tmp_path / "base"))
-    finally:
-        os.umask(previous)
+def test_a_version_is_readable_by_another_user_as_the_umask_allows(exported):
+    version = exported  # written under umask 022
     modes = {os.path.relpath(os.path.join(root, name), version): os.stat(os.path.join(root, name)).st_mode & 0o777
              for root, directories, files in os.walk(version) for name in directories + files}
     assert os.stat(version).st_mode & 0o777 == 0o755
@@ -203,10 +216,10 @@ def test_a_version_is_readable_by_another_user_as_the_umask_allows(network, tmp_
                          for path, mode in modes.items()), modes
 
 
-def test_an_export_that_loses_the_race_for_a_version_takes_the_next(network, tmp_path, monkeypatch):
+def test_an_export_that_loses_the_race_for_a_version_takes_the_next(network, exported, tmp_path, monkeypatch):
     """Another export finished version 1 after this one chose it: this one becomes 2, whole."""
     base = tmp_path / "base"
-    first = savedmodel.export(network, str(base))
+    first = shutil.copytree(exported, base / "1")  # version 1, finished by the other export
     monkeypatch.setattr(savedmodel, "next_version", lambda export_dir, calls=iter([1, 2]): next(calls))
     second = savedmodel.export(network, str(base))
     assert (os.path.basename(first), os.path.basename(second)) == ("1", "2")
@@ -248,11 +261,11 @@ def test_warmup_records_need_no_serving_api_and_parse_with_it(tmp_path):
 
 
 
-def test_strength_and_blend_replace_what_an_export_was_made_with(painter, exported, tmp_path):
+def test_strength_and_blend_replace_what_an_export_was_made_with(painter, exported, half_udnie, tmp_path):
     """One rule for every form of model: --strength and --blend say what to paint, and what they leave unsaid
     is the model's own choice; an export made at strength 0.5 transformed at 0.5 paints at 0.5, not 0.25."""
     from kstyle.feedforward import apply
-    version = savedmodel.export(painter, str(tmp_path / "half"), style_weights=[0.0, 1.0, 0.0], strength=0.5)
+    version, _ = half_udnie  # `export --blend=udnie --strength=0.5`
     photo = np.round(synthetic_image(33, 29, 1))[None]  # whole numbers, as the served uint8 input has
     udnie, wave = [[0.0, 1.0, 0.0]], [[1.0, 0.0, 0.0]]
     for blend, strength, (weights, painted_at) in ((None, None, (udnie, 0.5)), (None, 0.5, (udnie, 0.5)),
