@@ -3,7 +3,8 @@
     python tools/train_shipped_model.py [--name=paintings] [--steps=N] [--install] [KSTYLE_TRAIN_FLAGS...]
 
 `paintings` (the default) is one network of the five paintings in `../shared/images/style/`,
-each style named for its file, with `flags/paintings.flags`; `--name=starry_night
+each style named for its file, with `flags/paintings.flags` (the shipped one was trained
+`--no-wallpapers`); `--name=starry_night
 --preset=starry_night_small --styles=starry_night` is the older one-style network. Other
 flags go to `kstyle train` after the preset's (`--name=candidate --dilations=2,4,8`: a variant
 in its own run).
@@ -38,7 +39,8 @@ def main():
     parser.add_argument("--name", default="paintings")
     parser.add_argument("--styles", default="", help="comma-separated painting names in ../shared/images/style "
                         "(without .jpg); all of them if empty")
-    parser.add_argument("--preset", default="paintings")
+    parser.add_argument("--preset", default="paintings", help="a preset's name, or a flagfile's path "
+                        "(tools/paintings_quarter.flags)")
     parser.add_argument("--steps", type=int, default=None, help="override the preset's --steps")
     parser.add_argument("--install", action="store_true", help="copy the finished network into the package")
     parser.add_argument("--wallpapers", action=argparse.BooleanOptionalAction, default=True,
@@ -68,7 +70,8 @@ def main():
             sys.exit("the wallpaper photos differ from tools/training_photos.json: run "
                      f"{os.path.relpath(gather, ROOT)} (or train --no-wallpapers)")
         sources.append(os.path.join(ROOT, "runs", "training_photos"))
-    command = [sys.executable, "-m", "kstyle", "train", f"--preset={args.preset}", f"--style={','.join(styles)}",
+    preset = f"--flagfile={args.preset}" if args.preset.endswith(".flags") else f"--preset={args.preset}"
+    command = [sys.executable, "-m", "kstyle", "train", preset, f"--style={','.join(styles)}",
                f"--train_images={','.join(sources)}", f"--model_dir={model_dir}"]
     if args.steps:
         command.append(f"--steps={args.steps}")
