@@ -13,9 +13,7 @@ from kstyle.gatys.plan import make_plan
 
 def main():
     """Checks every input before loading TensorFlow, then optimizes; returns the exit status."""
-    for flag in (flags.CONTENT, flags.STYLE, flags.OUTPUT):
-        if not flag.value:
-            raise UsageError(f"--{flag.name} is required")
+    flags.require("stylize")
     options = flags.options_from_flags(StylizeOptions)
     if flags.SAVE_EVERY.value < 0:
         raise UsageError(f"--save_every must be 0 (off) or a number of steps, got {flags.SAVE_EVERY.value}")

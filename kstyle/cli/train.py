@@ -13,9 +13,7 @@ from kstyle.feedforward.options import TrainOptions
 
 def main():
     """Checks the inputs, then trains (or resumes); returns the exit status."""
-    for flag in (flags.STYLE, flags.TRAIN_IMAGES, flags.MODEL_DIR):
-        if not flag.value:
-            raise UsageError(f"--{flag.name} is required")
+    flags.require("train")
     options = flags.options_from_flags(TrainOptions)
     paintings = styles.named(flags.STYLE.value)
     model_dir = flags.MODEL_DIR.value

@@ -14,9 +14,7 @@ def main():
     if flags.LIST_MODELS.value:
         _list_models()
         return 0
-    for flag in (flags.INPUT, flags.OUTPUT):
-        if not flag.value:
-            raise UsageError(f"--{flag.name} is required")
+    flags.require("transform")
     model, chosen = _model()
     shipped.resolve(model)
     if flags.STRENGTH.value is not None:
