@@ -4,10 +4,10 @@ import os
 
 from kstyle import images
 from kstyle.cli import flags
-from kstyle.cli.console import import_tensorflow_quietly
 from kstyle.errors import Error, UsageError
 from kstyle.feedforward import blend, shipped
 from kstyle.serving import FILE_SUFFIXES, limits
+from kstyle.startup import import_tensorflow_quietly
 
 _SERVING_ONLY = ("export_dir", "export_version", "max_pixels", "max_request_pixels", "max_batch")
 

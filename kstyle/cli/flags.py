@@ -202,8 +202,11 @@ STRATEGY = _enum("strategy", STRATEGIES, "train: default (one device), mirrored 
                  "multiworker (the cluster in TF_CONFIG).")
 
 # Applying a trained network (transform).
-MODEL = flags.DEFINE_string("model", None, "transform, export: a shipped model's name (see --list_models), a .keras "
-                            "file, or (transform) an exported SavedModel directory.")
+MODEL = flags.DEFINE_string("model", None, _per_verb("model", {
+    "transform": "The network: a shipped style's name (see --list_models), a .keras file, an export directory "
+                 "(its latest version) or one version, or a .tflite or .onnx file (with its runtime installed).",
+    "export": "The network: a shipped style's name (see --list_models) or a .keras file.",
+}))
 INPUT = flags.DEFINE_list("input", None, "transform: photos to stylize: files, directories or globs, "
                           "sample:NAME, or sample:photos for every built-in photo.")
 LIST_MODELS = flags.DEFINE_boolean("list_models", False, "transform: print the shipped models' names and exit.")
@@ -228,7 +231,8 @@ MAX_BATCH = flags.DEFINE_integer("max_batch", None, "export: images in one reque
                                  f"{DEFAULT_MAX_BATCH}.")
 FORMAT = flags.DEFINE_enum("format", FORMATS[0], FORMATS, "export: savedmodel (a version "
                            "directory for TF Serving, in --export_dir), tflite (one LiteRT file, --output) or "
-                           "onnx (one ONNX file, --output; needs tf2onnx: pip install 'kstyle[onnx]').")
+                           "onnx (one ONNX file, --output; needs the onnx extra: pip install 'kstyle[onnx]', in a checkout "
+                           ".venv/bin/pip install -e '.[onnx]').")
 
 # Showing a run.
 QUIET = flags.DEFINE_boolean("quiet", False, "stylize, train, transform: no progress display (the closing line and "

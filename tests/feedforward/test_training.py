@@ -170,18 +170,6 @@ def test_a_run_with_other_settings_is_not_resumed(photos, tmp_path):
         training.train(TrainOptions.from_kwargs(**TINY, steps=2, checkpoint_every=1), style, photo_dir, model_dir)
 
 
-def test_every_option_is_refused_said_or_free_on_resume():
-    """A new option must be sorted here: tied to the checkpoints (refused), a change of the loss or its data
-    that fine-tuning may make (said before training on), or neither (how long, how often, where)."""
-    groups = (training.SETTINGS, training.TUNABLES, training.FREE)
-    named = [name for group in groups for name in group]
-    assert sorted(named) == sorted(TrainOptions.names())  # every option once
-    options = TrainOptions.from_kwargs(**TINY)
-    assert set(training._settings(options, {"style": synthetic_image(8, 8)})) == {*training.SETTINGS, "style",
-                                                                                 "styles"}
-    assert set(training._tunables(options)) == set(training.TUNABLES)
-
-
 def test_a_change_of_pooling_is_refused_and_of_tv_normalization_said(photos, tmp_path):
     photo_dir, style = photos
     model_dir = str(tmp_path / "run")
