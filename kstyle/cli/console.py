@@ -1,8 +1,8 @@
 """What the command prints: one-line errors, and the library's notices as `kstyle: ...` lines."""
 
+import contextlib
 import logging
 import sys
-
 
 PROGRAM = "kstyle"
 
@@ -14,19 +14,27 @@ def print_error(error, status):
     return status
 
 
-def show_library_notices():
-    """Prints what the library says on the `kstyle` logger (the VGG16 fallback) as `kstyle: ...` lines.
+@contextlib.contextmanager
+def library_notices():
+    """While a verb runs, prints what the library says on the `kstyle` logger (the VGG16 fallback) as `kstyle: ...`.
 
     The library warns through `logging` rather than printing; absl's handler
-    would prefix each line with a date, a thread and a source file.
+    would prefix each line with a date, a thread and a source file. The logger
+    is put back afterwards, so a program (or a test) that calls the command in
+    process gets its own logging back.
     """
     logger = logging.getLogger(PROGRAM)
-    if not any(isinstance(handler, _Stderr) for handler in logger.handlers):
-        handler = _Stderr()
-        handler.setFormatter(logging.Formatter(f"{PROGRAM}: %(message)s"))
-        logger.addHandler(handler)
+    handler = _Stderr()
+    handler.setFormatter(logging.Formatter(f"{PROGRAM}: %(message)s"))
+    saved = logger.propagate, logger.level
+    logger.addHandler(handler)
     logger.propagate = False
     logger.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate, logger.level = saved
 
 
 class _Stderr(logging.StreamHandler):

@@ -284,7 +284,10 @@ def verb_help(verb, name):
         return _VERB_HELP[name][verb]
     text = _PLAIN_HELP.get(name, FLAGS[name].help)
     text = re.sub(r"^<[^>]*>: ", "", text)  # absl's list of an enum's choices
-    return _VERB_PREFIX.sub("", text)
+    text = _VERB_PREFIX.sub("", text)
+    first = re.match(r"[\w-]*", text).group(0)
+    choices = getattr(FLAGS[name].parser, "enum_values", None) or ()
+    return text if first in choices else text[:1].upper() + text[1:]  # `lbfgs, or adam` stays as the value reads
 
 
 def verb_default(verb, name):

@@ -16,7 +16,7 @@ from absl import flags as absl_flags
 import kstyle
 from kstyle import presets
 from kstyle.cli import flags, usage
-from kstyle.cli.console import PROGRAM, print_error, show_library_notices
+from kstyle.cli.console import PROGRAM, library_notices, print_error
 from kstyle.errors import INTERRUPTS, Error, UsageError, is_interrupt
 
 FLAGS = absl_flags.FLAGS
@@ -146,13 +146,13 @@ def dispatch(argv):
     if not os.environ.get("KSTYLE_VERBOSE") and not FLAGS["verbosity"].present:
         # TensorFlow's Python side logs checkpoint and saver chatter at INFO through absl.
         logging.set_verbosity(logging.WARNING)
-    show_library_notices()
     previous_handler = signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
     try:
         if flags.PRESET.present:
             raise UsageError("--preset works on the command line only; inside a flagfile, use --flagfile=PATH")
         _check_flags_apply(verb)
-        return importlib.import_module(VERBS[verb]).main()
+        with library_notices():
+            return importlib.import_module(VERBS[verb]).main()
     except UsageError as error:
         return print_error(error, 2)
     except Error as error:

