@@ -20,6 +20,7 @@ demo: $(VENV)/.installed-demo
 	@mkdir -p $(OUT)
 	$(BIN)/kstyle stylize --preset=demo --content=sample:chelsea --style=sample:swirls --output=$(OUT)/stylized.png
 	$(BIN)/kstyle transform --model=starry_night --input=sample:chelsea,sample:astronaut,sample:coffee --output=$(OUT)/starry_night
+	@echo "The pictures are in $(OUT). kstyle is installed in $(BIN): '. $(BIN)/activate' puts it on your PATH."
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest

@@ -89,3 +89,17 @@ def _folder(directory, recursive, extensions, option):
     if not paths:
         raise UsageError(f"{option} {directory}: no images in this directory")
     return paths
+
+
+def check_present(found, option):
+    """Refuses a path in `found` that does not exist (files named directly are taken as given).
+
+    For callers that read the files later, after a long start (training loads
+    VGG16 first): the typo is refused now.
+
+    Raises:
+        UsageError: names the first missing path.
+    """
+    missing = [path for path in found.sources if not path.startswith(SAMPLE_PREFIX) and not os.path.exists(path)]
+    if missing:
+        raise UsageError(f"{option}: {missing[0]} matches no files")

@@ -10,7 +10,8 @@ import pytest
 import kstyle
 
 PACKAGE = os.path.dirname(os.path.abspath(kstyle.__file__))
-GROUND = {"errors", "images", "checks", "samples", "finder", "presets", "files", "periodicity"}
+GROUND = {"errors", "images", "checks", "samples", "finder", "presets", "files", "periodicity", "progress",
+          "startup"}
 # What each part may import from kstyle, besides itself and the ground floor.
 ALLOWED = {
     "ground": set(),
@@ -67,3 +68,14 @@ def test_the_front_door_needs_no_tensorflow():
             "print(heavy); sys.exit(bool(heavy))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_python_api_imports_tensorflow_without_its_start_up_chatter():
+    """`kstyle.stylize` in a script or notebook shows what the command shows of TensorFlow: nothing (issue 27)."""
+    code = ("import kstyle; kstyle.StyleNetwork; import tensorflow as tf; print(float(tf.constant(1.0) + 1.0)); "
+            "import os; print(os.environ['TF_CPP_MIN_LOG_LEVEL'])")
+    environment = {name: value for name, value in os.environ.items()
+                   if name not in ("TF_CPP_MIN_LOG_LEVEL", "KSTYLE_VERBOSE")}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, env=environment)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["2.0", "2"] and done.stderr == ""

@@ -1,10 +1,8 @@
-"""What the command prints: one-line errors, and TensorFlow without its start-up noise."""
+"""What the command prints: one-line errors, and the library's notices as `kstyle: ...` lines."""
 
-import os
+import contextlib
+import logging
 import sys
-import tempfile
-
-from kstyle.errors import Error
 
 PROGRAM = "kstyle"
 
@@ -16,41 +14,36 @@ def print_error(error, status):
     return status
 
 
-def import_tensorflow_quietly(before_ops=None):
-    """Imports TensorFlow with its start-up chatter on stderr swallowed; returns `before_ops()`.
+@contextlib.contextmanager
+def library_notices():
+    """While a verb runs, prints what the library says on the `kstyle` logger (the VGG16 fallback) as `kstyle: ...`.
 
-    TensorFlow's C++ logging prints CUDA and CPU-feature notices before any
-    log-level setting applies, which would bury kstyle's one-line messages. The
-    chatter is kept and shown if the import fails, or with KSTYLE_VERBOSE=1.
-
-    Args:
-        before_ops: called once TensorFlow is imported and before it runs an op,
-            for what TensorFlow allows only then: a multi-worker strategy is
-            refused once any op has run ("Collective ops must be configured at
-            program startup"). Its result is returned.
+    The library warns through `logging` rather than printing; absl's handler
+    would prefix each line with a date, a thread and a source file. The logger
+    is put back afterwards, so a program (or a test) that calls the command in
+    process gets its own logging back.
     """
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    if "tensorflow" in sys.modules:
-        return before_ops() if before_ops else None
-    verbose = os.environ.get("KSTYLE_VERBOSE")
-    sys.stderr.flush()
-    saved = os.dup(2)
-    with tempfile.TemporaryFile() as capture:
-        os.dup2(capture.fileno(), 2)
-        failed = True
-        try:
-            import tensorflow as tf
-            try:
-                made = before_ops() if before_ops else None
-            except Error:
-                failed = False  # kstyle's own one-line message says what is wrong
-                raise
-            _ = tf.constant(1.0) + 1.0  # Device and kernel set-up print their notices here.
-            failed = False
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
-            if failed or verbose:
-                capture.seek(0)
-                sys.stderr.write(capture.read().decode(errors="replace"))
-    return made
+    logger = logging.getLogger(PROGRAM)
+    handler = _Stderr()
+    handler.setFormatter(logging.Formatter(f"{PROGRAM}: %(message)s"))
+    saved = logger.propagate, logger.level
+    logger.addHandler(handler)
+    logger.propagate = False
+    logger.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate, logger.level = saved
+
+
+class _Stderr(logging.StreamHandler):
+    """Writes to whatever `sys.stderr` is when a record comes (a test's capture, say), not the one at start."""
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value):
+        del value

@@ -4,18 +4,17 @@ import os
 
 from kstyle import images
 from kstyle.cli import flags
-from kstyle.cli.console import import_tensorflow_quietly
 from kstyle.errors import Error, UsageError
 from kstyle.feedforward import blend, shipped
 from kstyle.serving import FILE_SUFFIXES, limits
+from kstyle.startup import import_tensorflow_quietly
 
-_SERVING_ONLY = ("export_dir", "version", "max_pixels", "max_request_pixels", "max_batch")
+_SERVING_ONLY = ("export_dir", "export_version", "max_pixels", "max_request_pixels", "max_batch")
 
 
 def main():
     """Checks the flags, loads the network, writes it; returns the exit status."""
-    if not flags.MODEL.value:
-        raise UsageError("--model is required")
+    flags.require("export")
     source = shipped.resolve(flags.MODEL.value)
     if flags.BLEND.value is not None:
         blend.parse(flags.BLEND.value)
@@ -39,13 +38,13 @@ def _load():
 def _savedmodel():
     if not flags.EXPORT_DIR.value:
         raise UsageError("--export_dir is required")
-    if flags.VERSION.value is not None and flags.VERSION.value < 1:
-        raise UsageError(f"--version must be a positive integer, got {flags.VERSION.value}")
+    if flags.EXPORT_VERSION.value is not None and flags.EXPORT_VERSION.value < 1:
+        raise UsageError(f"--export_version must be a positive integer, got {flags.EXPORT_VERSION.value}")
     budget = limits.budget(flags.MAX_PIXELS.value, flags.MAX_REQUEST_PIXELS.value, flags.MAX_BATCH.value)
     export_dir = flags.EXPORT_DIR.value
-    if flags.VERSION.value is not None and os.path.exists(os.path.join(export_dir, str(flags.VERSION.value))):
-        raise UsageError(f"{os.path.join(export_dir, str(flags.VERSION.value))} exists already; TF Serving "
-                         "versions are immutable, use another --version")
+    if flags.EXPORT_VERSION.value is not None and os.path.exists(os.path.join(export_dir, str(flags.EXPORT_VERSION.value))):
+        raise UsageError(f"{os.path.join(export_dir, str(flags.EXPORT_VERSION.value))} exists already; TF Serving "
+                         "versions are immutable, use another --export_version")
     if os.path.exists(export_dir) and not os.path.isdir(export_dir):
         raise UsageError(f"--export_dir {export_dir}: exists and is not a directory")
     try:
@@ -59,7 +58,7 @@ def _savedmodel():
     from kstyle.serving import savedmodel
 
     network, weights = _load()
-    written = savedmodel.export(network, export_dir, flags.VERSION.value, budget, weights, flags.STRENGTH.value)
+    written = savedmodel.export(network, export_dir, flags.EXPORT_VERSION.value, budget, weights, flags.STRENGTH.value)
     styles = savedmodel.style_names(written)
     signatures = [*savedmodel.SIGNATURES, *([savedmodel.BLEND_SIGNATURE] if styles else [])]
     print(f"wrote {written} (signatures: {', '.join(signatures)}; max_pixels {budget.max_pixels}, "

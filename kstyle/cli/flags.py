@@ -10,11 +10,14 @@ verb lists the flags it reads in `VERB_FLAGS`; a flag given to a verb that
 ignores it is an error.
 """
 
+import dataclasses
 import math
+import re
 
 from absl import flags
 
 from kstyle import presets, samples
+from kstyle.errors import UsageError
 from kstyle.feedforward.options import STRATEGIES, TrainOptions
 from kstyle.gatys.colors import MODES as COLOR_MODES
 from kstyle.gatys.options import OPTIMIZERS, StylizeOptions
@@ -26,11 +29,29 @@ from kstyle.serving.limits import DEFAULT_MAX_BATCH, DEFAULT_MAX_PIXELS
 
 FLAGS = flags.FLAGS
 
-_DEFAULTS = {"stylize": StylizeOptions().flat(), "train": TrainOptions().flat()}
+
+
+def _declared_defaults(options_class):
+    """`{name: default}` as the class declares them (`scales=1`, not the sizes it resolves to at 512 px)."""
+    resolved = options_class().flat()
+    declared = {field.name: field.default for field in dataclasses.fields(options_class)
+                if field.name != "perceptual" and field.default is not dataclasses.MISSING}
+    return {**resolved, **declared}
+
+
+_DEFAULTS = {"stylize": _declared_defaults(StylizeOptions), "train": _declared_defaults(TrainOptions)}
+
+
+# Each flag's help without the defaults `_help` appends, and the help of flags each verb reads its own way,
+# for `kstyle VERB --help`, which shows one verb's.
+_PLAIN_HELP = {}
+_VERB_HELP = {}
+_VERB_PREFIX = re.compile(r"^(?:(?:stylize|train|transform|export)(?:, |: ))+")
 
 
 def _help(text, name):
     """`text` plus the default of each verb that has the option."""
+    _PLAIN_HELP[name] = text
     defaults = [f"{verb}: {_show(values[name])}" for verb, values in _DEFAULTS.items() if name in values]
     return f"{text} Default: {'; '.join(defaults)}." if defaults else text
 
@@ -42,6 +63,12 @@ def _show(value):
     if isinstance(value, tuple):
         return ",".join(str(v) for v in value)
     return "automatic" if value is None else str(value)
+
+
+def _per_verb(name, texts):
+    """One flag's help for each verb that reads it (`{verb: text}`), joined for absl's --helpfull."""
+    _VERB_HELP[name] = texts
+    return " ".join(f"{verb}: {text}" for verb, text in texts.items())
 
 
 def _string(name, text):
@@ -65,16 +92,22 @@ PRESET = flags.DEFINE_string("preset", None, "A preset shipped with kstyle, read
                              f"override it): {', '.join(presets.names())}.")
 CONTENT = flags.DEFINE_string("content", None, "stylize: the photo, a path or sample:NAME for a built-in image "
                               f"(photos {', '.join(samples.PHOTOS)}; paintings {', '.join(samples.PAINTINGS)}).")
-STYLE = flags.DEFINE_list("style", None, "The style image (a painting): a path or sample:NAME. stylize takes "
-                          "several, comma-separated, blended (--style_blend_weights) or placed (--style_masks); train "
-                          "takes several for one network that paints each, named for its file (wave.jpg: wave). "
-                          "transform: the name of one style to paint (see --list_models), no --model needed for a "
-                          "shipped one.")
-OUTPUT = flags.DEFINE_string("output", None, "stylize: the image to write (the extension picks the format). "
-                             "transform: an image, or a directory for several inputs. export: the .tflite or "
-                             ".onnx file of --format=tflite|onnx. Written atomically.")
-MAX_SIZE = _integer("max_size", "Longest side of the output in pixels (transform: inputs larger than this are "
-                    "shrunk; unset keeps their size).")
+STYLE = flags.DEFINE_list("style", None, _per_verb("style", {
+    "stylize": "The style image (a painting): a path or sample:NAME; several, comma-separated, are blended "
+               "(--style_blend_weights) or placed (--style_masks).",
+    "train": "The painting(s) to train on, comma-separated: one network paints each, named for its file "
+             "(wave.jpg: wave).",
+    "transform": "The name of one style to paint (see --list_models); a shipped one needs no --model.",
+}))
+OUTPUT = flags.DEFINE_string("output", None, _per_verb("output", {
+    "stylize": "The image to write (the extension picks the format), atomically.",
+    "transform": "An image, or a directory for several inputs; written atomically.",
+    "export": "The .tflite or .onnx file of --format=tflite|onnx, written atomically.",
+}))
+MAX_SIZE = flags.DEFINE_integer("max_size", None, _help(_per_verb("max_size", {
+    "stylize": "Longest side of the output in pixels.",
+    "transform": "Inputs with a longer side than this many pixels are shrunk; unset keeps their size.",
+}), "max_size"))
 
 # The optimization (stylize) or the training (train).
 ITERATIONS = _integer("iterations", "stylize: the most optimizer iterations (at each scale); L-BFGS stops sooner "
@@ -169,8 +202,11 @@ STRATEGY = _enum("strategy", STRATEGIES, "train: default (one device), mirrored 
                  "multiworker (the cluster in TF_CONFIG).")
 
 # Applying a trained network (transform).
-MODEL = flags.DEFINE_string("model", None, "transform, export: a shipped model's name (see --list_models), a .keras "
-                            "file, or (transform) an exported SavedModel directory.")
+MODEL = flags.DEFINE_string("model", None, _per_verb("model", {
+    "transform": "The network: a shipped style's name (see --list_models), a .keras file, an export directory "
+                 "(its latest version) or one version, or a .tflite or .onnx file (with its runtime installed).",
+    "export": "The network: a shipped style's name (see --list_models) or a .keras file.",
+}))
 INPUT = flags.DEFINE_list("input", None, "transform: photos to stylize: files, directories or globs, "
                           "sample:NAME, or sample:photos for every built-in photo.")
 LIST_MODELS = flags.DEFINE_boolean("list_models", False, "transform: print the shipped models' names and exit.")
@@ -183,7 +219,8 @@ STRENGTH = flags.DEFINE_float("strength", None, "transform, export: from 0 (the 
 # Serving (export).
 EXPORT_DIR = flags.DEFINE_string("export_dir", None, "export: the model's base directory for TF Serving, e.g. "
                                  "export/models/NAME; versions go in numbered directories below it.")
-VERSION = flags.DEFINE_integer("version", None, "export: the version number (default: the next free one).")
+EXPORT_VERSION = flags.DEFINE_integer("export_version", None, "export: the version number (default: the next free "
+                                      "one). Formerly --version, which now prints kstyle's version.")
 MAX_PIXELS = flags.DEFINE_integer("max_pixels", None, "export: the largest image (height x width) the served "
                                   "model accepts; larger requests get an InvalidArgument error. Default: "
                                   f"{DEFAULT_MAX_PIXELS} ({math.isqrt(DEFAULT_MAX_PIXELS)} squared).")
@@ -194,26 +231,79 @@ MAX_BATCH = flags.DEFINE_integer("max_batch", None, "export: images in one reque
                                  f"{DEFAULT_MAX_BATCH}.")
 FORMAT = flags.DEFINE_enum("format", FORMATS[0], FORMATS, "export: savedmodel (a version "
                            "directory for TF Serving, in --export_dir), tflite (one LiteRT file, --output) or "
-                           "onnx (one ONNX file, --output; needs tf2onnx: pip install 'kstyle[onnx]').")
+                           "onnx (one ONNX file, --output; needs the onnx extra: pip install 'kstyle[onnx]', in a checkout "
+                           ".venv/bin/pip install -e '.[onnx]').")
+
+# Showing a run.
+QUIET = flags.DEFINE_boolean("quiet", False, "stylize, train, transform: no progress display (the closing line and "
+                             "errors still print).")
 
 VERB_FLAGS = {
     "stylize": {
         "content", "style", "output", "max_size", "iterations", "tolerance", "optimizer", "learning_rate", "init",
         "seed", "style_layers", "content_layers", "style_weight", "content_weight", "tv_weight", "tv_normalization",
         "gram_normalization", "pooling", "vgg_weights", "precision", "jit_compile", "style_blend_weights",
-        "style_scale", "preserve_colors", "style_masks", "scales", "tile_size", "save_every", "loss_log",
+        "style_scale", "preserve_colors", "style_masks", "scales", "tile_size", "save_every", "loss_log", "quiet",
     },
     "train": {
         "style", "train_images", "model_dir", "style_layers", "content_layers", "style_weight", "content_weight",
         "tv_weight", "tv_normalization", "gram_normalization", "pooling", "vgg_weights", "precision", "style_size",
         "width", "residual_blocks", "antialias", "downsamplings", "dilations", "widths", "decoder_widths",
         "style_scales", "lattice_weight", "learning_rate", "batch_size", "crop_size", "steps", "checkpoint_every",
-        "summary_every", "strategy", "seed",
+        "summary_every", "strategy", "seed", "quiet",
     },
-    "transform": {"model", "style", "input", "output", "max_size", "list_models", "blend", "strength"},
-    "export": {"model", "export_dir", "version", "max_pixels", "max_request_pixels", "max_batch", "format",
+    "transform": {"model", "style", "input", "output", "max_size", "list_models", "blend", "strength", "quiet"},
+    "export": {"model", "export_dir", "export_version", "max_pixels", "max_request_pixels", "max_batch", "format",
                "output", "blend", "strength"},
 }
+
+
+# The flags each verb cannot run without (transform's --list_models needs neither).
+REQUIRED = {
+    "stylize": ("content", "style", "output"),
+    "train": ("style", "train_images", "model_dir"),
+    "transform": ("input", "output"),
+    "export": ("model",),
+}
+
+
+def require(verb):
+    """Refuses a run of `verb` missing one of its `REQUIRED` flags.
+
+    Raises:
+        UsageError: names the first missing flag.
+    """
+    for name in REQUIRED[verb]:
+        if not FLAGS[name].value:
+            raise UsageError(f"--{name} is required (kstyle {verb} --help lists the flags)")
+
+
+def verb_help(verb, name):
+    """A flag's help as `verb` reads it, without the defaults appended for --helpfull (`verb_default` has them)."""
+    if verb in _VERB_HELP.get(name, {}):
+        return _VERB_HELP[name][verb]
+    text = _PLAIN_HELP.get(name, FLAGS[name].help)
+    text = re.sub(r"^<[^>]*>: ", "", text)  # absl's list of an enum's choices
+    text = _VERB_PREFIX.sub("", text)
+    first = re.match(r"[\w-]*", text).group(0)
+    choices = getattr(FLAGS[name].parser, "enum_values", None) or ()
+    return text if first in choices else text[:1].upper() + text[1:]  # `lbfgs, or adam` stays as the value reads
+
+
+def verb_default(verb, name):
+    """What `verb` uses when flag `name` is not given, as text; None when there is nothing to show."""
+    if name in _DEFAULTS.get(verb, {}):
+        value = _DEFAULTS[verb][name]
+        return None if value is None else _show(value)
+    default = FLAGS[name].default
+    if default is None or default is False:
+        return None
+    return ",".join(default) if isinstance(default, list) else str(default)
+
+
+def defined_order():
+    """Every flag's name in the order this module defines them, which groups them by purpose."""
+    return [holder.name for holder in globals().values() if isinstance(holder, flags.FlagHolder)]
 
 
 def options_from_flags(options_class):

@@ -1,21 +1,19 @@
 """`kstyle stylize`: paint a photo in the style of a painting, by optimization."""
 
-import sys
 import time
 
 from kstyle import images
 from kstyle.cli import flags
-from kstyle.cli.console import import_tensorflow_quietly, print_error
+from kstyle.cli.console import print_error
 from kstyle.errors import Error, Interrupted, UsageError
 from kstyle.gatys.options import StylizeOptions
 from kstyle.gatys.plan import make_plan
+from kstyle.startup import import_tensorflow_quietly
 
 
 def main():
     """Checks every input before loading TensorFlow, then optimizes; returns the exit status."""
-    for flag in (flags.CONTENT, flags.STYLE, flags.OUTPUT):
-        if not flag.value:
-            raise UsageError(f"--{flag.name} is required")
+    flags.require("stylize")
     options = flags.options_from_flags(StylizeOptions)
     if flags.SAVE_EVERY.value < 0:
         raise UsageError(f"--save_every must be 0 (off) or a number of steps, got {flags.SAVE_EVERY.value}")
@@ -33,9 +31,7 @@ def main():
     from kstyle.perceptual import precision, vgg
 
     backbone = vgg.load_vgg16(options.perceptual.vgg_weights, options.perceptual.seed)
-    if backbone.note:
-        print(f"kstyle: {backbone.note}", file=sys.stderr)
-    run_callbacks = [callbacks.ProgressBar()]
+    run_callbacks = [] if flags.QUIET.value else [callbacks.ProgressBar()]
     if flags.SAVE_EVERY.value:
         run_callbacks.append(callbacks.SaveEvery(flags.SAVE_EVERY.value, output))
     if flags.LOSS_LOG.value:

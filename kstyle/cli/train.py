@@ -1,26 +1,26 @@
 """`kstyle train`: train a feed-forward style network on photos, resumably."""
 
 import os
-import sys
 
 from kstyle import finder
 from kstyle.cli import flags
-from kstyle.cli.console import import_tensorflow_quietly, print_error
+from kstyle.cli.console import print_error
 from kstyle.errors import INTERRUPTS, Error, Interrupted, UsageError, is_interrupt
-from kstyle.feedforward import styles
+from kstyle.feedforward import run_record, styles
 from kstyle.feedforward.options import TrainOptions
+from kstyle.startup import import_tensorflow_quietly
 
 
 def main():
     """Checks the inputs, then trains (or resumes); returns the exit status."""
-    for flag in (flags.STYLE, flags.TRAIN_IMAGES, flags.MODEL_DIR):
-        if not flag.value:
-            raise UsageError(f"--{flag.name} is required")
+    flags.require("train")
     options = flags.options_from_flags(TrainOptions)
     paintings = styles.named(flags.STYLE.value)
     model_dir = flags.MODEL_DIR.value
     _check_model_dir(model_dir)
     found = finder.find_images(flags.TRAIN_IMAGES.value, option="--train_images", recursive=True, extensions=None)
+    finder.check_present(found, "--train_images")
+    run_record.check(options, paintings, model_dir)  # a run with other settings, refused before the model loads
 
     # The strategy before any TensorFlow op: a multi-worker one cannot be made after, and finding the
     # photos decodes them.
@@ -37,7 +37,7 @@ def main():
         print(f"changed since the last run in {model_dir}: {', '.join(changes)}", flush=True)
 
     try:
-        result = training.train(options, paintings, photos, model_dir, verbose=1 if sys.stdout.isatty() else 2,
+        result = training.train(options, paintings, photos, model_dir, verbose=not flags.QUIET.value,
                                 sample_photos=data.preview_photos(photos.paths, options.crop_size),
                                 on_changes=say_changes, strategy=strategy)
     except Interrupted as interrupted:

@@ -2,11 +2,14 @@
 
 import os
 
-from kstyle import finder, images
+from kstyle import finder, images, progress
 from kstyle.cli import flags
-from kstyle.cli.console import import_tensorflow_quietly, print_error
+from kstyle.cli.console import print_error
 from kstyle.errors import INTERRUPTS, Error, UsageError, is_interrupt
-from kstyle.feedforward import blend, shipped
+from kstyle.feedforward import blend, forms, shipped
+from kstyle.feedforward.sizes import MIN_SIDE
+from kstyle.serving import runtimes
+from kstyle.startup import import_tensorflow_quietly
 
 
 def main():
@@ -14,13 +17,16 @@ def main():
     if flags.LIST_MODELS.value:
         _list_models()
         return 0
-    for flag in (flags.INPUT, flags.OUTPUT):
-        if not flag.value:
-            raise UsageError(f"--{flag.name} is required")
+    flags.require("transform")
     model, chosen = _model()
-    shipped.resolve(model)
+    located = forms.locate(model)
     if flags.STRENGTH.value is not None:
         blend.strength(flags.STRENGTH.value)
+    forms.check_choice(located, chosen, flags.STRENGTH.value, model)  # a wrong style name, before the load
+    if located.form in runtimes.RUNTIMES:
+        runtimes.check_installed(located.form, located.path)
+    if flags.MAX_SIZE.value is not None and flags.MAX_SIZE.value < MIN_SIDE:
+        raise UsageError(f"max_size must be at least {MIN_SIDE}, got {flags.MAX_SIZE.value}")
     found = finder.find_images(flags.INPUT.value, option="--input")
     inputs, many = found.sources, found.several
     output = flags.OUTPUT.value
@@ -37,23 +43,17 @@ def main():
         image = images.read_image(inputs[0])  # Fail now, before loading the model.
 
     import_tensorflow_quietly()
-    import keras
 
-    from kstyle.feedforward import apply
-    from kstyle.feedforward.network import MIN_SIDE
-
-    if flags.MAX_SIZE.value is not None and flags.MAX_SIZE.value < MIN_SIDE:
-        raise UsageError(f"max_size must be at least {MIN_SIDE}, got {flags.MAX_SIZE.value}")
     if many:
         os.makedirs(output, exist_ok=True)
         images.check_writable(targets[0])
-    network = apply.load_network(model, chosen, flags.STRENGTH.value)
+    network = _load(located, model, chosen)
     if not many:
         _transform_one(network, inputs[0], image, targets[0])
         print(f"wrote {targets[0]}")
         return 0
     failures, written = [], 0
-    progress = keras.utils.Progbar(len(inputs), unit_name="image")
+    shown = None if flags.QUIET.value else progress.Progress(len(inputs), "image")
     try:
         for done, (source, target) in enumerate(zip(inputs, targets), 1):
             try:
@@ -62,15 +62,27 @@ def main():
             except Error as error:
                 failures.append(str(error))
                 print_error(error, 1)  # as it happens: a long run's failures are not kept for the end
-            progress.update(done)
+            if shown:
+                shown.update(done)
     except INTERRUPTS as error:
         if not is_interrupt(error):
             raise
+        if shown:
+            shown.close()
         return print_error(f"interrupted after {written} of {len(inputs)} images; they are in {output}", 130)
     print(f"wrote {written} images to {output}")
     if failures:
         return print_error(f"{len(failures)} of {len(inputs)} inputs failed; first: {failures[0]}", 1)
     return 0
+
+
+def _load(located, model, chosen):
+    """The network as a function on float batches, in whatever form `kstyle` wrote it."""
+    if located.form in runtimes.RUNTIMES:
+        return runtimes.load(located.form, located.path)
+    from kstyle.feedforward import apply
+    return apply.load_network(located.path if located.form == forms.SAVEDMODEL else model, chosen,
+                              flags.STRENGTH.value)
 
 
 def _transform_one(network, source, image, target):

@@ -14,7 +14,7 @@ import numpy as np
 from kstyle import images
 from kstyle.errors import Error, ImageError, UsageError, first_line
 from kstyle.feedforward import blend as blends
-from kstyle.feedforward import exported
+from kstyle.feedforward import exported, forms
 from kstyle.feedforward import shipped
 from kstyle.feedforward.painter import painter
 from kstyle.feedforward.sizes import MIN_SIDE
@@ -24,7 +24,8 @@ def load_network(model, blend=None, strength=None):
     """Returns a function `float 0-255 [1, h, w, 3] -> float 0-255 [1, h, w, 3]` for `model`.
 
     Args:
-        model: a shipped style's name, a `.keras` file or a SavedModel directory.
+        model: a shipped style's name, a `.keras` file, a SavedModel version
+            or an export directory (its latest version).
         blend: which styles to paint, `NAME[:WEIGHT],...` (see
             `kstyle.feedforward.blend`); needed for a `.keras` network of
             several styles unless `model` named a shipped style.
@@ -44,8 +45,8 @@ def load_network(model, blend=None, strength=None):
     found = shipped.find(model)
     if strength is not None:
         strength = blends.strength(strength)
-    if os.path.isdir(found.path):
-        return _load_savedmodel(found.path, blend, strength)
+    if os.path.isdir(found.path):  # a version, or an export directory: its latest version
+        return _load_savedmodel(forms.latest_version(found.path), blend, strength)
     network = load_keras(found.path)
     weights = blends.choose(getattr(network, "styles", ()), blend, found.style, model)
     paint = painter(network, weights, strength)

@@ -1,4 +1,4 @@
-"""The Keras callbacks of a training run: checkpoints, stopping at a step, summaries, the loss curve.
+"""The Keras callbacks of a training run: checkpoints, stopping at a step, summaries, the loss curve, progress.
 
 `kstyle.feedforward.training.train` puts them together; each also works in a
 `fit()` of your own.
@@ -10,6 +10,7 @@ import time
 import keras
 import tensorflow as tf
 
+from kstyle import progress
 from kstyle.errors import Error, write_failure
 from kstyle.perceptual.objective import TERMS
 
@@ -137,3 +138,37 @@ class LossCurve(keras.callbacks.Callback):
         values = [float(logs.get(name, float("nan"))) for name in ("loss", *self.terms)]
         with open(self.path, "a") as file:
             file.write(f"{step},{seconds:.1f}," + ",".join(f"{v:.6g}" for v in values) + "\n")
+
+
+class StepProgress(keras.callbacks.Callback):
+    """The run's progress in optimizer steps, with the loss terms, across the epochs of `fit()`.
+
+    Keras' own display counts steps within an epoch (a checkpoint interval here)
+    and, outside a terminal, writes one line per epoch or a carriage-return
+    stream; this counts the run's steps toward `steps`, resumed ones included,
+    as `kstyle.progress` shows them: a bar in a terminal or notebook, plain lines
+    in a log.
+
+    Args:
+        steps: the step the run ends at.
+        terms: the logged terms to show after the loss.
+        stream: where to write; standard output when None.
+    """
+
+    def __init__(self, steps, terms=TERMS, stream=None):
+        super().__init__()
+        self.steps, self.terms, self.stream = steps, tuple(terms), stream
+        self._progress = None
+
+    def on_train_begin(self, logs=None):
+        start = int(self.model.optimizer.iterations.numpy())
+        self._progress = progress.Progress(self.steps, "step", self.stream, start=start)
+
+    def on_train_batch_end(self, batch, logs=None):
+        logs = logs or {}
+        values = [(name, float(logs[name])) for name in ("loss", *self.terms) if name in logs]
+        self._progress.update(int(self.model.optimizer.iterations.numpy()), values)
+
+    def on_train_end(self, logs=None):
+        if self._progress is not None:
+            self._progress.close()

@@ -57,10 +57,8 @@ def find_photos(sources, samples_dir=None):
     found = sources if isinstance(sources, finder.Found) else finder.find_images(
         sources, option=OPTION, recursive=True, extensions=None)
     names = [source[len(images.SAMPLE_PREFIX):] for source in found.sources if source.startswith(images.SAMPLE_PREFIX)]
+    finder.check_present(found, OPTION)
     candidates = [source for source in found.sources if not source.startswith(images.SAMPLE_PREFIX)]
-    missing = [path for path in candidates if not os.path.exists(path)]
-    if missing:
-        raise UsageError(f"{OPTION}: {missing[0]} matches no files")
     if names:
         if samples_dir is None:
             raise UsageError(f"{OPTION}: built-in samples need a directory to be written to (samples_dir)")

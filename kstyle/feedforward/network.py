@@ -27,7 +27,7 @@ import numpy as np
 import tensorflow as tf
 
 from kstyle.feedforward.normalization import ConditionalInstanceNormalization
-from kstyle.feedforward.sizes import MIN_SIDE, max_dilation
+from kstyle.feedforward.sizes import MIN_SIDE, max_dilation, stage_widths  # noqa: F401 (its home was here)
 
 
 @keras.saving.register_keras_serializable(package="kstyle")
@@ -335,19 +335,3 @@ class StyleNetwork(keras.Model):
                 "antialias": self.antialias, "styles": list(self.styles), "downsamplings": self.downsamplings,
                 "dilations": list(self.dilations), "widths": list(self.widths),
                 "decoder_widths": list(self.decoder_widths)}
-
-
-def stage_widths(width, downsamplings, widths=(), decoder_widths=()):
-    """Returns `(widths, decoder_widths)`, the channels of each encoder and decoder stage.
-
-    Defaults follow Johnson et al.: `width` doubled at each downsampling, and mirrored on the way up.
-
-    Raises:
-        ValueError: a list of the wrong length, or a width below 1.
-    """
-    widths = tuple(int(w) for w in widths) or tuple(int(width) * 2 ** i for i in range(downsamplings + 1))
-    decoder_widths = tuple(int(w) for w in decoder_widths) or widths[-2::-1]
-    if len(widths) != downsamplings + 1 or len(decoder_widths) != downsamplings or min(widths + decoder_widths) < 1:
-        raise ValueError(f"widths needs {downsamplings + 1} and decoder_widths {downsamplings} positive numbers "
-                         f"with {downsamplings} downsamplings, got {list(widths)} and {list(decoder_widths)}")
-    return widths, decoder_widths

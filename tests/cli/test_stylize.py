@@ -38,6 +38,8 @@ def test_end_to_end_run_through_the_console_entry_point(tmp_path, photos):
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""  # TensorFlow's start-up chatter is swallowed
     assert f"wrote {output} (40x30, 3 iterations, stopped: iterations done" in done.stdout
+    # Not a terminal: plain progress lines, no carriage returns or escape codes to fill a log with.
+    assert "step 3/3 (100%)" in done.stdout and "\r" not in done.stdout and "\x1b" not in done.stdout
     assert Image.open(output).size == (40, 30)
     assert (tmp_path / "out_0002.png").exists()
     rows = list(csv.DictReader(open(log)))
@@ -54,10 +56,11 @@ def test_flagfile_preset_then_override(tmp_path, photos, capsys):
     output = tmp_path / "out.png"
     status = cli.main(["kstyle", "stylize", f"--flagfile={preset}", f"--content={content}", f"--style={style}",
                        f"--output={output}", *FAST[:1], "--max_size=36", "--style_layers=block1_conv1",
-                       "--content_layers=block1_conv2"])
+                       "--content_layers=block1_conv2", "--quiet"])
     assert status == 0, capsys.readouterr().err
     assert Image.open(output).size == (36, 27)
-    assert "2 iterations" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "2 iterations" in out and "step " not in out  # --quiet: the closing line only
 
 
 def test_same_seed_same_output(tmp_path, photos):
@@ -142,7 +145,7 @@ def test_bad_input_is_one_line_and_writes_nothing(tmp_path, photos, capsys, chan
 
 def test_usage_errors(capsys):
     assert cli.main(["kstyle"]) == 2
-    assert "usage: kstyle" in capsys.readouterr().err
+    assert "usage: kstyle VERB" in capsys.readouterr().err
     assert cli.main(["kstyle", "paint"]) == 2
     assert "unknown command 'paint'" in capsys.readouterr().err
     assert cli.main(["kstyle", "stylize", "extra"]) == 2

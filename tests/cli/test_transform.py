@@ -1,5 +1,7 @@
 """`kstyle transform`: one image, a folder, shipped models, and bad inputs."""
 
+import os
+
 import keras
 import numpy as np
 import pytest
@@ -7,6 +9,7 @@ from conftest import synthetic_image, styled_network
 from PIL import Image
 
 from kstyle.cli import main as cli
+from kstyle.cli import transform as transform_verb
 from kstyle.feedforward import shipped
 from kstyle.feedforward.network import StyleNetwork
 
@@ -142,14 +145,17 @@ def test_bad_input(tmp_path, photos, model, capsys, changes, status, message):
 
 
 def test_a_savedmodel_directory_gives_the_keras_networks_picture(tmp_path, photos, model, exported):
-    """The README's `kstyle transform --model=export/models/NAME/1`: served through serving_default."""
+    """`--model=export/models/NAME/1`, and the export directory itself (its latest version), as `kstyle export`
+    wrote it: served through serving_default."""
     path, version = model[0], exported
-    from_keras, from_savedmodel = tmp_path / "keras.png", tmp_path / "savedmodel.png"
-    for source, output in ((path, from_keras), (version, from_savedmodel)):
-        assert cli.main(["kstyle", "transform", f"--model={source}", f"--input={photos}/p0.jpg",
-                         f"--output={output}"]) == 0
-    difference = np.abs(np.asarray(Image.open(from_savedmodel), int) - np.asarray(Image.open(from_keras), int))
-    assert np.asarray(Image.open(from_savedmodel)).shape == (40, 50, 3) and difference.max() <= 1
+    base = os.path.dirname(version)
+    for source in (version, base):
+        from_keras, from_savedmodel = tmp_path / "keras.png", tmp_path / "savedmodel.png"
+        for model_given, output in ((path, from_keras), (source, from_savedmodel)):
+            assert cli.main(["kstyle", "transform", f"--model={model_given}", f"--input={photos}/p0.jpg",
+                             f"--output={output}"]) == 0
+        difference = np.abs(np.asarray(Image.open(from_savedmodel), int) - np.asarray(Image.open(from_keras), int))
+        assert np.asarray(Image.open(from_savedmodel)).shape == (40, 50, 3) and difference.max() <= 1
 
 
 def test_a_folder_is_not_written_over_its_own_pngs(tmp_path, model, capsys):
@@ -274,3 +280,59 @@ def test_a_savedmodel_that_is_not_kstyles_is_one_line(tmp_path, photos, capsys):
     assert status == 1 and capsys.readouterr().err == (
         f"kstyle: {tmp_path / 'doubler'}: not a kstyle SavedModel (its serving_default takes x and gives y, not "
         "image and stylized_image)\n")
+
+
+@pytest.mark.parametrize("form", ["tflite", "onnx"])
+def test_the_files_kstyle_exports_paint_the_keras_networks_picture(tmp_path, photos, model, form):
+    """`kstyle export --format=tflite|onnx` writes a file `kstyle transform --model=` runs in its runtime."""
+    path, network = model
+    exported = tmp_path / f"mine.{form}"
+    assert cli.main(["kstyle", "export", f"--model={path}", f"--format={form}", f"--output={exported}"]) == 0
+    from_keras, from_file = tmp_path / "keras.png", tmp_path / "file.png"
+    for source, output in ((path, from_keras), (exported, from_file)):
+        assert cli.main(["kstyle", "transform", f"--model={source}", f"--input={photos}/p1.jpg",
+                         f"--output={output}"]) == 0
+    painted = np.asarray(Image.open(from_file), int)
+    assert painted.shape == (33, 21, 3) and np.abs(painted - np.asarray(Image.open(from_keras), int)).max() <= 2
+
+
+@pytest.fixture
+def no_model_load(monkeypatch):
+    """Fails the test if `kstyle transform` gets as far as importing TensorFlow to load the model."""
+    def load(*args, **kwargs):
+        raise AssertionError("the model was about to load")
+    monkeypatch.setattr(transform_verb, "import_tensorflow_quietly", load)
+
+
+@pytest.mark.parametrize("form, extra, package", [("tflite", "litert", "ai-edge-litert"), ("onnx", "onnx", "onnxruntime")])
+def test_a_file_whose_runtime_is_missing_names_the_extra_in_one_line(tmp_path, photos, monkeypatch, capsys,
+                                                                      no_model_load, form, extra, package):
+    from kstyle.serving import runtimes
+    monkeypatch.setitem(runtimes.RUNTIMES, form, runtimes.RUNTIMES[form]._replace(module="kstyle_no_such_runtime"))
+    (tmp_path / f"mine.{form}").write_bytes(b"")
+    assert cli.main(["kstyle", "transform", f"--model={tmp_path}/mine.{form}", f"--input={photos}/p0.jpg",
+                     f"--output={tmp_path}/out.png"]) == 1
+    assert capsys.readouterr().err == (f"kstyle: {tmp_path}/mine.{form}: running a .{form} file needs {package}: "
+                                       f"pip install 'kstyle[{extra}]' (in a checkout: .venv/bin/pip install -e "
+                                       f"'.[{extra}]')\n")
+
+
+@pytest.mark.parametrize("flag, message", [
+    ("--blend=starry_night", "paints wave, udnie, not starry_night"),
+    ("--style=starry_night", "paints wave, udnie, not starry_night"),
+    (None, "paints 2 styles (wave, udnie); say which with --blend"),
+])
+def test_a_style_the_network_does_not_paint_is_refused_before_it_loads(tmp_path, photos, painter, capsys,
+                                                                        no_model_load, flag, message):
+    argv = ["kstyle", "transform", f"--model={painter[0]}", f"--input={photos}/p0.jpg", f"--output={tmp_path}/o.png"]
+    assert cli.main(argv + ([flag] if flag else [])) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("kstyle: ") and err.count("\n") == 1 and message in err, err
+
+
+def test_a_shipped_style_name_misspelt_in_a_blend_is_refused_before_the_load(tmp_path, photos, capsys,
+                                                                           no_model_load):
+    argv = ["kstyle", "transform", "--model=wave", "--blend=wave:1,udnei:1", f"--input={photos}/p0.jpg",
+            f"--output={tmp_path}/o.png"]
+    assert cli.main(argv) == 2
+    assert "not udnei" in capsys.readouterr().err

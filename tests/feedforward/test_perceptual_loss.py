@@ -7,6 +7,7 @@ from conftest import synthetic_image
 from kstyle.feedforward.network import StyleNetwork
 from kstyle.feedforward.options import TrainOptions
 from kstyle.feedforward.perceptual_loss import PerceptualLoss
+from kstyle.perceptual import weights
 
 LAYERS = dict(style_layers="block1_conv2,block2_conv2", content_layers="block2_conv2", vgg_weights="none")
 
@@ -113,3 +114,13 @@ def test_coarser_style_scales_judge_the_shrunk_output_against_the_shrunk_paintin
     restored = PerceptualLoss.from_config(both.get_config())
     assert restored.style_scales == (1.0, 0.5)
     np.testing.assert_allclose(restored(photos, stylized).numpy(), both(photos, stylized).numpy(), rtol=1e-5)
+
+
+def test_from_style_image_says_once_when_it_falls_back_to_hed(monkeypatch, tmp_path, caplog):
+    """The Python path that chooses VGG16 weights says what `kstyle stylize` says (issue 27)."""
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))  # nothing cached
+    monkeypatch.setattr(weights, "_imagenet_reachable", lambda: False)
+    PerceptualLoss.from_style_image(synthetic_image(48, 48, seed=9), style_size=48, vgg_weights="auto",
+                                    style_layers="block1_conv1", content_layers="block1_conv2")
+    notices = [record.getMessage() for record in caplog.records if record.name.startswith("kstyle")]
+    assert len(notices) == 1 and notices[0].startswith("ImageNet VGG16 weights unavailable")

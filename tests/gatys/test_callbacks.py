@@ -39,4 +39,4 @@ def test_progress_bar_shows_terms(capsys):
     for step in (4, 5, 6):
         bar.on_step_end(step, LOGS, image)
     out = capsys.readouterr().out
-    assert "scale 2/2: 5x4" in out and "3/3" in out and "style: 3" in out
+    assert "scale 2/2: 5x4" in out and "step 3/3 (100%)" in out and "style 3" in out

@@ -75,3 +75,16 @@ def test_per_style_options_count_styles():
 def test_bad_control_options(option, value, message):
     with pytest.raises(UsageError, match=f"{option}.*{message}"):
         StylizeOptions(**{option: value})
+
+
+def test_replace_changes_what_is_given_and_rederives_the_rest():
+    """A preset plus a change or two: `max_size` moves the scales a count of scales made."""
+    preset = StylizeOptions.from_kwargs(max_size=512, scales=3, style_weight=5.0)
+    smaller = preset.replace(max_size=64)
+    assert smaller.max_size == 64 and smaller.scales == (16, 32, 64) and smaller.perceptual.style_weight == 5.0
+    sized = StylizeOptions.from_kwargs(max_size=512, scales="128,512")
+    assert sized.replace(iterations=7).scales == (128, 512)  # explicit sizes stay as given
+    with pytest.raises(UsageError, match="scales: 512 is larger than max_size 256"):
+        sized.replace(max_size=256)
+    with pytest.raises(UsageError, match="unknown option.*colour"):
+        preset.replace(colour="blue")

@@ -1,9 +1,13 @@
+import io
+import sys
+
 import numpy as np
 import pytest
 from conftest import synthetic_image
 from PIL import Image
 
 from kstyle.errors import UsageError
+from kstyle.gatys.options import StylizeOptions
 from kstyle.gatys.stylize import stylize
 
 FAST = dict(max_size=40, iterations=4, vgg_weights="none", style_layers="block1_conv1,block2_conv1",
@@ -199,3 +203,26 @@ def test_interrupt_between_scales_keeps_the_finished_ones(random_backbone, monke
         stylize(synthetic_image(60, 80), synthetic_image(64, 64), scales="40,80", backbone=random_backbone,
                 **{**FAST, "max_size": 80})
     assert raised.value.image.shape == (60, 80, 3) and raised.value.step == FAST["iterations"]
+
+
+def test_keywords_beside_options_override_them(random_backbone):
+    """`stylize(..., options=preset, max_size=64)` is what people write (issue 27)."""
+    preset = StylizeOptions.from_kwargs(**{**FAST, "max_size": 200})
+    out = stylize(synthetic_image(30, 60), synthetic_image(50, 50, seed=1), options=preset, max_size=36,
+                  backbone=random_backbone)
+    assert out.shape == (18, 36, 3)
+
+
+class Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+@pytest.mark.parametrize("stdout, verbose, shown", [
+    (io.StringIO, None, False), (Terminal, None, True), (io.StringIO, True, True), (Terminal, False, False)])
+def test_progress_shows_by_default_where_someone_watches(monkeypatch, random_backbone, stdout, verbose, shown):
+    stream = stdout()
+    monkeypatch.setattr(sys, "stdout", stream)
+    stylize(synthetic_image(30, 60), synthetic_image(50, 50, seed=1), backbone=random_backbone, verbose=verbose,
+            **FAST)
+    assert ("step 4/4" in stream.getvalue()) is shown

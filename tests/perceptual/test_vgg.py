@@ -87,12 +87,19 @@ def test_bad_weights(tmp_path):
         vgg.load_vgg16("imagenett")
 
 
-def test_auto_falls_back_to_hed_offline(monkeypatch, tmp_path):
+def test_auto_falls_back_to_hed_offline_and_says_so_once(monkeypatch, tmp_path, caplog):
     monkeypatch.setenv("KERAS_HOME", str(tmp_path))  # nothing cached
     monkeypatch.setattr(weights, "_imagenet_reachable", lambda: False)
     backbone = vgg.load_vgg16("auto")
     assert backbone.source == "hed"
     assert "ImageNet VGG16 weights unavailable" in backbone.note and "\n" not in backbone.note
+    notices = [record for record in caplog.records if record.name.startswith("kstyle")]
+    assert [(record.levelname, record.getMessage()) for record in notices] == [("WARNING", backbone.note)]
+
+
+def test_chosen_weights_say_nothing(caplog):
+    vgg.load_vgg16("none")
+    assert not [record for record in caplog.records if record.name.startswith("kstyle")]
 
 
 def test_imagenet_failure_is_a_clear_error(monkeypatch):

@@ -180,7 +180,7 @@ def test_cli_export(tmp_path, network, capsys):
     model_path = tmp_path / "network.keras"
     network.save(model_path)
     base = tmp_path / "models" / "mine"  # created, parents too (the next free version: see above)
-    assert cli.main(["kstyle", "export", f"--model={model_path}", f"--export_dir={base}", "--version=7"]) == 0
+    assert cli.main(["kstyle", "export", f"--model={model_path}", f"--export_dir={base}", "--export_version=7"]) == 0
     assert f"wrote {base}/7 (signatures: serving_default, serve_bytes" in capsys.readouterr().out
     assert sorted(os.listdir(base)) == ["7"]
 
@@ -190,7 +190,7 @@ def test_cli_export(tmp_path, network, capsys):
     ({"model": "{tmp}/notes.keras"}, 1, "not a Keras style network"),
     ({"export_dir": "{tmp}/notes.keras/model"}, 1, "cannot create it"),
     ({"export_dir": "{tmp}/notes.keras"}, 2, "not a directory"),
-    ({"version": "0"}, 2, "positive integer"),
+    ({"export_version": "0"}, 2, "positive integer"),
     ({"max_pixels": "10"}, 2, "max_pixels must be at least"),
     ({"max_pixels": "0"}, 2, "max_pixels must be at least"),
     ({"max_pixels": str(2**41)}, 2, "max_pixels must be at most 1099511627776"),  # the graph's sums stay exact
