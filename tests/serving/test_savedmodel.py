@@ -52,11 +52,9 @@ def test_versions_count_up_and_are_written_whole(network, exported):
 
 
 def test_a_failed_export_leaves_nothing(network, tmp_path, monkeypatch):
-    def broken(archive, path, **kwargs):  # the disk fills up halfway through the SavedModel
-        with open(os.path.join(path, "saved_model.pb"), "wb") as file:
-            file.write(b"half")
+    def broken(path, **kwargs):  # the disk fills up after the SavedModel, with the warm-up records
         raise OSError(28, "No space left on device")
-    monkeypatch.setattr(keras.export.ExportArchive, "write_out", broken)
+    monkeypatch.setattr(warmup, "write", broken)
     with pytest.raises(Error, match=rf"^{tmp_path}: cannot write the version \(No space left on device\)$"):
         savedmodel.export(network, str(tmp_path))
     assert os.listdir(tmp_path) == []
