@@ -77,13 +77,18 @@ MAX_SIZE = _integer("max_size", "Longest side of the output in pixels (transform
                     "shrunk; unset keeps their size).")
 
 # The optimization (stylize) or the training (train).
-ITERATIONS = _integer("iterations", "stylize: the most optimizer iterations (at each scale); L-BFGS stops sooner "
-                      "when no step lowers the loss, and the closing line says how many ran and why.")
+ITERATIONS = _string("iterations", "stylize: the most optimizer iterations at each scale, one number or one per "
+                     "scale (e.g. 200,60 with --scales=2); a run stops sooner when the image has settled "
+                     "(--min_change) or no step lowers the loss, and the closing line says how many ran and why.")
 TOLERANCE = _float("tolerance", "stylize: stop a scale as converged once its last 10 iterations lowered the loss "
-                   "by less than this fraction of it (e.g. 1e-3); 0 runs every iteration.")
+                   "by less than this fraction of it (e.g. 1e-3); 0 never does.")
+MIN_CHANGE = _float("min_change", "stylize: stop a scale as settled once the image's mean absolute pixel change "
+                    "per iteration, averaged over its last 10 iterations, is below this many levels of 255 (the "
+                    "progress bar shows the change); 0 never does.")
 OPTIMIZER = _enum("optimizer", OPTIMIZERS, "stylize: lbfgs, or adam (the TF tutorial's).")
 LEARNING_RATE = _float("learning_rate", "Adam's step size (stylize: in [0, 1] pixel units).")
-INIT = _string("init", "stylize: the starting image: content, noise, style, or an image path.")
+INIT = _string("init", "stylize: the starting image: content, recolored (the photo in the painting's colours), "
+               "noise, style, or an image path.")
 SEED = _integer("seed", "Random seed: the same seed and flags give the same result on the same machine.")
 
 # The objective.
@@ -127,8 +132,9 @@ TILE_SIZE = _integer("tile_size", "stylize: evaluate the loss in tiles of this m
 # Watching a run.
 SAVE_EVERY = flags.DEFINE_integer("save_every", 0, "stylize: also write the image every N steps, as "
                                   "OUTPUT_0100.png etc., at the output size in the final colours.")
-LOSS_LOG = flags.DEFINE_string("loss_log", None, "stylize: write a CSV step,seconds,total,style,content,tv with "
-                               "one row per iteration.")
+LOSS_LOG = flags.DEFINE_string("loss_log", None, "stylize: write a CSV step,seconds,total,style,content,tv,"
+                               "change,evaluations with one row per iteration (change: the image's mean absolute "
+                               "pixel change; evaluations: the scale's loss evaluations so far).")
 
 # Training (train).
 TRAIN_IMAGES = flags.DEFINE_list("train_images", None, "train: photos to train on: directories (searched "
@@ -198,7 +204,8 @@ FORMAT = flags.DEFINE_enum("format", FORMATS[0], FORMATS, "export: savedmodel (a
 
 VERB_FLAGS = {
     "stylize": {
-        "content", "style", "output", "max_size", "iterations", "tolerance", "optimizer", "learning_rate", "init",
+        "content", "style", "output", "max_size", "iterations", "tolerance", "min_change", "optimizer",
+        "learning_rate", "init",
         "seed", "style_layers", "content_layers", "style_weight", "content_weight", "tv_weight", "tv_normalization",
         "gram_normalization", "pooling", "vgg_weights", "precision", "jit_compile", "style_blend_weights",
         "style_scale", "preserve_colors", "style_masks", "scales", "tile_size", "save_every", "loss_log",

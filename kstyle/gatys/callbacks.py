@@ -14,6 +14,9 @@ from kstyle import images
 from kstyle.perceptual.objective import TERMS
 
 LOG_TERMS = ("total",) + TERMS
+# What a step's logs say besides the loss: the image's mean absolute pixel change in that step (0-255
+# levels, what `--min_change` watches) and the loss evaluations of the stage so far.
+PROGRESS = ("change", "evaluations")
 
 
 class Callback:
@@ -32,20 +35,27 @@ class Callback:
 
         Args:
             step: the global step number, counted from 1 over all stages.
-            logs: `{"seconds", "total", "style", "content", "tv"}` as floats;
-                `seconds` is wall time since the first stage's loop began.
+            logs: `{"seconds", "total", "style", "content", "tv", "change",
+                "evaluations"}`; `seconds` is wall time since the first stage's
+                loop began, `change` the image's mean absolute pixel change in
+                this step (0-255 levels), `evaluations` the stage's loss
+                evaluations so far.
             image: a function returning the current image, float32 0-255
                 `[h, w, 3]`, exactly as optimized (rounding to uint8 would change
                 its loss; `stage.deliver` turns it into the picture the run would
                 write); it costs a copy, so call it only when needed.
         """
 
+    def on_stage_end(self, stage, result):
+        """Called after a stage's last step with its `optimize.Result` (steps, evaluations, reason); not on Ctrl-C."""
+
     def on_run_end(self, step):
         """Called when the run finishes or is interrupted."""
 
 
 class ProgressBar(Callback):
-    """A Keras progress bar per stage showing the weighted loss terms."""
+    """A Keras progress bar per stage showing the weighted loss terms and the image's change per step,
+    then why the stage stopped and the loss evaluations it took."""
 
     def __init__(self, stream=None):
         self._stream = stream
@@ -56,11 +66,18 @@ class ProgressBar(Callback):
         if stage.count > 1:
             print(f"scale {stage.index + 1}/{stage.count}: {stage.size[1]}x{stage.size[0]}",
                   file=self._stream or sys.stdout, flush=True)
-        self._bar = keras.utils.Progbar(stage.steps, stateful_metrics=LOG_TERMS, unit_name="step")
+        self._bar = keras.utils.Progbar(stage.steps, stateful_metrics=LOG_TERMS + PROGRESS, unit_name="step")
         self._first = stage.first_step
 
     def on_step_end(self, step, logs, image):
-        self._bar.update(step - self._first + 1, [(term, logs[term]) for term in LOG_TERMS])
+        self._bar.update(step - self._first + 1, [(term, logs[term]) for term in LOG_TERMS + ("change",)])
+
+    def on_stage_end(self, stage, result):
+        if result.steps < stage.steps:  # stopped early: end the bar's line where it stands
+            self._bar.update(result.steps, finalize=True)
+        scale = f"scale {stage.index + 1}/{stage.count} " if stage.count > 1 else ""
+        print(f"{scale}stopped: {result.reason} after {result.steps} iteration{'s' * (result.steps != 1)}, "
+              f"{result.evaluations} loss evaluations", file=self._stream or sys.stdout, flush=True)
 
 
 class SaveEvery(Callback):
@@ -88,12 +105,12 @@ class SaveEvery(Callback):
 
 
 class LossLog(Callback):
-    """A CSV with `step,seconds,total,style,content,tv`, one row per step, flushed as it goes.
+    """A CSV with `step,seconds,total,style,content,tv,change,evaluations`, one row per step, flushed as it goes.
 
     Rows are written as they come, so an interrupted run keeps its log.
     """
 
-    HEADER = ("step", "seconds") + LOG_TERMS
+    HEADER = ("step", "seconds") + LOG_TERMS + PROGRESS
 
     def __init__(self, path):
         self.path = path

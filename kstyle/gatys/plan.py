@@ -17,7 +17,7 @@ from kstyle.errors import ImageError, UsageError
 from kstyle.gatys import colors, memory
 
 # The named starting images; anything else given as `init` is an image to read.
-INITS = ("content", "noise", "style")
+INITS = ("content", "recolored", "noise", "style")
 
 
 class Plan(NamedTuple):
@@ -142,6 +142,8 @@ def initial_image(init, content, style, seed, image=None):
     height, width = content.shape[:2]
     if init == "content":
         return content.copy()
+    if init == "recolored":  # the photo, its colours' mean and covariance moved onto the painting's
+        return colors.match_colors(content, style)
     if init == "noise":
         return np.random.default_rng(seed).uniform(0.0, 255.0, size=content.shape).astype(np.float32)
     if init == "style":

@@ -2,6 +2,7 @@
 
 import csv
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -37,12 +38,16 @@ def test_end_to_end_run_through_the_console_entry_point(tmp_path, photos):
                   f"--loss_log={log}", "--save_every=2", *FAST)
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""  # TensorFlow's start-up chatter is swallowed
-    assert f"wrote {output} (40x30, 3 iterations, stopped: iterations done" in done.stdout
+    closing = f"wrote {re.escape(str(output))} \\(40x30, 3 iterations, [4-9] loss evaluations, stopped: iterations done"
+    assert re.search(closing, done.stdout)
+    assert re.search("stopped: iterations done after 3 iterations, [4-9] loss evaluations\n", done.stdout)
     assert Image.open(output).size == (40, 30)
     assert (tmp_path / "out_0002.png").exists()
     rows = list(csv.DictReader(open(log)))
     assert [row["step"] for row in rows] == ["1", "2", "3"]
+    assert [int(row["evaluations"]) for row in rows] == sorted(int(row["evaluations"]) for row in rows)
     for row in rows:
+        assert float(row["change"]) > 0
         assert float(row["total"]) == pytest.approx(float(row["style"]) + float(row["content"]) + float(row["tv"]),
                                                     rel=1e-4)
 
@@ -109,6 +114,8 @@ BAD_INPUTS = [
     ({"init": "{tmp}/text.jpg"}, 1, "not an image"),
     ({"loss_log": "{tmp}/no/dir/log.csv"}, 1, "does not exist"),
     ({"save_every": "-1"}, 2, "save_every"),
+    ({"min_change": "-1"}, 2, "min_change must be a non-negative number"),
+    ({"iterations": "10,10"}, 2, "iterations: 2 counts given for 1 scale"),
     ({"vgg_weights": "{tmp}/text.jpg"}, 1, "not a readable HDF5"),
     ({"train_images": "x"}, 2, "--train_images does not apply to `kstyle stylize`"),
     ({"style": "{content},{style}", "style_blend_weights": "1,2,3"}, 2, "3 given for 2 style images"),
