@@ -4,6 +4,8 @@ Everything kstyle refuses is an `Error` with a message a user can act on; the CL
 prints it as one line and exits 1, or 2 for a `UsageError` (a bad option value).
 """
 
+import re
+
 
 class Error(Exception):
     """Something kstyle cannot do with the input it was given (exit status 1)."""
@@ -57,6 +59,17 @@ def is_interrupt(error):
 
 
 def first_line(error, limit=160):
-    """The first line of an exception's message, for one-line reports of other libraries' errors."""
-    text = str(error).strip() or type(error).__name__
-    return text.splitlines()[0][:limit]
+    """The first line of an exception's message, for one-line reports of other libraries' errors.
+
+    TensorFlow's wrapping is left out: the `{{function_node ...}}` before its
+    message and the `[Op:...]` after it name its internals, not the problem.
+    """
+    text = re.sub(r"\{\{function_node [^}]*\}\}\s*", "", str(error)).strip() or type(error).__name__
+    return re.sub(r"\s*\[Op:[^\]]*\]$", "", text.splitlines()[0])[:limit]
+
+
+def write_failure(error):
+    """Why a write failed, in the system's words: an OSError's, or the end of TensorFlow's `PATH; REASON`."""
+    if isinstance(error, OSError) and error.strerror:
+        return error.strerror
+    return first_line(error, limit=10_000).rsplit("; ", 1)[-1][:160]

@@ -3,6 +3,8 @@
 import os
 import tempfile
 
+from kstyle.errors import Error, write_failure
+
 
 def write_atomically(path, data):
     """Writes bytes to `path` through a hidden temporary file beside it, then a rename.
@@ -12,10 +14,13 @@ def write_atomically(path, data):
     under the usual umask, not mkstemp's 0600), and is removed on any failure.
 
     Raises:
-        OSError: the directory cannot be written.
+        Error: the file cannot be written (the directory is not writable, the disk is full).
     """
     directory, name = os.path.split(os.path.abspath(path))
-    handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{name}.", suffix=".partial")
+    try:
+        handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{name}.", suffix=".partial")
+    except OSError as error:
+        raise Error(f"{path}: cannot write in {directory} ({write_failure(error)})") from None
     try:
         with os.fdopen(handle, "wb") as file:
             umask = os.umask(0)
@@ -23,7 +28,9 @@ def write_atomically(path, data):
             os.fchmod(file.fileno(), 0o666 & ~umask)
             file.write(data)
         os.replace(temporary, path)
-    except BaseException:
+    except BaseException as error:
         if os.path.exists(temporary):
             os.unlink(temporary)
+        if isinstance(error, OSError):
+            raise Error(f"{path}: cannot write it ({write_failure(error)})") from None
         raise

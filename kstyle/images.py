@@ -29,7 +29,7 @@ SAMPLE_PREFIX = "sample:"
 
 WRITABLE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff")
 # What a folder of inputs is searched for (anything Pillow reads can still be named directly).
-READABLE_EXTENSIONS = WRITABLE_EXTENSIONS + (".gif",)
+READABLE_EXTENSIONS = WRITABLE_EXTENSIONS + (".gif", ".mpo")  # .mpo: a camera's stereo pair, a JPEG first
 
 
 def read_image(source, *, max_pixels=MAX_INPUT_PIXELS):

@@ -17,6 +17,7 @@ import os
 import subprocess
 import sys
 import time
+import zlib
 
 sys.modules["kstyle"] = None  # Whatever is installed, this process must manage without kstyle.
 
@@ -113,14 +114,23 @@ with graph.as_default(), tf.compat.v1.Session(graph=graph) as session:
         answer = run("blend", feeds)
         check(close(answer["stylized_image"], cases["blend_expected"]), "session blend")
         check(answer["style_names"].astype(str).tolist() == names, "session style names")
-        for name, changes in {"negative weight": {"style_weights": -cases["blend_weights"]},
-                              "strength above 1": {"strength": cases["blend_strength"] + 2},
-                              "a weight row short": {"style_weights": cases["blend_weights"][:-1]}}.items():
+        weights_refused = ("kstyle: style_weights must be finite and non-negative with a finite, positive sum in "
+                           "every row")
+        infinite, overflowing = (np.zeros_like(cases["blend_weights"]) for _ in range(2))
+        infinite[:, 0] = np.inf  # normalized, inf / inf is NaN: a black picture
+        overflowing[:, :2] = 3e38  # finite, but their sum is not: every weight would normalize to 0
+        for name, (changes, words) in {
+                "negative weight": ({"style_weights": -cases["blend_weights"]}, weights_refused),
+                "infinite weight": ({"style_weights": infinite}, weights_refused),
+                "weights summing past float32": ({"style_weights": overflowing}, weights_refused),
+                "strength above 1": ({"strength": cases["blend_strength"] + 2}, "kstyle: strength must be from 0 to 1"),
+                "a weight row short": ({"style_weights": cases["blend_weights"][:-1]},
+                                       "kstyle: style_weights and strength need one row per image")}.items():
             try:
                 run("blend", {**feeds, **changes})
                 check(False, f"blend: {name} not refused")
             except tf.errors.InvalidArgumentError as error:
-                check("kstyle: " in str(error), f"blend: {name}: {str(error)[:200]!r}")
+                check(words in str(error), f"blend: {name}: {str(error)[:200]!r}")
         findings["blend"] = "ok"
 
     # 3. Every warmup record replays through its signature.
@@ -157,41 +167,61 @@ with graph.as_default(), tf.compat.v1.Session(graph=graph) as session:
                 return words in str(error)
             return False
 
-        header = bytearray(png(inputs[0][0]))
-        header[16:24] = (30000).to_bytes(4, "big") * 2  # claims 30000x30000 in IHDR
-        check(refused("serve_bytes", {"image_bytes": np.array([bytes(header)], dtype=object)}, "max_pixels"),
-              "png bomb not refused")
-        check(refused("serve_bytes", {"image_bytes": np.array([b"garbage, not an image"], dtype=object)},
-                      "JPEG or PNG"), "garbage not refused")
-        check(refused("serving_default", {"image": np.zeros((1, 8, 40, 3), np.uint8)}, "at least 16x16"),
+        def claiming(image, width, height):
+            """The PNG of `image` with an IHDR that claims `width` x `height`, its CRC made right."""
+            data = bytearray(png(image))
+            data[16:24] = width.to_bytes(4, "big") + height.to_bytes(4, "big")
+            data[29:33] = zlib.crc32(bytes(data[12:29])).to_bytes(4, "big")
+            return bytes(data)
+
+        check(refused("serve_bytes", {"image_bytes": np.array([claiming(inputs[0][0], 30000, 30000)], dtype=object)},
+                      "kstyle: an image has more than max_pixels="), "png bomb not refused")
+        check(refused("serving_default", {"image": np.zeros((1, 8, 40, 3), np.uint8)},
+                      "kstyle: every image must be at least 16x16 pixels"),
               "tiny image not refused")
         max_pixels, max_request_pixels, max_batch = map(int, os.environ["KSTYLE_TEST_BUDGET"].split(","))
         side = int(max_pixels ** 0.5)
-        check(refused("serving_default", {"image": np.zeros((1, side + 1, side + 1, 3), np.uint8)}, "max_pixels"),
-              "oversize not refused")
+        check(refused("serving_default", {"image": np.zeros((1, side + 1, side + 1, 3), np.uint8)},
+                      f"kstyle: an image has more than max_pixels={max_pixels} pixels"), "oversize not refused")
         within = np.zeros((1, side, side, 3), np.uint8)
         check(run("serving_default", {"image": within})["stylized_image"].shape == within.shape, "largest image")
         over_budget = 1 + max_request_pixels // (side * side)  # each image allowed, all of them together not
-        check(refused("serving_default", {"image": np.repeat(within, over_budget, axis=0)}, "max_request_pixels"),
+        over_request = f"kstyle: the images of the request have more than max_request_pixels={max_request_pixels} "
+        check(refused("serving_default", {"image": np.repeat(within, over_budget, axis=0)}, over_request),
               "request over budget not refused (uint8)")
         check(refused("serve_bytes", {"image_bytes": np.array([png(within[0])] * over_budget, dtype=object)},
-                      "max_request_pixels"), "request over budget not refused (bytes)")
-        check(refused("serving_default", {"image": np.zeros((max_batch + 1, 16, 16, 3), np.uint8)}, "max_batch"),
+                      over_request), "request over budget not refused (bytes)")
+        check(refused("serving_default", {"image": np.zeros((max_batch + 1, 16, 16, 3), np.uint8)},
+                      f"kstyle: the request holds more than max_batch={max_batch} images"),
               "batch over max_batch not refused")
-        check(refused("serving_default", {"image": np.zeros((0, 16, 16, 3), np.uint8)}, "holds no image"),
-              "empty batch not refused")
-        hostile = {"empty string": (b"", "is empty"),
-                   "cut PNG": (b"\x89PNG\r\n\x1a\n\x00\x01", "cut short"),
-                   "cut JPEG": (b"\xff\xd8\xff\x00\x01", "JPEG"),
-                   "PNG whose IHDR lies": (bytes(header[:16]) + (20).to_bytes(4, "big") * 2 + bytes(header[24:]), "")}
+        check(refused("serving_default", {"image": np.zeros((0, 16, 16, 3), np.uint8)},
+                      "kstyle: the request holds no image"), "empty batch not refused")
+        # Each side of 0xFFFFFFFF multiplies past int64 into a negative number of pixels, which would pass every
+        # limit and pull the request's sum under its budget: the images before it would all be painted.
+        overflowing = [png(within[0])] * (max_batch - 1) + [claiming(within[0], 2**32 - 1, 2**32 - 1)]
+        hostile = {"empty string": ([b""], "kstyle: an image_bytes entry is empty"),
+                   "not an image": ([b"garbage, not an image"], "kstyle: image_bytes must hold JPEG or PNG files"),
+                   "cut PNG": ([b"\x89PNG\r\n\x1a\n\x00\x01"], "kstyle: a PNG in image_bytes is cut short or has no "
+                               "IHDR header"),
+                   "cut JPEG": ([b"\xff\xd8\xff\x00\x01"], "Invalid JPEG data, size 5"),
+                   "PNG with sides past int64": (overflowing, "kstyle: a PNG in image_bytes claims a side over "
+                                                              "2147483647 pixels, more than PNG allows"),
+                   "PNG claiming more pixels than it holds": ([claiming(inputs[0][0], 24, 21)], "Invalid PNG data"),
+                   "PNG whose IHDR's CRC is wrong": ([png(inputs[0][0])[:29] + b"\0\0\0\0" + png(inputs[0][0])[33:]],
+                                                     "Invalid PNG. Failed to initialize decoder"),
+                   }
         for name, (data, words) in hostile.items():
             try:
-                run("serve_bytes", {"image_bytes": np.array([data], dtype=object)})
+                run("serve_bytes", {"image_bytes": np.array(data, dtype=object)})
                 check(False, f"{name} not refused")
             except tf.errors.InvalidArgumentError as error:  # not a UnicodeDecodeError: the message is text
                 message = str(error)
                 check(words in message and all(c.isprintable() or c in "\n\t" for c in message),
-                      f"{name}: {message[:200]!r}")
+                      f"{name}: {message[:300]!r}")
+        # TensorFlow's PNG decoder allocates what the IHDR claims: a claim of fewer pixels decodes to that size,
+        # which the budget was checked against, never to more.
+        fewer = run("serve_bytes", {"image_bytes": np.array([claiming(inputs[0][0], 24, 17)], dtype=object)})
+        check(Image.open(io.BytesIO(fewer["stylized_image_bytes"][0])).size == (24, 17), "a PNG claiming fewer pixels")
         out = run("serving_default", {"image": inputs[0]})["stylized_image"]
         check(close(out, expected[0]), "no answer after hostile requests")
         findings["hostile"] = "refused, then served"
@@ -228,7 +258,8 @@ if len(sys.argv) > 3:
                 run_default(signature, feeds)
                 check(False, f"{name} not refused")
             except tf.errors.InvalidArgumentError as error:
-                check("max_request_pixels" in str(error), f"{name}: {str(error)[:200]!r}")
+                check("kstyle: the images of the request have more than max_request_pixels=16777216 " in str(error),
+                      f"{name}: {str(error)[:200]!r}")
             growth[name] = {"mib": round((memory_kib("VmHWM") - before) / 1024, 1),
                             "ms": round(1000 * (time.perf_counter() - started), 1)}
             check(growth[name]["mib"] <= 300, f"{name} grew the process by {growth[name]['mib']} MiB")

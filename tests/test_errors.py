@@ -2,7 +2,7 @@
 
 import pytest
 
-from kstyle.errors import INTERRUPTS, first_line, is_interrupt
+from kstyle.errors import INTERRUPTS, first_line, is_interrupt, write_failure
 
 
 def _raised(function):
@@ -66,3 +66,16 @@ def test_tensorflow_reraise_drops_the_cause_but_keeps_the_context():
 def test_first_line():
     assert first_line(ValueError("one\ntwo")) == "one"
     assert first_line(ValueError("")) == "ValueError"
+
+
+def test_first_line_leaves_out_tensorflows_wrapping():
+    message = ("{{function_node __wrapped__SaveV2_dtypes_47_device_/job:localhost/replica:0/task:0/device:CPU:0}} "
+               "run/ckpt-3_temp/part-00000; File too large [Op:SaveV2]")
+    assert first_line(RuntimeError(message)) == "run/ckpt-3_temp/part-00000; File too large"
+
+
+def test_write_failure_is_the_systems_words():
+    assert write_failure(OSError(28, "No space left on device")) == "No space left on device"
+    long_path = "run/checkpoints/ckpt-3_temp/" + "x" * 200
+    assert write_failure(RuntimeError(f"{{{{function_node SaveV2}}}} {long_path}; File too large [Op:SaveV2]")) == \
+        "File too large"

@@ -5,7 +5,7 @@ import os
 from kstyle import finder, images
 from kstyle.cli import flags
 from kstyle.cli.console import import_tensorflow_quietly, print_error
-from kstyle.errors import Error, UsageError
+from kstyle.errors import INTERRUPTS, Error, UsageError, is_interrupt
 from kstyle.feedforward import blend, shipped
 
 
@@ -49,21 +49,38 @@ def main():
         images.check_writable(targets[0])
     network = apply.load_network(model, chosen, flags.STRENGTH.value)
     if not many:
-        images.write_image(targets[0], apply.stylize(network, image, flags.MAX_SIZE.value))
+        _transform_one(network, inputs[0], image, targets[0])
         print(f"wrote {targets[0]}")
         return 0
-    failures = []
+    failures, written = [], 0
     progress = keras.utils.Progbar(len(inputs), unit_name="image")
-    for done, (source, target) in enumerate(zip(inputs, targets), 1):
-        try:
-            images.write_image(target, apply.stylize(network, images.read_image(source), flags.MAX_SIZE.value))
-        except Error as error:
-            failures.append(str(error))
-        progress.update(done)
-    print(f"wrote {len(inputs) - len(failures)} images to {output}")
+    try:
+        for done, (source, target) in enumerate(zip(inputs, targets), 1):
+            try:
+                _transform_one(network, source, images.read_image(source), target)
+                written += 1
+            except Error as error:
+                failures.append(str(error))
+                print_error(error, 1)  # as it happens: a long run's failures are not kept for the end
+            progress.update(done)
+    except INTERRUPTS as error:
+        if not is_interrupt(error):
+            raise
+        return print_error(f"interrupted after {written} of {len(inputs)} images; they are in {output}", 130)
+    print(f"wrote {written} images to {output}")
     if failures:
         return print_error(f"{len(failures)} of {len(inputs)} inputs failed; first: {failures[0]}", 1)
     return 0
+
+
+def _transform_one(network, source, image, target):
+    """Paints `image` (read from `source`) and writes it; an `Error` names `source`."""
+    from kstyle.feedforward import apply
+    try:
+        painted = apply.stylize(network, image, flags.MAX_SIZE.value)
+    except Error as error:
+        raise type(error)(f"{source}: {error}") from None
+    images.write_image(target, painted)
 
 
 def _model():

@@ -29,7 +29,8 @@ class StyleAugmentation(keras.layers.Layer):
         probability: the chance that an image is repainted at all.
         value_range: the images' range, `(0, 255)` or e.g. `(0, 1)`; the output
             keeps it.
-        seed: makes the draws repeatable.
+        seed: makes the draws repeatable: two layers with one seed draw the
+            same sequence (each call moves it on).
 
     Example:
         >>> augment = kstyle.StyleAugmentation(strength=(0.3, 1.0), probability=0.5, seed=1)
@@ -55,7 +56,10 @@ class StyleAugmentation(keras.layers.Layer):
         self.network = apply.load_keras(shipped.resolve(self.source))
         self.network.trainable = False
         self.styles = tuple(getattr(self.network, "styles", ()))
-        self._draws = 0  # each call gets its own op seeds, so two calls in one graph draw differently
+        # A generator of its own: op-seeded tf.random ops continue one sequence per seed across a process, so
+        # two layers seeded alike drew differently; this one starts at the seed and moves on with each draw.
+        self._generator = (tf.random.Generator.from_non_deterministic_state() if seed is None
+                           else tf.random.Generator.from_seed(int(seed)))
 
     def call(self, images, training=False):
         images = tf.convert_to_tensor(images)
@@ -79,9 +83,7 @@ class StyleAugmentation(keras.layers.Layer):
         return painted[0] if single else painted
 
     def _uniform(self, shape, low, high):
-        self._draws += 1
-        seed = None if self.seed is None else int(self.seed) * 1000 + self._draws
-        return tf.random.uniform(shape, low, high, seed=seed)
+        return self._generator.uniform(shape, low, high)
 
     def compute_output_shape(self, input_shape):
         return input_shape

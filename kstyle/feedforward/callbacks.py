@@ -10,6 +10,7 @@ import time
 import keras
 import tensorflow as tf
 
+from kstyle.errors import Error, write_failure
 from kstyle.perceptual.objective import TERMS
 
 
@@ -21,12 +22,25 @@ class Exporter:
         self.saved_step = None
 
     def save(self, step):
+        """Saves step `step` (once); returns it.
+
+        Raises:
+            Error: it cannot be written (a full disk, say); the last saved one stays.
+        """
         if step != self.saved_step:
-            self.manager.save(checkpoint_number=step)
-            if self.chief:
-                temporary = f"{self.path}.{os.getpid()}.tmp.keras"
-                self.network.save(temporary)
-                os.replace(temporary, self.path)
+            try:
+                self.manager.save(checkpoint_number=step)
+                if self.chief:
+                    temporary = f"{self.path}.{os.getpid()}.tmp.keras"
+                    try:
+                        self.network.save(temporary)
+                        os.replace(temporary, self.path)
+                    finally:
+                        if os.path.exists(temporary):
+                            os.unlink(temporary)
+            except (OSError, tf.errors.OpError) as error:
+                raise Error(f"cannot save the checkpoint of step {step} in {self.manager.directory} "
+                            f"({write_failure(error)})") from None
             self.saved_step = step
         return step
 

@@ -1,6 +1,6 @@
 """Training photos as a `tf.data` pipeline: files in, random crops out, skipping what cannot be read.
 
-Files are checked from their headers first (Pillow, no decoding), then
+Files are checked from their first bytes and headers first (no decoding), then
 TensorFlow decodes them once (all of them, or a random `DECODE_CHECKS` of a
 larger set), so a folder of COCO with a few broken files trains anyway and
 reports how many it skipped, and a set TensorFlow cannot decode at all is an
@@ -22,9 +22,11 @@ from kstyle import finder, images, samples
 from kstyle.errors import Error, UsageError
 from kstyle.feedforward.sizes import MIN_SIDE
 
-# What tf.io.decode_image reads, by name and by what Pillow finds inside.
-EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp")
-FORMATS = ("JPEG", "PNG", "BMP", "GIF", "WEBP")
+# What tf.io.decode_image reads, by name and by the bytes it starts with: the decoder's own dispatch, so a
+# file is judged by its content, not by the format Pillow names (Pillow calls a JPEG with more pictures after
+# it, a phone's gain map or a camera's stereo pair, MPO; TensorFlow decodes its first picture).
+EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".mpo")
+SIGNATURES = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a", b"BM")
 # Photos decoded by TensorFlow before training: every one of a set up to this size, else this many at random.
 DECODE_CHECKS = 1000
 OPTION = "train_images"
@@ -77,11 +79,16 @@ def find_photos(sources, samples_dir=None):
 
 
 def _readable(path):
+    """Whether the file looks like one TensorFlow decodes: its first bytes, and a header Pillow can read."""
     try:
+        with open(path, "rb") as file:
+            start = file.read(12)
         with Image.open(path) as image:
-            return min(image.size) > 0 and image.format in FORMATS
+            size = image.size
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError, ValueError):
         return False
+    webp = start[:4] == b"RIFF" and start[8:12] == b"WEBP"
+    return min(size) > 0 and (start.startswith(SIGNATURES) or webp)
 
 
 def _decodable(path):

@@ -20,7 +20,7 @@ import keras
 import tensorflow as tf
 
 from kstyle import files, images
-from kstyle.errors import Interrupted, UsageError
+from kstyle.errors import INTERRUPTS, Error, Interrupted, UsageError, first_line, is_interrupt
 from kstyle.feedforward import data
 from kstyle.feedforward import styles as styles_module
 from kstyle.feedforward.callbacks import CheckpointEvery, Exporter, LossCurve, StopAt, Summaries
@@ -34,7 +34,19 @@ MODEL_FILE = "network.keras"
 CONFIG_FILE = "config.json"
 SAMPLES_DIR = "sample_photos"  # built-in photos named by `sample:`, written as files for tf.data
 LOSS_LOG_FILE = "loss.csv"
+CHECKPOINTS_DIR = "checkpoints"
 LOCK_FILE = ".lock"
+
+# Every option of a run, by what resuming it with another value does (tests hold the three against TrainOptions):
+# refused: the checkpoints are tied to them (the network's shape), or the loss would measure something else;
+SETTINGS = ("width", "residual_blocks", "antialias", "downsamplings", "dilations", "widths", "decoder_widths",
+            "style_scales", "style_layers", "content_layers", "style_size", "vgg_weights", "gram_normalization",
+            "pooling")
+# said before training on: the loss's weights and scale, its data and the rate (fine-tuning may change them);
+TUNABLES = ("style_weight", "content_weight", "tv_weight", "tv_normalization", "lattice_weight", "learning_rate",
+            "crop_size", "batch_size", "precision", "seed")
+# free: how long, how often it saves and logs, and where it runs (a distributed run follows a single one).
+FREE = ("steps", "checkpoint_every", "summary_every", "strategy")
 
 
 class TrainResult(NamedTuple):
@@ -49,29 +61,69 @@ class TrainResult(NamedTuple):
 
 
 def make_strategy(name):
-    """Returns the `tf.distribute` strategy for `default`, `mirrored` or `multiworker`."""
+    """Returns the `tf.distribute` strategy for `default`, `mirrored` or `multiworker`.
+
+    Make it before TensorFlow runs any op: TensorFlow refuses a multi-worker
+    strategy after one has run. `train` makes it first thing; a caller that runs
+    ops before training (the CLI decodes the photos) makes it earlier and passes
+    it to `train`.
+
+    Raises:
+        UsageError: an unknown name; a TF_CONFIG that is not a JSON object;
+            `multiworker` without TF_CONFIG, with one TensorFlow refuses, or
+            after an op has run.
+        Error: this worker cannot start (its address in TF_CONFIG is taken, say).
+    """
+    config = tf_config()  # is_chief reads it whatever the strategy
     if name == "default":
         return tf.distribute.get_strategy()
     if name == "mirrored":
         return tf.distribute.MirroredStrategy()
     if name == "multiworker":
-        if "TF_CONFIG" not in os.environ:
+        if not config:
             raise UsageError("strategy multiworker needs TF_CONFIG describing the cluster and this worker")
-        return tf.distribute.MultiWorkerMirroredStrategy()
+        try:
+            return tf.distribute.MultiWorkerMirroredStrategy()
+        except ValueError as error:
+            raise UsageError(f"TF_CONFIG: {first_line(error)}") from None
+        except RuntimeError as error:
+            if "program startup" not in str(error):
+                raise
+            raise UsageError("strategy multiworker must be made before TensorFlow runs any op: call "
+                             "training.make_strategy first and pass it to train(strategy=...)") from None
+        except tf.errors.OpError as error:
+            raise Error(f"strategy multiworker: this worker cannot start ({first_line(error)}); is its "
+                        "address in TF_CONFIG free?") from None
     raise UsageError(f"strategy must be one of {', '.join(STRATEGIES)}, got {name!r}")
+
+
+def tf_config():
+    """The cluster TF_CONFIG describes, as a dict (empty without one).
+
+    Raises:
+        UsageError: TF_CONFIG is not a JSON object.
+    """
+    text = os.environ.get("TF_CONFIG") or "{}"
+    try:
+        config = json.loads(text)
+    except ValueError:
+        config = None
+    if not isinstance(config, dict):
+        raise UsageError(f"TF_CONFIG must be a JSON object with the cluster and this task, got {text[:60]!r}")
+    return config
 
 
 def is_chief():
     """True unless TF_CONFIG names this process a task other than the chief (or worker 0 without one)."""
-    config = json.loads(os.environ.get("TF_CONFIG") or "{}")
+    config = tf_config()
     task = config.get("task")
-    if not task or task.get("type") == "chief":
+    if not isinstance(task, dict) or task.get("type") == "chief":
         return True
     return task.get("type") == "worker" and task.get("index", 0) == 0 and "chief" not in config.get("cluster", {})
 
 
 def train(options, styles, train_images, model_dir, *, callbacks=(), verbose=0, sample_photos=None,
-          on_changes=None):
+          on_changes=None, strategy=None):
     """Trains (or resumes training) a network in `model_dir`; returns a `TrainResult`.
 
     Args:
@@ -88,16 +140,18 @@ def train(options, styles, train_images, model_dir, *, callbacks=(), verbose=0, 
         on_changes: called with `changed_tunables` before a resumed run trains on with
             other loss weights or another rate, so the change is said, not silent; not
             called when the run is refused or has nothing left to do.
+        strategy: `make_strategy(options.strategy)`, made by a caller that runs
+            TensorFlow ops before training (see `make_strategy`); made here if None.
 
     Raises:
         Interrupted: on Ctrl-C, after saving a checkpoint to resume from.
     """
     # The strategy first: a multi-worker one must be made before any TensorFlow op runs, and finding
     # the photos decodes them.
-    strategy = make_strategy(options.strategy)
+    strategy = strategy or make_strategy(options.strategy)
+    chief = is_chief()
     photos = data.find_photos(train_images, os.path.join(model_dir, SAMPLES_DIR))
     os.makedirs(model_dir, exist_ok=True)
-    chief = is_chief()
     lock = _lock(model_dir) if chief else None
     try:
         return _train(options, styles, photos, model_dir, strategy, chief, callbacks, verbose, sample_photos,
@@ -118,14 +172,12 @@ def _train(options, styles, photos, model_dir, strategy, chief, callbacks, verbo
         trainer = build_trainer(options, styles, named, backbone)
     _check_loss_network(previous, backbone.source, model_dir)
     checkpoint = tf.train.Checkpoint(network=trainer.network, optimizer=trainer.optimizer)
-    checkpoint_dir = os.path.join(model_dir, "checkpoints") if chief else tempfile.mkdtemp(prefix="kstyle-worker-")
+    checkpoint_dir = os.path.join(model_dir, CHECKPOINTS_DIR) if chief else tempfile.mkdtemp(prefix="kstyle-worker-")
     manager = tf.train.CheckpointManager(checkpoint, checkpoint_dir, max_to_keep=3)
-    if chief and manager.latest_checkpoint:
-        checkpoint.restore(manager.latest_checkpoint).assert_existing_objects_matched()
-    elif not chief:
-        chief_manager = tf.train.CheckpointManager(checkpoint, os.path.join(model_dir, "checkpoints"), 3)
-        if chief_manager.latest_checkpoint:
-            checkpoint.restore(chief_manager.latest_checkpoint).assert_existing_objects_matched()
+    latest = _latest(manager if chief else tf.train.CheckpointManager(
+        checkpoint, os.path.join(model_dir, CHECKPOINTS_DIR), 3))
+    if latest:
+        _restore(checkpoint, latest, model_dir)
     start = int(trainer.optimizer.iterations.numpy())
     changes = changed_tunables(options, previous)
     if changes and start < options.steps and on_changes is not None:
@@ -153,7 +205,9 @@ def _train(options, styles, photos, model_dir, strategy, chief, callbacks, verbo
             trainer.fit(dataset, epochs=epochs, steps_per_epoch=options.checkpoint_every, callbacks=run_callbacks,
                         shuffle=False,  # the dataset shuffles itself, reproducibly
                         verbose=verbose)
-    except KeyboardInterrupt:
+    except INTERRUPTS as error:
+        if not is_interrupt(error):
+            raise
         interrupted_at = export.save(int(trainer.optimizer.iterations.numpy()))
     finally:
         if not chief:
@@ -161,13 +215,34 @@ def _train(options, styles, photos, model_dir, strategy, chief, callbacks, verbo
     # StopAt, or Ctrl-C, ends fit() inside an epoch, which leaves Keras' epoch generator suspended, holding the
     # tf.data iterator, in a reference cycle. Freed by a garbage collection minutes later, in whatever the caller
     # does next, the iterator's worker threads held that collection up for a minute; freed now, it goes at once.
-    # (The interrupt is raised only here, once its traceback, which holds fit()'s frames, is gone.)
+    # (The interrupt is raised only here, once its traceback, which holds fit()'s frames, is gone.) Ctrl-C counts
+    # however it surfaced: as a SystemError when it struck while C code called back into Python.
     gc.collect()
     if interrupted_at is not None:
         raise Interrupted(None, interrupted_at)
     step = export.save(int(trainer.optimizer.iterations.numpy()))
     return TrainResult(export.path, step, start, len(photos.paths), photos.skipped, strategy.num_replicas_in_sync,
                        chief)
+
+
+def _latest(manager):
+    """The newest checkpoint whose files are there (one deleted for being damaged leaves the one before)."""
+    present = [path for path in manager.checkpoints if tf.io.gfile.exists(f"{path}.index")]
+    return present[-1] if present else None
+
+
+def _restore(checkpoint, path, model_dir):
+    """Restores the run's last checkpoint, or says which one is damaged and what to do.
+
+    Raises:
+        Error: the checkpoint's files cannot be read, or do not hold this network.
+    """
+    try:
+        checkpoint.restore(path).assert_existing_objects_matched()
+    except (tf.errors.OpError, ValueError, AssertionError) as error:
+        raise Error(f"{model_dir}: cannot resume from its checkpoint of step {path.rsplit('-', 1)[1]} "
+                    f"({first_line(error)}); delete it from {os.path.dirname(path)} to resume from an earlier one, "
+                    "or use another --model_dir") from None
 
 
 def _lock(model_dir):
@@ -242,41 +317,50 @@ def _style_digest(styles):
 
 
 def read_config(model_dir):
-    """Returns the settings recorded in `model_dir` (a dict), or None for a new run."""
+    """Returns the settings recorded in `model_dir` (a dict), or None for a new run.
+
+    Raises:
+        Error: the record cannot be read, or is not a JSON object.
+    """
     path = os.path.join(model_dir, CONFIG_FILE)
     if not os.path.exists(path):  # a new run, or a worker before the chief recorded it
         return None
-    with open(path) as file:
-        return json.load(file)
+    try:
+        with open(path) as file:
+            record = json.load(file)
+    except (OSError, ValueError) as error:
+        record = first_line(error)
+    if not isinstance(record, dict):
+        raise Error(f"{path} is damaged ({record if isinstance(record, str) else 'not a JSON object'}); the run "
+                    "cannot be checked against it, use another --model_dir")
+    return record
 
 
 def _settings(options, styles):
-    """What a run's checkpoints are tied to: the network, the paintings and the loss's shape."""
-    perceptual = options.perceptual.to_config()
+    """What a run's checkpoints are tied to (`SETTINGS`), and the paintings."""
+    values = {**options.flat(), **options.perceptual.to_config()}  # layers as `name:weight` text
     widths, decoder_widths = stage_widths(options.width, options.downsamplings, options.widths,
                                           options.decoder_widths)
-    return {"width": widths[0], "residual_blocks": options.residual_blocks, "antialias": options.antialias,
-            "downsamplings": options.downsamplings, "dilations": list(options.dilations),
-            "widths": list(widths), "decoder_widths": list(decoder_widths),
-            "style_scales": list(options.style_scales),
-            "style_layers": perceptual["style_layers"], "content_layers": perceptual["content_layers"],
-            "style": _style_digest(styles), "styles": list(styles), "style_size": options.style_size,
-            "vgg_weights": perceptual["vgg_weights"], "gram_normalization": perceptual["gram_normalization"]}
+    values.update(width=widths[0], widths=widths, decoder_widths=decoder_widths)
+    return {"style": _style_digest(styles), "styles": list(styles),
+            **{name: list(values[name]) if isinstance(values[name], tuple) else values[name] for name in SETTINGS}}
 
 
 def _tunables(options):
-    """What a resumed run may change (fine-tuning): the loss's weights and the learning rate."""
-    perceptual = options.perceptual
-    return {"style_weight": perceptual.style_weight, "content_weight": perceptual.content_weight,
-            "tv_weight": perceptual.tv_weight, "lattice_weight": options.lattice_weight,
-            "learning_rate": options.learning_rate}
+    """What a resumed run may change, and says it changed (`TUNABLES`)."""
+    values = options.flat()
+    return {name: values[name] for name in TUNABLES}
 
 
 def changed_tunables(options, previous):
     """Returns `["style_weight 0.01 -> 0.03", ...]`: what `options` change against a run's record (or None)."""
     previous = previous or {}
-    return [f"{key} {previous[key]:g} -> {value:g}" for key, value in _tunables(options).items()
+    return [f"{key} {_show(previous[key])} -> {_show(value)}" for key, value in _tunables(options).items()
             if key in previous and previous[key] != value]
+
+
+def _show(value):
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def _check_settings(settings, previous, model_dir):

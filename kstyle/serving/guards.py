@@ -4,8 +4,8 @@ Every check is a `tf.debugging.Assert` that the work depends on, so a request
 over budget fails with an InvalidArgument error whose message names the limit
 (ASCII only: never the request's own bytes, which a REST error could not carry)
 and costs only the reading of a shape or of a few header bytes. For encoded
-files the sizes come from the PNG's IHDR or the JPEG's frame header; a file
-whose pixels then decode to another size is refused as lying.
+files the sizes come from the PNG's IHDR or the JPEG's frame header, the sizes
+TensorFlow's decoders then allocate (see `decoded`).
 """
 
 import tensorflow as tf
@@ -15,10 +15,18 @@ from kstyle.feedforward.network import MIN_SIDE
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 JPEG_MAGIC = b"\xff\xd8\xff"
 _PNG_HEADER = 33  # signature, IHDR length and type, 13 bytes of IHDR, its CRC
+# The longest side PNG allows (JPEG's is 65535, a tensor's its memory). Sides are checked against it before
+# they are multiplied, so height x width stays below 2**62: IHDR's four bytes per side, multiplied unchecked,
+# could pass 2**63 and turn negative, passing every limit and pulling the request's sum under its budget.
+MAX_SIDE = 2**31 - 1
 
 
 def request_checks(sizes, budget):
-    """Asserts for a request whose images have `sizes` int64 `[batch, 2]` (height, width)."""
+    """Asserts for a request whose images have `sizes` int64 `[batch, 2]` (height, width), each at most `MAX_SIDE`.
+
+    With sides at most `MAX_SIDE` a product fits int64, and with the budget's
+    limits (`kstyle.serving.limits`) so does the sum of a request that passes.
+    """
     count = tf.shape(sizes, out_type=tf.int64)[0]
     pixels = sizes[:, 0] * sizes[:, 1]
     return [
@@ -48,14 +56,16 @@ def header_size(data):
         return tf.cond(is_png, lambda: _png_size(data, length), lambda: _jpeg_size(data))
 
 
-def decoded(data, size):
-    """Decodes one file to uint8 `[h, w, 3]`, refusing pixels that are not the size its header gave."""
-    image = tf.io.decode_image(data, channels=3, expand_animations=False)
-    shape = tf.shape(image, out_type=tf.int64)[:2]
-    check = tf.debugging.Assert(tf.reduce_all(tf.equal(shape, size)), [
-        "kstyle: an image decodes to another size than its header says"])
-    with tf.control_dependencies([check]):
-        return tf.identity(image)
+def decoded(data):
+    """Decodes one file to uint8 `[h, w, 3]`.
+
+    TensorFlow's decoders allocate the size the header states, which is the one
+    `header_size` read and the budget checked: a PNG whose IHDR claims fewer
+    pixels than it holds decodes to the claimed size, one that claims more fails
+    ("Invalid PNG data"), and a JPEG's frame header is read by the same library
+    both times. So no size is compared here: no file can decode to another.
+    """
+    return tf.io.decode_image(data, channels=3, expand_animations=False)
 
 
 def _png_size(data, length):
@@ -68,8 +78,11 @@ def _png_size(data, length):
     with tf.control_dependencies([check]):
         header = tf.io.decode_raw(tf.strings.substr(padded, 16, 8), tf.uint8)
     words = tf.reshape(tf.cast(header, tf.int64), [2, 4])
-    width, height = tf.unstack(tf.reduce_sum(words * [1 << 24, 1 << 16, 1 << 8, 1], axis=1))
-    return tf.stack([height, width])
+    sides = tf.reduce_sum(words * [1 << 24, 1 << 16, 1 << 8, 1], axis=1)
+    check = tf.debugging.Assert(tf.reduce_all(sides <= MAX_SIDE), [
+        f"kstyle: a PNG in image_bytes claims a side over {MAX_SIDE} pixels, more than PNG allows"])
+    with tf.control_dependencies([check]):
+        return tf.reverse(sides, [0])  # (height, width)
 
 
 def _jpeg_size(data):

@@ -38,7 +38,7 @@ import keras
 import tensorflow as tf
 
 from kstyle import files
-from kstyle.errors import Error, UsageError
+from kstyle.errors import Error, UsageError, write_failure
 from kstyle.feedforward import exported
 # The export's description is defined where the feed-forward wing reads it; these names are re-exported.
 from kstyle.feedforward.exported import BLEND_SIGNATURE, DESCRIPTION_FILE, style_names  # noqa: F401
@@ -95,8 +95,10 @@ def export(network, export_dir, version=None, budget=None, style_weights=None, s
                                json.dumps(exported.describe(styles, style_weights, strength), indent=2).encode())
         _readable(staging)
         return _publish(staging, export_dir, version)
-    except BaseException:
+    except BaseException as error:
         shutil.rmtree(staging, ignore_errors=True)
+        if isinstance(error, (OSError, tf.errors.OpError)):  # a full disk, say, while TensorFlow wrote it
+            raise Error(f"{export_dir}: cannot write the version ({write_failure(error)})") from None
         raise
 
 
@@ -166,12 +168,11 @@ def serving_functions(network, budget):
         with tf.control_dependencies(guards.request_checks(sizes, budget)):
             image_bytes = tf.identity(image_bytes)
 
-        def one(data_and_size):
-            data, size = data_and_size
-            return tf.io.encode_png(stylize(guards.decoded(data, size)[None])[0])
+        def one(data):
+            return tf.io.encode_png(stylize(guards.decoded(data)[None])[0])
 
         # One image at a time: the peak is one image's, whatever the batch.
-        return {"stylized_image_bytes": tf.map_fn(one, (image_bytes, sizes), parallel_iterations=1,
+        return {"stylized_image_bytes": tf.map_fn(one, image_bytes, parallel_iterations=1,
                                                   fn_output_signature=tf.string)}
 
     return serving_default, serve_bytes
@@ -190,8 +191,11 @@ def blend_function(network, budget):
             tf.debugging.Assert(tf.logical_and(tf.equal(tf.shape(style_weights)[0], batch),
                                                tf.equal(tf.shape(strength)[0], batch)),
                                 ["kstyle: style_weights and strength need one row per image"]),
-            tf.debugging.Assert(tf.logical_and(tf.reduce_all(style_weights >= 0.0), tf.reduce_all(totals > 0.0)), [
-                "kstyle: style_weights must be non-negative with a positive sum in every row"]),
+            # NaN fails `>= 0`; an infinite weight, or finite ones summing past float32, leave a sum that is not
+            # finite, and normalizing by it gives NaN (a black picture) or zeros.
+            tf.debugging.Assert(tf.reduce_all(style_weights >= 0.0) & tf.reduce_all(totals > 0.0)
+                                & tf.reduce_all(tf.math.is_finite(totals)), [
+                "kstyle: style_weights must be finite and non-negative with a finite, positive sum in every row"]),
             tf.debugging.Assert(tf.reduce_all(tf.logical_and(strength >= 0.0, strength <= 1.0)), [
                 "kstyle: strength must be from 0 to 1"]),
         ]

@@ -2,6 +2,8 @@
 
 import json
 import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -85,3 +87,104 @@ def test_bad_input(tmp_path, inputs, capsys, changes, status, message):
     err = capsys.readouterr().err
     assert err.startswith("kstyle: ") and err.count("\n") == 1 and message in err, err
     assert not (tmp_path / "run").exists()  # nothing written
+
+
+@pytest.mark.parametrize("tf_config, strategy, message", [
+    ("{not json", "default", "TF_CONFIG must be a JSON object with the cluster and this task, got '{not json'"),
+    ('["worker"]', "multiworker", "TF_CONFIG must be a JSON object"),
+    ('{"cluster": {"worker": ["127.0.0.1:1"]}, "task": {"type": "worker", "index": 3}}', "multiworker",
+     "TF_CONFIG: The `task_id` 3 exceeds the maximum id of worker."),
+])
+def test_a_bad_tf_config_is_one_line(tmp_path, inputs, capsys, monkeypatch, tf_config, strategy, message):
+    photos, style = inputs
+    monkeypatch.setenv("TF_CONFIG", tf_config)
+    argv = ["kstyle", "train", f"--flagfile={SMOKE}", "--vgg_weights=none", f"--style={style}",
+            f"--train_images={photos}", f"--model_dir={tmp_path / 'run'}", f"--strategy={strategy}"]
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("kstyle: ") and err.count("\n") == 1 and message in err, err
+    assert not (tmp_path / "run").exists()
+
+
+def test_ctrl_c_outside_the_steps_says_what_the_run_kept(tmp_path, inputs, capsys, monkeypatch):
+    """Interrupted while the loss network loads, say: the checkpoints are whatever the last run left."""
+    from kstyle.feedforward import training
+    photos, style = inputs
+    model_dir = tmp_path / "run"
+    argv = ["kstyle", "train", f"--flagfile={SMOKE}", "--vgg_weights=none", f"--style={style}",
+            f"--train_images={photos}", f"--model_dir={model_dir}", "--steps=3"]
+    assert cli.main(argv) == 0
+    capsys.readouterr()
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(training, "train", interrupted)
+    assert cli.main(argv[:-1] + ["--steps=6"]) == 130
+    assert capsys.readouterr().err.strip() == (f"kstyle: interrupted; {model_dir} keeps its checkpoint of step 3, "
+                                               "run the same command to resume")
+    assert cli.main([*argv[:-2], f"--model_dir={tmp_path / 'new'}"]) == 130
+    assert capsys.readouterr().err.strip() == (f"kstyle: interrupted before the first checkpoint; run the same "
+                                               "command to start again")
+
+
+def test_a_damaged_run_is_one_line(tmp_path, inputs, capsys):
+    """A config.json or checkpoint that cannot be read (a disk that filled up, an editor) is named, not a traceback."""
+    photos, style = inputs
+    model_dir = tmp_path / "run"
+    argv = ["kstyle", "train", f"--flagfile={SMOKE}", "--vgg_weights=none", f"--style={style}",
+            f"--train_images={photos}", f"--model_dir={model_dir}"]
+    assert cli.main(argv) == 0  # checkpoints at steps 3 and 6
+    capsys.readouterr()
+    record = (model_dir / "config.json").read_text()
+    (model_dir / "config.json").write_text("{broken")
+    assert cli.main([*argv, "--steps=7"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith(f"kstyle: {model_dir}/config.json is damaged (Expecting property "
+                                                   "name enclosed in double quotes"), err
+    assert err.rstrip().endswith("use another --model_dir"), err
+    (model_dir / "config.json").write_text(record)
+    (model_dir / "checkpoints" / "ckpt-6.index").write_text("garbage")
+    assert cli.main([*argv, "--steps=7"]) == 1
+    err = capsys.readouterr().err
+    checkpoints = model_dir / "checkpoints"
+    assert err.count("\n") == 1 and err.startswith(f"kstyle: {model_dir}: cannot resume from its checkpoint of "
+                                                   "step 6 "), err
+    assert err.rstrip().endswith(f"delete it from {checkpoints} to resume from an earlier one, or use another "
+                                 "--model_dir"), err
+    for damaged in checkpoints.glob("ckpt-6.*"):  # as the message says
+        damaged.unlink()
+    assert cli.main([*argv, "--steps=7"]) == 0
+    assert "(7 steps, resumed at step 3;" in capsys.readouterr().out
+
+
+def test_a_full_disk_is_one_line(tmp_path, inputs):
+    """No room for the first checkpoint (RLIMIT_FSIZE makes every write past 4 kB fail, as a full disk would)."""
+    photos, style = inputs
+    model_dir = tmp_path / "run"
+    limited = ("import resource, runpy, sys; resource.setrlimit(resource.RLIMIT_FSIZE, (4000, 4000)); "
+               "sys.argv[0] = 'kstyle'; runpy.run_module('kstyle', run_name='__main__')")
+    done = subprocess.run([sys.executable, "-c", limited, "train", f"--flagfile={SMOKE}", "--vgg_weights=none",
+                           f"--style={style}", f"--train_images={photos}", f"--model_dir={model_dir}", "--steps=3"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1 and done.stderr.count("\n") == 1, done.stderr
+    assert done.stderr.startswith(f"kstyle: cannot save the checkpoint of step 3 in {model_dir}/checkpoints ("), \
+        done.stderr
+    assert done.stderr.rstrip().endswith("File too large)")
+
+
+def test_out_of_memory_is_one_line_naming_the_batch(tmp_path, inputs, capsys, monkeypatch):
+    import tensorflow as tf
+
+    from kstyle.feedforward import training
+    photos, style = inputs
+
+    def exhausted(*args, **kwargs):
+        raise tf.errors.ResourceExhaustedError(None, None, "OOM when allocating tensor with shape[4096,4096,4096,3]")
+
+    monkeypatch.setattr(training, "train", exhausted)
+    argv = ["kstyle", "train", f"--flagfile={SMOKE}", "--vgg_weights=none", f"--style={style}",
+            f"--train_images={photos}", f"--model_dir={tmp_path / 'run'}", "--batch_size=4096"]
+    assert cli.main(argv) == 1
+    assert capsys.readouterr().err == ("kstyle: out of memory training on batches of 4096 crops of 64 px; try a "
+                                       "smaller --batch_size or --crop_size\n")

@@ -3,7 +3,7 @@
 import keras
 import numpy as np
 import pytest
-from conftest import shared_image, synthetic_image, styled_network
+from conftest import synthetic_image, styled_network
 from PIL import Image
 
 from kstyle.cli import main as cli
@@ -62,7 +62,8 @@ def test_a_folder_with_a_broken_file(tmp_path, photos, model, capsys):
     out, err = capsys.readouterr()
     assert status == 1
     assert sorted(p.name for p in output.iterdir()) == ["p0.png", "p1.png", "p2.png"]
-    assert "1 of 4 inputs failed" in err and err.count("\n") == 1
+    broken = f"kstyle: {photos / 'broken.jpg'}: not an image format Pillow can read"
+    assert err.splitlines() == [broken, f"{broken.replace('kstyle: ', 'kstyle: 1 of 4 inputs failed; first: ')}"]
 
 
 def test_list_models_names_the_network_each_style_lives_in(capsys):
@@ -102,31 +103,6 @@ def test_without_a_model_the_choices_are_named(tmp_path, photos, capsys, flags, 
     assert status == 2 and err.count("\n") == 1 and message in err, err
     if "shipped styles are" in message:
         assert "starry_night" in err
-
-
-def test_the_shipped_model_moves_a_photo_towards_its_painting(tmp_path):
-    """By name, with no download; measured with the offline VGG16 and the painting it learned."""
-    from kstyle import images
-    from kstyle.perceptual import vgg
-    from kstyle.perceptual.layers import parse_layer_weights
-    from kstyle.perceptual.objective import Objective, StyleTarget, style_grams
-    painting = shared_image("style", "starry_night.jpg")
-    photo = tmp_path / "photo.png"
-    Image.fromarray(images.to_uint8(images.resize_longest(
-        images.read_image(shared_image("content", "tubingen.jpg")), 256))).save(photo)
-    output = tmp_path / "out.png"
-    assert cli.main(["kstyle", "transform", "--model=starry_night", f"--input={photo}", f"--output={output}"]) == 0
-    before, after = images.read_image(str(photo)), images.read_image(str(output))
-    assert after.shape == before.shape
-    layers = parse_layer_weights("block1_conv1,block2_conv1,block3_conv1,block4_conv1,block5_conv1", "style_layers")
-    extractor = vgg.feature_extractor(vgg.load_vgg16("hed").model, [n for n, _ in layers] + ["block4_conv2"])
-    grams = style_grams(extractor, images.resize_longest(images.read_image(painting), 256), [n for n, _ in layers])
-    objective = Objective(extractor, [StyleTarget(grams)], layers, (("block4_conv2", 1.0),), style_weight=1.0,
-                          content_weight=1.0, tv_weight=0.0, normalization="gatys")
-    features = objective.content_features(before[None])
-    style_before = float(objective(before[None], features)[1]["style"])
-    _, terms = objective(after[None], features)
-    assert float(terms["style"]) < 0.5 * style_before  # much nearer the painting's Gram matrices
 
 
 @pytest.mark.parametrize("changes, status, message", [
@@ -205,3 +181,91 @@ def test_blend_and_strength(tmp_path, photos, painter, capsys):
     assert status == 2 and "paints 2 styles (wave, udnie); say which with --blend" in err and err.count("\n") == 1
     status, _ = transform("--blend=starry_night")
     assert status == 2 and "paints wave, udnie, not starry_night" in capsys.readouterr().err
+
+
+def test_a_savedmodel_refusing_an_image_over_its_budget_costs_that_image_only(tmp_path, model, capsys):
+    """An export's --max_pixels refuses a photo: one line for it, the others painted, then the summary."""
+    from kstyle.serving import limits, savedmodel
+    version = savedmodel.export(model[1], str(tmp_path / "models" / "small"), budget=limits.budget(max_pixels=64 * 64))
+    photos = tmp_path / "in"
+    photos.mkdir()
+    for name, size in (("a", (40, 50)), ("b", (80, 80)), ("c", (64, 64))):
+        Image.fromarray(synthetic_image(*size, seed=1).astype(np.uint8)).save(photos / f"{name}.png")
+    output = tmp_path / "out"
+    status = cli.main(["kstyle", "transform", f"--model={version}", f"--input={photos}", f"--output={output}"])
+    err = capsys.readouterr().err.splitlines()
+    assert status == 1 and sorted(path.name for path in output.iterdir()) == ["a.png", "c.png"]
+    refusal = (f"{photos / 'b.png'}: {version} refuses it: an image has more than max_pixels=4096 pixels "
+               "(height x width); got 6400; --max_size shrinks photos before they are painted")
+    assert err == [f"kstyle: {refusal}", f"kstyle: 1 of 3 inputs failed; first: {refusal}"]
+    status = cli.main(["kstyle", "transform", f"--model={version}", f"--input={photos / 'b.png'}",
+                       f"--output={tmp_path / 'b.png'}"])
+    assert (status, capsys.readouterr().err) == (1, f"kstyle: {refusal}\n")
+    assert cli.main(["kstyle", "transform", f"--model={version}", f"--input={photos / 'b.png'}",
+                     f"--output={tmp_path / 'b.png'}", "--max_size=64"]) == 0
+
+
+def test_ctrl_c_in_a_folder_says_which_images_were_written(tmp_path, photos, model, capsys, monkeypatch):
+    from kstyle.feedforward import apply
+    painted = []
+
+    def stylize(network, image, max_size=None):
+        if len(painted) == 2:
+            raise KeyboardInterrupt
+        painted.append(image.shape)
+        return image.astype(np.uint8)
+
+    monkeypatch.setattr(apply, "stylize", stylize)
+    output = tmp_path / "out"
+    status = cli.main(["kstyle", "transform", f"--model={model[0]}", f"--input={photos}", f"--output={output}"])
+    err = capsys.readouterr().err
+    assert status == 130 and sorted(path.name for path in output.iterdir()) == ["p0.png", "p1.png"]
+    assert err.strip() == f"kstyle: interrupted after 2 of 3 images; they are in {output}", err
+
+
+def test_out_of_memory_is_one_line_naming_the_size(tmp_path, photos, model, capsys, monkeypatch):
+    import tensorflow as tf
+
+    from kstyle.feedforward import apply
+
+    def network(batch):
+        raise tf.errors.ResourceExhaustedError(None, None, "OOM when allocating tensor with shape[1,33,21,32]")
+
+    monkeypatch.setattr(apply, "load_network", lambda *args: network)
+    status = cli.main(["kstyle", "transform", f"--model={model[0]}", f"--input={photos}/p1.jpg",
+                       f"--output={tmp_path / 'out.png'}"])
+    assert status == 1 and capsys.readouterr().err == (f"kstyle: {photos}/p1.jpg: out of memory painting 21x33 "
+                                                       "pixels; --max_size paints it smaller\n")
+
+
+@pytest.mark.parametrize("verb", [["transform", "--input={photo}", "--output={tmp}/out.png"],
+                                  ["export", "--export_dir={tmp}/models/c"],
+                                  ["export", "--format=tflite", "--output={tmp}/c.tflite"]])
+def test_a_keras_model_that_is_not_a_style_network_is_one_line(tmp_path, photos, capsys, verb):
+    """A classifier (fixed input, a vector out) was traced, or exported as a nonsense LiteRT file."""
+    classifier = keras.Sequential([keras.Input((32, 32, 3)), keras.layers.Flatten(), keras.layers.Dense(2)])
+    classifier.save(tmp_path / "classifier.keras")
+    args = [arg.format(photo=photos / "p0.jpg", tmp=tmp_path) for arg in verb]
+    assert cli.main(["kstyle", args[0], f"--model={tmp_path / 'classifier.keras'}", *args[1:]]) == 1
+    err = capsys.readouterr().err
+    assert err == (f"kstyle: {tmp_path / 'classifier.keras'}: not a style network: it maps a 32x32 image to [1, 2], "
+                   "not to an image of that size\n"), err
+    written = sorted(str(path.relative_to(tmp_path)) for path in tmp_path.rglob("*") if path.is_file())
+    assert written == ["classifier.keras", *(f"in/p{i}.jpg" for i in range(3))]  # (export made models/c, empty)
+
+
+def test_a_savedmodel_that_is_not_kstyles_is_one_line(tmp_path, photos, capsys):
+    import tensorflow as tf
+
+    class Doubler(tf.Module):
+        @tf.function(input_signature=[tf.TensorSpec([None, 4], tf.float32, name="x")])
+        def serve(self, x):
+            return {"y": x * 2}
+
+    doubler = Doubler()
+    tf.saved_model.save(doubler, str(tmp_path / "doubler"), signatures={"serving_default": doubler.serve})
+    status = cli.main(["kstyle", "transform", f"--model={tmp_path / 'doubler'}", f"--input={photos}",
+                       f"--output={tmp_path / 'out'}"])
+    assert status == 1 and capsys.readouterr().err == (
+        f"kstyle: {tmp_path / 'doubler'}: not a kstyle SavedModel (its serving_default takes x and gives y, not "
+        "image and stylized_image)\n")

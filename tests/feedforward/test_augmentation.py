@@ -38,6 +38,20 @@ def test_training_repaints_each_image_with_its_own_draw(painter, photos):
     assert not np.allclose(augment(photos, training=True).numpy(), painted)  # fresh draws each call
 
 
+def test_a_seed_repeats_its_draws_within_a_process(painter, photos):
+    """README's promise: seed=1 makes the draws repeatable, so two layers seeded alike paint alike."""
+    first, second = (StyleAugmentation(painter[0], probability=0.5, seed=1) for _ in range(2))
+    painted = first(photos, training=True).numpy()
+    np.testing.assert_array_equal(second(photos, training=True).numpy(), painted)
+    assert not np.array_equal(first(photos, training=True).numpy(), painted)  # each call draws afresh
+    other = StyleAugmentation(painter[0], probability=0.5, seed=2)(photos, training=True).numpy()
+    assert not np.array_equal(other, painted)
+    mapped = [np.stack(list(tf.data.Dataset.from_tensor_slices(photos).map(
+        lambda image, augment=augment: augment(image, training=True)).as_numpy_iterator()))
+        for augment in (StyleAugmentation(painter[0], seed=3) for _ in range(2))]
+    np.testing.assert_array_equal(mapped[0], mapped[1])  # in tf.data too
+
+
 def test_strength_range_probability_and_value_range(painter, photos):
     untouched = StyleAugmentation(painter[0], strength=(0.0, 0.0))(photos, training=True).numpy()
     np.testing.assert_allclose(untouched, photos, atol=1e-3)
@@ -46,8 +60,11 @@ def test_strength_range_probability_and_value_range(painter, photos):
     unit = StyleAugmentation(painter[0], strength=(1.0, 1.0), value_range=(0, 1), seed=2)
     scaled = unit(photos / 255.0, training=True).numpy()
     assert 0.0 <= scaled.min() and scaled.max() <= 1.0 and np.abs(scaled - photos / 255.0).mean() > 0.02
-    for bad in ({"strength": (0.5, 1.5)}, {"strength": (0.8, 0.2)}, {"probability": 2.0}, {"value_range": (1, 0)}):
-        with pytest.raises(ValueError):
+    for bad, message in (({"strength": (0.5, 1.5)}, r"strength must be \(low, high\) with 0 <= low <= high <= 1"),
+                         ({"strength": (0.8, 0.2)}, r"got \(0.8, 0.2\)"),
+                         ({"probability": 2.0}, "probability must be from 0 to 1, got 2.0"),
+                         ({"value_range": (1, 0)}, r"value_range must be \(low, high\) with low < high")):
+        with pytest.raises(ValueError, match=message):
             StyleAugmentation(painter[0], **bad)
 
 

@@ -113,3 +113,17 @@ def test_crops_span_scales_from_the_whole_photo_to_full_resolution(tmp_path):
             slopes.append(abs(float(np.mean(np.diff(crop[:, 4:-4, 0], axis=1)))))
     assert min(slopes) < 1.6 and max(slopes) > 5.0  # near full resolution, and near the whole photo (8)
     assert all(0.8 < slope < 8.5 for slope in slopes)
+
+
+def test_phone_photos_holding_several_pictures_are_trained_on(tmp_path):
+    """Pillow calls a JPEG with more pictures after it (a gain map, Ultra HDR, a stereo pair) MPO; TensorFlow and
+    images.read_image read its first picture, so it is a photo like any other."""
+    from kstyle import images
+    for name in ("phone.jpg", "stereo.mpo"):
+        first, second = (Image.fromarray(synthetic_image(48, 64, seed).astype(np.uint8)) for seed in (1, 2))
+        first.save(tmp_path / name, format="MPO", save_all=True, append_images=[second])
+        with Image.open(tmp_path / name) as opened:
+            assert opened.format == "MPO"
+        assert images.read_image(str(tmp_path / name)).shape == (48, 64, 3)
+    found = data.find_photos(str(tmp_path))
+    assert sorted(p.rsplit("/", 1)[1] for p in found.paths) == ["phone.jpg", "stereo.mpo"] and found.skipped == 0

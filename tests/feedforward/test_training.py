@@ -16,6 +16,7 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+import train_helper
 from conftest import interruptible, synthetic_image
 from PIL import Image
 
@@ -26,7 +27,7 @@ from kstyle.feedforward.options import TrainOptions
 TINY = dict(width=4, residual_blocks=1, crop_size=32, batch_size=2, style_size=48, summary_every=1,
             style_layers="block1_conv2,block2_conv2", content_layers="block2_conv2", style_weight=1e-2,
             vgg_weights="none", precision="float32")
-HELPER = os.path.join(os.path.dirname(__file__), "..", "train_helper.py")
+HELPER = train_helper.__file__
 
 
 @pytest.fixture(scope="module")
@@ -88,12 +89,25 @@ def test_train_writes_a_model_and_resumes(photos, tmp_path):
         assert loss == pytest.approx(style_term + content + tv, rel=1e-3)
 
 
-def test_an_interrupted_train_saves_its_step_and_frees_the_data_pipeline(photos, tmp_path):
+def _keyboard_interrupt():
+    raise KeyboardInterrupt
+
+
+def _interrupt_in_c_code():
+    """Ctrl-C as it surfaces when the signal handler raises while C code calls back into Python."""
+    try:
+        raise KeyboardInterrupt
+    except KeyboardInterrupt as interrupt:
+        raise SystemError("<built-in method __array__> returned a result with an exception set") from interrupt
+
+
+@pytest.mark.parametrize("interrupt", [_keyboard_interrupt, _interrupt_in_c_code])
+def test_an_interrupted_train_saves_its_step_and_frees_the_data_pipeline(photos, tmp_path, interrupt):
     # Left to a later garbage collection, the pipeline's worker threads held one up for a minute.
     class CtrlC(keras.callbacks.Callback):
         def on_train_batch_end(self, batch, logs=None):
             if int(self.model.optimizer.iterations.numpy()) == 3:
-                raise KeyboardInterrupt
+                interrupt()
 
     photo_dir, style = photos
     before = weakref.WeakSet(_suspended_epoch_generators())
@@ -154,6 +168,31 @@ def test_a_run_with_other_settings_is_not_resumed(photos, tmp_path):
     with pytest.raises(UsageError, match="trained with VGG16 weights from imagenet, and this run loaded none "
                        r"\(random weights\); resume it with --vgg_weights=imagenet"):
         training.train(TrainOptions.from_kwargs(**TINY, steps=2, checkpoint_every=1), style, photo_dir, model_dir)
+
+
+def test_every_option_is_refused_said_or_free_on_resume():
+    """A new option must be sorted here: tied to the checkpoints (refused), a change of the loss or its data
+    that fine-tuning may make (said before training on), or neither (how long, how often, where)."""
+    groups = (training.SETTINGS, training.TUNABLES, training.FREE)
+    named = [name for group in groups for name in group]
+    assert sorted(named) == sorted(TrainOptions.names())  # every option once
+    options = TrainOptions.from_kwargs(**TINY)
+    assert set(training._settings(options, {"style": synthetic_image(8, 8)})) == {*training.SETTINGS, "style",
+                                                                                 "styles"}
+    assert set(training._tunables(options)) == set(training.TUNABLES)
+
+
+def test_a_change_of_pooling_is_refused_and_of_tv_normalization_said(photos, tmp_path):
+    photo_dir, style = photos
+    model_dir = str(tmp_path / "run")
+    training.train(TrainOptions.from_kwargs(**TINY, steps=1, checkpoint_every=1), style, photo_dir, model_dir)
+    with pytest.raises(UsageError, match="pooling max -> avg"):
+        training.train(TrainOptions.from_kwargs(**TINY, pooling="avg", steps=2, checkpoint_every=1), style,
+                       photo_dir, model_dir)
+    said = []
+    training.train(TrainOptions.from_kwargs(**TINY, tv_normalization="pixels", steps=2, checkpoint_every=1), style,
+                   photo_dir, model_dir, on_changes=said.append)
+    assert said == [["tv_normalization sum -> pixels"]]  # TV divided by the crop's 32 x 32 pixels from here on
 
 
 def test_one_network_learns_several_named_styles(photos, tmp_path):
@@ -315,11 +354,10 @@ def _free_port():
         return probe.getsockname()[1]
 
 
-def _run_helper(out_dir, photos, strategy, logical_cpus=1, env=None):
+def _run_helper(out_dir, photos, strategy, logical_cpus=1, mode="api"):
     photo_dir, style = photos
-    return subprocess.Popen([sys.executable, HELPER, str(out_dir), photo_dir, style, strategy, str(logical_cpus)],
-                            env={**os.environ, **(env or {})}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+    return subprocess.Popen([sys.executable, HELPER, str(out_dir), photo_dir, style, strategy, str(logical_cpus), mode],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 def _results(out_dir):
@@ -333,8 +371,24 @@ def _results(out_dir):
     return found, np.load(out_dir / "output.npy")
 
 
+def _last_loss(model_dir):
+    """The loss of the run's last row in loss.csv: the mean over the steps since the previous checkpoint."""
+    with open(model_dir / training.LOSS_LOG_FILE) as file:
+        return float(file.read().splitlines()[-1].split(",")[2])
+
+
+def _matches_one_device(output, model_dir, single_worker):
+    (expected,), expected_output = single_worker
+    # loss.csv's row is the epoch's mean, as the last step's logged loss is.
+    assert _last_loss(model_dir) == pytest.approx(expected["losses"][-1][1], rel=1e-3)
+    # Within a level of 255: a normalization's shift that the next normalization cancels has a gradient of
+    # rounding noise, which Adam turns into steps that differ with the order of the sums.
+    np.testing.assert_allclose(output, expected_output, rtol=1e-3, atol=1.0)
+
+
 @pytest.fixture(scope="module")
 def single_worker(photos, tmp_path_factory):
+    """The run through the Python API on one device, which every distributed run must follow."""
     out_dir = tmp_path_factory.mktemp("single")
     process = _run_helper(out_dir, photos, "default")
     _, err = process.communicate(timeout=300)
@@ -342,30 +396,39 @@ def single_worker(photos, tmp_path_factory):
     return _results(out_dir)
 
 
-def test_mirrored_on_two_logical_cpus_matches_one_device(photos, tmp_path, single_worker):
-    process = _run_helper(tmp_path, photos, "mirrored", logical_cpus=2)
-    _, err = process.communicate(timeout=300)
+def test_mirrored_on_two_logical_cpus_matches_one_device_from_the_command_line(photos, tmp_path, single_worker):
+    # `kstyle train --strategy=mirrored` in a process whose CPU is split in two, as only its start can do.
+    process = _run_helper(tmp_path, photos, "mirrored", logical_cpus=2, mode="cli")
+    out, err = process.communicate(timeout=300)
     assert process.returncode == 0, err
-    (result,), output = _results(tmp_path)
-    assert result["replicas"] == 2 and result["steps"] == 3
-    (expected,), expected_output = single_worker
-    np.testing.assert_allclose([loss for _, loss in result["losses"]], [loss for _, loss in expected["losses"]],
-                               rtol=1e-3)
-    # Within a level of 255: a normalization's shift that the next normalization cancels has a gradient of
-    # rounding noise, which Adam turns into steps that differ with the order of the sums.
-    np.testing.assert_allclose(output, expected_output, rtol=1e-3, atol=1.0)
+    assert f"wrote {tmp_path / 'run' / 'network.keras'} (3 steps on 2 replicas; styles: style)" in out, out
+    _matches_one_device(np.load(tmp_path / "output.npy"), tmp_path / "run", single_worker)
+
+
+def test_a_multiworker_strategy_made_after_an_op_says_how_to_make_it(monkeypatch):
+    """This process has run ops; TensorFlow refuses collectives then, and the Python API is told what to do."""
+    port = _free_port()
+    monkeypatch.setenv("TF_CONFIG", json.dumps({"cluster": {"worker": [f"127.0.0.1:{port}"]},
+                                                "task": {"type": "worker", "index": 0}}))
+    _ = tf.constant(1.0) + 1.0
+    with pytest.raises(UsageError, match=r"^strategy multiworker must be made before TensorFlow runs any op: call "
+                       r"training.make_strategy first and pass it to train\(strategy=...\)$"):
+        training.make_strategy("multiworker")
 
 
 def _two_workers(tmp_path, photos):
-    """Starts two workers on free ports; returns their (returncode, stderr) once both have ended."""
+    """Starts `kstyle train` as two workers on free ports; returns their (status, stdout, stderr) once both ended."""
+    photo_dir, style = photos
     ports = [_free_port(), _free_port()]
     cluster = {"worker": [f"127.0.0.1:{port}" for port in ports]}
-    processes = [_run_helper(tmp_path, photos, "multiworker", env={
-        "TF_CONFIG": json.dumps({"cluster": cluster, "task": {"type": "worker", "index": index}})})
-        for index in range(2)]
+    flags = train_helper.flags(photo_dir, style, tmp_path / "run", "multiworker")
+    processes = [subprocess.Popen(
+        [sys.executable, "-m", "kstyle", "train", *flags],
+        env={**os.environ, "TF_CONFIG": json.dumps({"cluster": cluster, "task": {"type": "worker", "index": index}})},
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for index in range(2)]
     try:
-        errors = [process.communicate(timeout=300)[1] for process in processes]
-        return [(process.returncode, err) for process, err in zip(processes, errors)]
+        ended = [process.communicate(timeout=300) for process in processes]
+        return [(process.returncode, out, err) for process, (out, err) in zip(processes, ended)]
     finally:  # One worker failing leaves the other waiting for it forever.
         for process in processes:
             if process.poll() is None:
@@ -373,22 +436,18 @@ def _two_workers(tmp_path, photos):
                 process.wait()
 
 
-def test_two_workers_step_together_and_match_one_worker(photos, tmp_path, single_worker):
+def test_two_workers_from_the_command_line_step_together_and_match_one_worker(photos, tmp_path, single_worker):
+    """`kstyle train --strategy=multiworker` as README runs it: two processes on 127.0.0.1, TF_CONFIG each."""
     for _ in range(3):  # A port found free can be taken before a worker binds it: then try other ports.
         ended = _two_workers(tmp_path, photos)
-        if not any("ddress already in use" in err for _, err in ended):
+        if not any("ddress already in use" in err or "Could not start gRPC server" in err for _, _, err in ended):
             break
         shutil.rmtree(tmp_path)
         tmp_path.mkdir()
-    for returncode, err in ended:
+    for returncode, _, err in ended:
         assert returncode == 0, err
-    results, output = _results(tmp_path)
-    assert sorted(r["chief"] for r in results) == [False, True]
-    assert all(r["replicas"] == 2 and r["steps"] == 3 for r in results)
-    assert results[0]["losses"] == results[1]["losses"]  # the same global steps, in lockstep
-    (expected,), expected_output = single_worker
-    np.testing.assert_allclose([loss for _, loss in results[0]["losses"]], [loss for _, loss in expected["losses"]],
-                               rtol=1e-3)
-    # Within a level of 255: a normalization's shift that the next normalization cancels has a gradient of
-    # rounding noise, which Adam turns into steps that differ with the order of the sums.
-    np.testing.assert_allclose(output, expected_output, rtol=1e-3, atol=1.0)
+    model_path = tmp_path / "run" / "network.keras"
+    chief, worker = (out for _, out, _ in ended)
+    assert f"wrote {model_path} (3 steps on 2 replicas; styles: style)" in chief, chief
+    assert f"trained to step 3 on 2 replicas as a worker; the chief writes {model_path}" in worker, worker
+    _matches_one_device(train_helper.probe_output(model_path), tmp_path / "run", single_worker)

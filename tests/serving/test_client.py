@@ -338,3 +338,19 @@ def test_planted_symlinks_are_neither_followed_nor_overwritten(photo, tmp_path, 
     assert not output.is_symlink() and output.read_bytes() == GOOD_PNG
     planted = [out_dir / name for name in os.listdir(out_dir) if name != "out.png"]
     assert len(planted) == 3 and all(os.readlink(path) == str(victim) for path in planted)
+
+
+MEMORY = os.path.join(os.path.dirname(__file__), "..", "client_memory.py")
+
+
+@pytest.mark.parametrize("width, height", [(1000, 750), (37, 23)])
+def test_rest_blend_builds_no_python_list_per_pixel(width, height):
+    """REST carries the blend signature's uint8 pixels as JSON text; Python lists of them took 152 MiB at 0.75 MP
+    (about 2.4 GiB at 12 MP), request and answer together."""
+    done = subprocess.run([sys.executable, MEMORY, CLIENT, str(width), str(height)], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    found = json.loads(done.stdout.splitlines()[-1])
+    assert found["sent_the_photo"] and found["got_the_answer"], found
+    assert (found["weights"], found["strength"]) == ([0.0, 1.0], 0.8)
+    assert found["peak_mib"] <= 64 * width * height / 2**20 + 1, found  # at most 64 bytes a pixel

@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -11,7 +12,8 @@ import pytest
 from conftest import synthetic_image, styled_network
 
 from kstyle.cli import main as cli
-from kstyle.errors import UsageError
+from kstyle.errors import Error, UsageError
+from kstyle.feedforward.exported import describe as exported_description
 from kstyle.feedforward.network import StyleNetwork
 from kstyle.serving import limits, savedmodel, warmup
 
@@ -45,9 +47,9 @@ def test_versions_count_up_and_are_written_whole(network, exported):
 
 def test_a_failed_export_leaves_nothing(network, tmp_path, monkeypatch):
     def broken(path, **kwargs):
-        raise OSError("disk full")
+        raise OSError(28, "No space left on device")
     monkeypatch.setattr(warmup, "write", broken)
-    with pytest.raises(OSError):
+    with pytest.raises(Error, match=rf"^{tmp_path}: cannot write the version \(No space left on device\)$"):
         savedmodel.export(network, str(tmp_path))
     assert os.listdir(tmp_path) == []
 
@@ -148,6 +150,8 @@ def test_cli_export(tmp_path, network, capsys):
     ({"version": "0"}, 2, "positive integer"),
     ({"max_pixels": "10"}, 2, "max_pixels must be at least"),
     ({"max_pixels": "0"}, 2, "max_pixels must be at least"),
+    ({"max_pixels": str(2**41)}, 2, "max_pixels must be at most 1099511627776"),  # the graph's sums stay exact
+    ({"max_batch": str(2**21)}, 2, "max_batch must be at most 1048576"),
     ({"iterations": "3"}, 2, "does not apply to `kstyle export`"),
 ])
 def test_bad_input(tmp_path, network, capsys, changes, status, message):
@@ -216,3 +220,26 @@ def test_warmup_records_need_no_serving_api_and_parse_with_it(tmp_path):
     assert tf.make_ndarray(blend.inputs["strength"]).tolist() == [1.0]
     assert tf.make_ndarray(blend.inputs["image"]).shape == (1, 32, 32, 3)
 
+
+
+def test_strength_and_blend_replace_what_an_export_was_made_with(painter, exported, tmp_path):
+    """One rule for every form of model: --strength and --blend say what to paint, and what they leave unsaid
+    is the model's own choice; an export made at strength 0.5 transformed at 0.5 paints at 0.5, not 0.25."""
+    from kstyle.feedforward import apply
+    version = savedmodel.export(painter, str(tmp_path / "half"), style_weights=[0.0, 1.0, 0.0], strength=0.5)
+    photo = np.round(synthetic_image(33, 29, 1))[None]  # whole numbers, as the served uint8 input has
+    udnie, wave = [[0.0, 1.0, 0.0]], [[1.0, 0.0, 0.0]]
+    for blend, strength, (weights, painted_at) in ((None, None, (udnie, 0.5)), (None, 0.5, (udnie, 0.5)),
+                                                   (None, 1.0, (udnie, 1.0)), ("wave", None, (wave, 0.5))):
+        served = np.asarray(apply.load_network(version, blend, strength)(photo))
+        wanted = painter(photo, style_weights=weights, strength=[painted_at]).numpy()
+        assert np.abs(served - np.clip(np.rint(wanted), 0, 255)).max() <= 1.5, (blend, strength)
+    # A network without named styles has no blend signature: its export's strength cannot be undone. (The
+    # plain export, its description saying what `export(..., strength=0.5)` would have written.)
+    plain_version = str(tmp_path / "plain" / "1")
+    shutil.copytree(exported, plain_version)
+    with open(os.path.join(plain_version, savedmodel.DESCRIPTION_FILE), "w") as file:
+        json.dump(exported_description((), None, 0.5), file)
+    with pytest.raises(UsageError, match=f"--strength: {plain_version} was exported at strength 0.5 and has no blend "
+                       "signature, so it paints at 0.5 only; export the network again without --strength"):
+        apply.load_network(plain_version, None, 0.8)
