@@ -110,7 +110,7 @@ BAD_INPUTS = [
     ({"output": "/proc/out.png"}, 1, "cannot write"),
     ({"output": "{tmp}/out.gif"}, 2, "must end in"),
     ({"optimizer": "sgd"}, 2, "flag --optimizer=sgd: value should be one of <lbfgs|adam>"),
-    ({"init": "{tmp}/missing.png"}, 2, "is neither one of content, noise, style nor an existing image"),
+    ({"init": "{tmp}/missing.png"}, 2, "is neither one of content, recolored, noise, style nor an existing image"),
     ({"init": "{tmp}/text.jpg"}, 1, "not an image"),
     ({"loss_log": "{tmp}/no/dir/log.csv"}, 1, "does not exist"),
     ({"save_every": "-1"}, 2, "--save_every must be 0 (off) or a number of steps, got -1"),
