@@ -86,6 +86,8 @@ MIN_CHANGE = _float("min_change", "stylize: stop a scale as settled once the ima
                     "per iteration, averaged over its last 10 iterations, is below this many levels of 255 (the "
                     "progress bar shows the change); 0 never does.")
 OPTIMIZER = _enum("optimizer", OPTIMIZERS, "stylize: lbfgs, or adam (the TF tutorial's).")
+LBFGS_HISTORY = _integer("lbfgs_history", "stylize: the (step, gradient change) pairs L-BFGS remembers: more shape "
+                         "each step better, at 24 bytes per pixel each; fewer are kept where they would not fit.")
 LEARNING_RATE = _float("learning_rate", "Adam's step size (stylize: in [0, 1] pixel units).")
 INIT = _string("init", "stylize: the starting image: content, recolored (the photo in the painting's colours), "
                "noise, style, or an image path.")
@@ -205,7 +207,7 @@ FORMAT = flags.DEFINE_enum("format", FORMATS[0], FORMATS, "export: savedmodel (a
 VERB_FLAGS = {
     "stylize": {
         "content", "style", "output", "max_size", "iterations", "tolerance", "min_change", "optimizer",
-        "learning_rate", "init",
+        "lbfgs_history", "learning_rate", "init",
         "seed", "style_layers", "content_layers", "style_weight", "content_weight", "tv_weight", "tv_normalization",
         "gram_normalization", "pooling", "vgg_weights", "precision", "jit_compile", "style_blend_weights",
         "style_scale", "preserve_colors", "style_masks", "scales", "tile_size", "save_every", "loss_log",

@@ -92,7 +92,7 @@ def loss_and_gradient(objective, content_features, jit_compile=False):
 
 
 def optimize(evaluate, initial_image, *, optimizer="lbfgs", iterations=500, learning_rate=0.02, callbacks=(),
-             stage=None, clock=None, tolerance=0.0, min_change=0.0):
+             stage=None, clock=None, tolerance=0.0, min_change=0.0, history=memory.LBFGS_HISTORY):
     """Minimizes a loss over the pixels of `initial_image`.
 
     Args:
@@ -111,6 +111,8 @@ def optimize(evaluate, initial_image, *, optimizer="lbfgs", iterations=500, lear
         min_change: stop as settled once the image's mean absolute pixel change
             per iteration, averaged over 10 iterations, is below this many
             0-255 levels (`lbfgs.Settling`); 0 never does.
+        history: the (step, gradient change) pairs L-BFGS remembers, fewer
+            where they would not fit in memory (`memory.history_pairs`).
 
     Returns:
         A `Result`; every callback's `on_stage_end` has been given it.
@@ -130,7 +132,8 @@ def optimize(evaluate, initial_image, *, optimizer="lbfgs", iterations=500, lear
     run = _run_lbfgs if optimizer == "lbfgs" else _run_adam
     clock.start()
     # The image is optimized in [0, 1]; min_change is in 0-255 levels.
-    result = run(evaluate, image01, iterations, learning_rate, callbacks, stage, clock, tolerance, min_change / 255.0)
+    result = run(evaluate, image01, iterations, learning_rate, callbacks, stage, clock, tolerance, min_change / 255.0,
+                 history)
     result = result._replace(evaluations=result.evaluations + WARM_UP)
     for callback in callbacks:
         callback.on_stage_end(stage, result)
@@ -146,7 +149,8 @@ def _report(callbacks, step, total, terms, clock, image01, evaluations, change):
     return logs
 
 
-def _run_adam(evaluate, image01, iterations, learning_rate, callbacks, stage, clock, tolerance, settle):
+def _run_adam(evaluate, image01, iterations, learning_rate, callbacks, stage, clock, tolerance, settle, history):
+    del history  # Adam keeps no history.
     variable = tf.Variable(image01)
     adam = keras.optimizers.Adam(learning_rate, beta_1=ADAM_BETA_1, epsilon=ADAM_EPSILON)
     adam.build([variable])
@@ -191,7 +195,7 @@ def _run_adam(evaluate, image01, iterations, learning_rate, callbacks, stage, cl
     return Result(variable.numpy()[0] * 255.0, logs, completed, evaluations, reason)
 
 
-def _run_lbfgs(evaluate, image01, iterations, learning_rate, callbacks, stage, clock, tolerance, settle):
+def _run_lbfgs(evaluate, image01, iterations, learning_rate, callbacks, stage, clock, tolerance, settle, history):
     del learning_rate  # L-BFGS chooses its own steps.
     latest = {"x": tf.constant(image01), "step": 0, "logs": {}}
 
@@ -201,7 +205,8 @@ def _run_lbfgs(evaluate, image01, iterations, learning_rate, callbacks, stage, c
                                  done.x, done.evaluations, done.change)
 
     try:
-        outcome = lbfgs.minimize(evaluate, image01, iterations, history=memory.history_pairs(image01.size // 3),
+        pairs = memory.history_pairs(image01.size // 3, history)
+        outcome = lbfgs.minimize(evaluate, image01, iterations, history=pairs,
                                  tolerance=tolerance, settle=settle, on_iteration=after_iteration)
     except INTERRUPTS as error:
         if not is_interrupt(error):

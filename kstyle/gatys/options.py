@@ -10,6 +10,7 @@ import os
 from kstyle import checks
 from kstyle.errors import UsageError
 from kstyle.gatys.colors import MODES as COLOR_MODES
+from kstyle.gatys.memory import LBFGS_HISTORY
 from kstyle.gatys.plan import INITS
 from kstyle.images import MAX_SIDE, SAMPLE_PREFIX
 from kstyle.perceptual.options import EngineOptions, PerceptualOptions
@@ -38,6 +39,9 @@ class StylizeOptions(EngineOptions):
             iterations, is below this many 0-255 levels
             (`kstyle.gatys.lbfgs.Settling`); 0 never does.
         optimizer: `lbfgs` (better results sooner) or `adam`.
+        lbfgs_history: the (step, gradient change) pairs L-BFGS remembers:
+            more shape each step better at a little more memory; fewer are kept
+            where they would not fit (`kstyle.gatys.memory.history_pairs`).
         learning_rate: Adam's step in [0, 1] pixel units (unused by L-BFGS).
         init: the starting image: `content`, `recolored` (the photo in the
             painting's colours, `kstyle.gatys.colors.match_colors`), `noise`,
@@ -67,6 +71,7 @@ class StylizeOptions(EngineOptions):
     tolerance: float = 0.0
     min_change: float = 0.0
     optimizer: str = "lbfgs"
+    lbfgs_history: int = LBFGS_HISTORY
     learning_rate: float = 0.02
     init: str = "content"
     jit_compile: bool = False
@@ -87,6 +92,7 @@ class StylizeOptions(EngineOptions):
             raise UsageError(f"tolerance must be a fraction below 1 (e.g. 1e-3), got {self.tolerance:g}")
         self.min_change = checks.number("min_change", self.min_change)
         self.optimizer = checks.choice("optimizer", self.optimizer, OPTIMIZERS)
+        self.lbfgs_history = checks.integer("lbfgs_history", self.lbfgs_history, 1, 1000)
         self.learning_rate = checks.number("learning_rate", self.learning_rate, positive=True)
         self.jit_compile = checks.boolean("jit_compile", self.jit_compile)
         if self.style_blend_weights is not None:

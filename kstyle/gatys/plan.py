@@ -87,7 +87,7 @@ def check_memory(content_shape, style_shapes, options):
         side = max(1, round(longest * options.style_scale))
         styles = [images.fit_longest_side(*shape[:2], side) for shape in style_shapes]
         layers = options.perceptual.layer_names
-        return max([memory.estimate(height, width, options.optimizer, options.tile_size, layers)]
+        return max([memory.estimate(height, width, options.optimizer, options.tile_size, layers, options.lbfgs_history)]
                    + [memory.estimate(h, w, "none", options.tile_size, options.perceptual.style_names)
                       for h, w in styles])
 

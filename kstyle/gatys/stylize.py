@@ -109,7 +109,8 @@ def run(run_plan, *, callbacks=(), backbone=None):
             result = optimize.optimize(
                 _evaluator(objective, scaled_content, options), start, optimizer=options.optimizer,
                 iterations=iterations, learning_rate=options.learning_rate, callbacks=callbacks,
-                stage=stage, clock=clock, tolerance=options.tolerance, min_change=options.min_change)
+                stage=stage, clock=clock, tolerance=options.tolerance, min_change=options.min_change,
+                history=options.lbfgs_history)
             image, first_step = result.image, first_step + result.steps
             reasons.append(result.reason)
             evaluations.append(result.evaluations)

@@ -116,6 +116,7 @@ BAD_INPUTS = [
     ({"save_every": "-1"}, 2, "--save_every must be 0 (off) or a number of steps, got -1"),
     ({"min_change": "-1"}, 2, "min_change must be a non-negative number"),
     ({"iterations": "10,10"}, 2, "iterations: 2 counts given for 1 scale"),
+    ({"lbfgs_history": "0"}, 2, "lbfgs_history must be between 1 and 1000, got 0"),
     ({"vgg_weights": "{tmp}/text.jpg"}, 1, "not a readable HDF5"),
     ({"train_images": "x"}, 2, "--train_images does not apply to `kstyle stylize`"),
     ({"style": "{content},{style}", "style_blend_weights": "1,2,3"}, 2, "3 given for 2 style images"),

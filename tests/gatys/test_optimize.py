@@ -205,3 +205,15 @@ def test_logs_and_result_count_the_loss_evaluations(problem, optimizer):
     else:  # the warm-up, L-BFGS's start, then one or more per iteration (its line search)
         assert result.evaluations >= 1 + 1 + 6
     assert ended == [(0, lbfgs.ITERATIONS_DONE, result.evaluations)]
+
+
+def test_lbfgs_remembers_the_history_asked_for_as_memory_allows(problem, monkeypatch):
+    from kstyle.gatys import memory
+    asked = []
+    minimize = lbfgs.minimize
+    monkeypatch.setattr(lbfgs, "minimize", lambda *args, **keywords: asked.append(keywords["history"])
+                        or minimize(*args, **keywords))
+    run(problem, iterations=2, history=100)
+    assert asked == [100]
+    assert memory.history_pairs(4096 * 4096, 100) < 100  # at print sizes, what fits
+    assert memory.estimate(512, 512, history=100) > memory.estimate(512, 512)

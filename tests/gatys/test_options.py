@@ -17,6 +17,7 @@ def test_defaults_are_valid_and_parsed():
     ("iterations", 0, "between 1 and"),
     ("iterations", "100,50", "2 counts given for 1 scale; give one number, or one per scale"),
     ("min_change", -0.1, "non-negative"),
+    ("lbfgs_history", 0, "between 1 and"),
     ("optimizer", "sgd", "lbfgs, adam"),
     ("learning_rate", 0, "positive"),
     ("style_weight", -1, "non-negative"),
