@@ -74,6 +74,9 @@ class Recorder:
         if self.every and self.stage.index == self.stage.count - 1 and within % self.every == 0:
             self.snapshots.append((step, self.logs, time.perf_counter() - self.started, image()))
 
+    def on_stage_end(self, stage, result):
+        pass
+
     def on_run_end(self, step):
         pass
 

@@ -50,7 +50,7 @@ def kstyle_lbfgs(evaluate, x0, iterations):
     start = time.perf_counter()
     outcome = lbfgs.minimize(
         evaluate, x0, iterations,
-        on_iteration=lambda x, total, terms: rows.append((len(rows) + 1, time.perf_counter() - start, float(total))))
+        on_iteration=lambda done: rows.append((len(rows) + 1, time.perf_counter() - start, float(done.total))))
     return rows, outcome.evaluations
 
 

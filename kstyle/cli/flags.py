@@ -110,13 +110,20 @@ MAX_SIZE = flags.DEFINE_integer("max_size", None, _help(_per_verb("max_size", {
 }), "max_size"))
 
 # The optimization (stylize) or the training (train).
-ITERATIONS = _integer("iterations", "stylize: the most optimizer iterations (at each scale); L-BFGS stops sooner "
-                      "when no step lowers the loss, and the closing line says how many ran and why.")
+ITERATIONS = _string("iterations", "stylize: the most optimizer iterations at each scale, one number or one per "
+                     "scale (e.g. 200,60 with --scales=2); a run stops sooner when the image has settled "
+                     "(--min_change) or no step lowers the loss, and the closing line says how many ran and why.")
 TOLERANCE = _float("tolerance", "stylize: stop a scale as converged once its last 10 iterations lowered the loss "
-                   "by less than this fraction of it (e.g. 1e-3); 0 runs every iteration.")
+                   "by less than this fraction of it (e.g. 1e-3); 0 never does.")
+MIN_CHANGE = _float("min_change", "stylize: stop a scale as settled once the image's mean absolute pixel change "
+                    "per iteration, averaged over its last 10 iterations, is below this many levels of 255 (the "
+                    "progress bar shows the change); 0 never does.")
 OPTIMIZER = _enum("optimizer", OPTIMIZERS, "stylize: lbfgs, or adam (the TF tutorial's).")
+LBFGS_HISTORY = _integer("lbfgs_history", "stylize: the (step, gradient change) pairs L-BFGS remembers: more shape "
+                         "each step better, at 24 bytes per pixel each; fewer are kept where they would not fit.")
 LEARNING_RATE = _float("learning_rate", "Adam's step size (stylize: in [0, 1] pixel units).")
-INIT = _string("init", "stylize: the starting image: content, noise, style, or an image path.")
+INIT = _string("init", "stylize: the starting image: content, recolored (the photo in the painting's colours), "
+               "noise, style, or an image path.")
 SEED = _integer("seed", "Random seed: the same seed and flags give the same result on the same machine.")
 
 # The objective.
@@ -160,8 +167,9 @@ TILE_SIZE = _integer("tile_size", "stylize: evaluate the loss in tiles of this m
 # Watching a run.
 SAVE_EVERY = flags.DEFINE_integer("save_every", 0, "stylize: also write the image every N steps, as "
                                   "OUTPUT_0100.png etc., at the output size in the final colours.")
-LOSS_LOG = flags.DEFINE_string("loss_log", None, "stylize: write a CSV step,seconds,total,style,content,tv with "
-                               "one row per iteration.")
+LOSS_LOG = flags.DEFINE_string("loss_log", None, "stylize: write a CSV step,seconds,total,style,content,tv,"
+                               "change,evaluations with one row per iteration (change: the image's mean absolute "
+                               "pixel change; evaluations: the scale's loss evaluations so far).")
 
 # Training (train).
 TRAIN_IMAGES = flags.DEFINE_list("train_images", None, "train: photos to train on: directories (searched "
@@ -240,7 +248,8 @@ QUIET = flags.DEFINE_boolean("quiet", False, "stylize, train, transform: no prog
 
 VERB_FLAGS = {
     "stylize": {
-        "content", "style", "output", "max_size", "iterations", "tolerance", "optimizer", "learning_rate", "init",
+        "content", "style", "output", "max_size", "iterations", "tolerance", "min_change", "optimizer",
+        "lbfgs_history", "learning_rate", "init",
         "seed", "style_layers", "content_layers", "style_weight", "content_weight", "tv_weight", "tv_normalization",
         "gram_normalization", "pooling", "vgg_weights", "precision", "jit_compile", "style_blend_weights",
         "style_scale", "preserve_colors", "style_masks", "scales", "tile_size", "save_every", "loss_log", "quiet",

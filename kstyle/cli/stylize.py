@@ -45,10 +45,17 @@ def main():
     except (MemoryError, tf.errors.ResourceExhaustedError):
         raise Error(f"out of memory at --max_size={options.max_size}; try a smaller size") from None
     images.write_image(output, result.image)
-    height, width = result.image.shape[:2]
-    scales = f" at {len(options.scales)} scales" if len(options.scales) > 1 else ""
-    print(f"wrote {output} ({width}x{height}, {result.steps} iterations{scales}, stopped: "
-          f"{'; '.join(dict.fromkeys(result.reasons))}, "
-          f"{time.perf_counter() - started:.0f} s, VGG16 weights: {backbone.source}, "
-          f"precision: {precision.resolve(options.perceptual.precision)})")
+    print(f"wrote {output} ({closing_summary(result)}, {time.perf_counter() - started:.0f} s, "
+          f"VGG16 weights: {backbone.source}, precision: {precision.resolve(options.perceptual.precision)})")
     return 0
+
+
+def closing_summary(result):
+    """The size, the work done and why it stopped: `512x384, 84 iterations, 91 loss evaluations, stopped: ...`."""
+    height, width = result.image.shape[:2]
+    scales = len(result.reasons)
+    evaluations = f"{sum(result.evaluations)} loss evaluations"
+    if scales > 1:  # the coarse scales' evaluations cost less: say what they add up to at the output's size
+        evaluations += f" ({result.full_size_evaluations():.0f} full-size)"
+    return (f"{width}x{height}, {result.steps} iterations{f' at {scales} scales' if scales > 1 else ''}, "
+            f"{evaluations}, stopped: {'; '.join(dict.fromkeys(result.reasons))}")

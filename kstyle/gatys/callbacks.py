@@ -12,6 +12,9 @@ from kstyle import images, progress
 from kstyle.perceptual.objective import TERMS
 
 LOG_TERMS = ("total",) + TERMS
+# What a step's logs say besides the loss: the image's mean absolute pixel change in that step (0-255
+# levels, what `--min_change` watches) and the loss evaluations of the stage so far.
+PROGRESS = ("change", "evaluations")
 
 
 class Callback:
@@ -30,20 +33,27 @@ class Callback:
 
         Args:
             step: the global step number, counted from 1 over all stages.
-            logs: `{"seconds", "total", "style", "content", "tv"}` as floats;
-                `seconds` is wall time since the first stage's loop began.
+            logs: `{"seconds", "total", "style", "content", "tv", "change",
+                "evaluations"}`; `seconds` is wall time since the first stage's
+                loop began, `change` the image's mean absolute pixel change in
+                this step (0-255 levels), `evaluations` the stage's loss
+                evaluations so far.
             image: a function returning the current image, float32 0-255
                 `[h, w, 3]`, exactly as optimized (rounding to uint8 would change
                 its loss; `stage.deliver` turns it into the picture the run would
                 write); it costs a copy, so call it only when needed.
         """
 
+    def on_stage_end(self, stage, result):
+        """Called after a stage's last step with its `optimize.Result` (steps, evaluations, reason); not on Ctrl-C."""
+
     def on_run_end(self, step):
         """Called when the run finishes or is interrupted."""
 
 
 class ProgressBar(Callback):
-    """The progress of each stage with the weighted loss terms (`kstyle.progress`).
+    """The progress of each stage with the weighted loss terms and the image's change per step
+    (`kstyle.progress`), then why the stage stopped and the loss evaluations it took.
 
     A bar redrawn in place in a terminal or notebook, and a plain line every few
     percent or seconds anywhere else, so a log stays readable.
@@ -62,7 +72,15 @@ class ProgressBar(Callback):
         self._first = stage.first_step
 
     def on_step_end(self, step, logs, image):
-        self._bar.update(step - self._first + 1, [(term, logs[term]) for term in LOG_TERMS])
+        self._bar.update(step - self._first + 1, [(term, logs[term]) for term in LOG_TERMS + ("change",)])
+
+    def on_stage_end(self, stage, result):
+        if self._bar is not None:  # stopped early or not: end the bar's line where it stands
+            self._bar.close()
+            self._bar = None
+        scale = f"scale {stage.index + 1}/{stage.count} " if stage.count > 1 else ""
+        print(f"{scale}stopped: {result.reason} after {result.steps} iteration{'s' * (result.steps != 1)}, "
+              f"{result.evaluations} loss evaluations", file=self._stream or sys.stdout, flush=True)
 
     def on_run_end(self, step):
         if self._bar is not None:
@@ -94,12 +112,12 @@ class SaveEvery(Callback):
 
 
 class LossLog(Callback):
-    """A CSV with `step,seconds,total,style,content,tv`, one row per step, flushed as it goes.
+    """A CSV with `step,seconds,total,style,content,tv,change,evaluations`, one row per step, flushed as it goes.
 
     Rows are written as they come, so an interrupted run keeps its log.
     """
 
-    HEADER = ("step", "seconds") + LOG_TERMS
+    HEADER = ("step", "seconds") + LOG_TERMS + PROGRESS
 
     def __init__(self, path):
         self.path = path

@@ -38,7 +38,24 @@ MAX_RESTARTS = 3  # non-finite evaluations in a row before giving up
 # Why a run stopped, as `Outcome.reason` and the CLI say it.
 ITERATIONS_DONE = "iterations done"
 CONVERGED = "converged"
+SETTLED = "image settled"
 NO_DECREASE = "no decrease"
+WINDOW = 10  # iterations a stop rule looks back over
+
+
+class Iteration(NamedTuple):
+    """What `minimize` tells `on_iteration` after each iteration.
+
+    Attributes:
+        x, total, terms: the accepted point, its loss and the loss's terms.
+        evaluations: loss-and-gradient evaluations made so far, the start's included.
+        change: the mean absolute change of `x`'s entries in this iteration.
+    """
+    x: tf.Tensor
+    total: tf.Tensor
+    terms: dict
+    evaluations: int
+    change: float
 
 
 class Outcome(NamedTuple):
@@ -49,8 +66,10 @@ class Outcome(NamedTuple):
         evaluations: loss-and-gradient evaluations made.
         iterations: iterations completed (accepted steps).
         reason: `ITERATIONS_DONE`, `CONVERGED` (the loss fell by less than
-            the tolerance over the window, see `Convergence`) or `NO_DECREASE` (neither the
-            quasi-Newton nor the steepest-descent step lowered the loss).
+            the tolerance over the window, see `Convergence`), `SETTLED` (the point
+            moved less than `settle` per iteration over the window, see `Settling`)
+            or `NO_DECREASE` (neither the quasi-Newton nor the steepest-descent step
+            lowered the loss).
         restarts: times a non-finite loss or gradient sent it back to the last good point.
     """
     x: tf.Tensor
@@ -103,7 +122,7 @@ class Convergence:
     step well before they are done. A tolerance of 0 never says so.
     """
 
-    def __init__(self, tolerance=0.0, window=10):
+    def __init__(self, tolerance=0.0, window=WINDOW):
         self.tolerance, self.window, self.totals = float(tolerance), int(window), []
 
     def update(self, total):
@@ -117,8 +136,28 @@ class Convergence:
         return earlier - latest <= self.tolerance * abs(latest)
 
 
-def minimize(evaluate, x0, iterations, *, history=HISTORY, lower=0.0, upper=1.0, tolerance=0.0, window=10,
-             on_iteration=None, precondition=None):
+class Settling:
+    """Says when a point has stopped moving: its mean change per iteration, over `window` of them, is below `threshold`.
+
+    It watches the image, not the loss: what a user sees is the picture, and a
+    loss can keep falling through changes too small to see. Over a window, as
+    L-BFGS's steps vary in length from one iteration to the next. A threshold
+    of 0 never says so.
+    """
+
+    def __init__(self, threshold=0.0, window=WINDOW):
+        self.threshold, self.window, self.changes = float(threshold), int(window), []
+
+    def update(self, change):
+        """Records an iteration's mean absolute change; True once the last `window` averaged below the threshold."""
+        if not self.threshold:
+            return False
+        self.changes.append(float(change))
+        return len(self.changes) >= self.window and sum(self.changes[-self.window:]) < self.threshold * self.window
+
+
+def minimize(evaluate, x0, iterations, *, history=HISTORY, lower=0.0, upper=1.0, tolerance=0.0, settle=0.0,
+             window=WINDOW, on_iteration=None, precondition=None):
     """Minimizes `evaluate` over `x` in the box [lower, upper].
 
     Args:
@@ -129,7 +168,10 @@ def minimize(evaluate, x0, iterations, *, history=HISTORY, lower=0.0, upper=1.0,
         tolerance, window: stop as `CONVERGED` once the last `window`
             iterations lowered the loss by less than `tolerance` of it (see
             `Convergence`); a tolerance of 0 never does.
-        on_iteration: called as `on_iteration(x, total, terms)` after each.
+        settle: stop as `SETTLED` once the mean absolute change of `x`'s
+            entries, averaged over the last `window` iterations, is below this
+            (see `Settling`); 0 never does.
+        on_iteration: called with an `Iteration` after each.
         precondition: `q -> M q`, a symmetric positive definite operator used as
             the initial inverse Hessian (scaled as usual), where a problem's
             curvature is known to differ by direction; None is the identity. Tried
@@ -144,7 +186,7 @@ def minimize(evaluate, x0, iterations, *, history=HISTORY, lower=0.0, upper=1.0,
     """
     x = tf.clip_by_value(tf.convert_to_tensor(x0, tf.float32), lower, upper)
     memory = _History(history, precondition)
-    convergence = Convergence(tolerance, window)
+    convergence, settling = Convergence(tolerance, window), Settling(settle, window)
     total, terms, gradient = evaluate(x)
     evaluations, done, restarts, in_a_row, reason = 1, 0, 0, 0, ITERATIONS_DONE
     if not finite(total, gradient):
@@ -174,10 +216,14 @@ def minimize(evaluate, x0, iterations, *, history=HISTORY, lower=0.0, upper=1.0,
             memory.push(step, change)
         x, total, terms, gradient = search.x, search.total, search.terms, search.gradient
         done += 1
+        moved = float(tf.reduce_mean(tf.abs(step)))
         if on_iteration is not None:
-            on_iteration(x, total, terms)
+            on_iteration(Iteration(x, total, terms, evaluations, moved))
         if convergence.update(total):
             reason = CONVERGED
+            break
+        if settling.update(moved):
+            reason = SETTLED
             break
     return Outcome(x, evaluations, done, reason, restarts)
 

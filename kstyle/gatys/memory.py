@@ -42,15 +42,16 @@ def tile_size_for(height, width, tile_size):
     return tile_size
 
 
-def estimate(height, width, optimizer="lbfgs", tile_size=None, layers=VGG16_LAYERS):
+def estimate(height, width, optimizer="lbfgs", tile_size=None, layers=VGG16_LAYERS, history=LBFGS_HISTORY):
     """Bytes a run at `height` x `width` is expected to need at its peak (an upper estimate).
 
-    `layers` are those the loss reads: the deepest sets the halo around each tile.
+    `layers` are those the loss reads: the deepest sets the halo around each tile; `history` the
+    L-BFGS pairs asked for (`history_pairs` caps them).
     """
     pixels = height * width
     tile = tile_size_for(height, width, tile_size)
     evaluated = pixels if tile is None else min(pixels, (tile + 2 * geometry(layers)[1]) ** 2)
-    vectors = WORKING_VECTORS + (2 * history_pairs(pixels) if optimizer == "lbfgs" else 2)
+    vectors = WORKING_VECTORS + (2 * history_pairs(pixels, history) if optimizer == "lbfgs" else 2)
     return BASE_BYTES + VGG_BYTES_PER_PIXEL * evaluated + 4 * 3 * pixels * vectors
 
 

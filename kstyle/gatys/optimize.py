@@ -27,6 +27,7 @@ from kstyle.gatys.options import OPTIMIZERS
 
 ADAM_BETA_1 = 0.99
 ADAM_EPSILON = 0.1
+WARM_UP = 1  # the evaluation that traces the loss before the loop: counted with the optimizer's
 
 
 class Stage(NamedTuple):
@@ -47,9 +48,10 @@ class Result(NamedTuple):
     """The optimized image (float 0-255 `[h, w, 3]`), the last step's logs, and the work done.
 
     `steps` are the iterations that ran, `reason` why they stopped (see
-    `kstyle.gatys.lbfgs`: iterations done, converged, no decrease), and
-    `evaluations` counts loss-and-gradient evaluations: one per Adam step, one or
-    more per L-BFGS iteration (its line search).
+    `kstyle.gatys.lbfgs`: iterations done, converged, image settled, no
+    decrease), and `evaluations` counts loss-and-gradient evaluations: the
+    warm-up before the loop, then one per Adam step, or L-BFGS's start and one
+    or more per iteration (its line search).
     """
     image: np.ndarray
     logs: dict
@@ -90,7 +92,7 @@ def loss_and_gradient(objective, content_features, jit_compile=False):
 
 
 def optimize(evaluate, initial_image, *, optimizer="lbfgs", iterations=500, learning_rate=0.02, callbacks=(),
-             stage=None, clock=None, tolerance=0.0):
+             stage=None, clock=None, tolerance=0.0, min_change=0.0, history=memory.LBFGS_HISTORY):
     """Minimizes a loss over the pixels of `initial_image`.
 
     Args:
@@ -106,9 +108,14 @@ def optimize(evaluate, initial_image, *, optimizer="lbfgs", iterations=500, lear
         clock: a `Clock` shared across stages.
         tolerance: stop as converged once the loss falls by less than this
             fraction over 10 iterations (`lbfgs.Convergence`); 0 never does.
+        min_change: stop as settled once the image's mean absolute pixel change
+            per iteration, averaged over 10 iterations, is below this many
+            0-255 levels (`lbfgs.Settling`); 0 never does.
+        history: the (step, gradient change) pairs L-BFGS remembers, fewer
+            where they would not fit in memory (`memory.history_pairs`).
 
     Returns:
-        A `Result`.
+        A `Result`; every callback's `on_stage_end` has been given it.
 
     Raises:
         Interrupted: on Ctrl-C, with the latest image.
@@ -124,29 +131,41 @@ def optimize(evaluate, initial_image, *, optimizer="lbfgs", iterations=500, lear
         callback.on_stage_begin(stage)
     run = _run_lbfgs if optimizer == "lbfgs" else _run_adam
     clock.start()
-    return run(evaluate, image01, iterations, learning_rate, callbacks, stage, clock, tolerance)
+    # The image is optimized in [0, 1]; min_change is in 0-255 levels.
+    result = run(evaluate, image01, iterations, learning_rate, callbacks, stage, clock, tolerance, min_change / 255.0,
+                 history)
+    result = result._replace(evaluations=result.evaluations + WARM_UP)
+    for callback in callbacks:
+        callback.on_stage_end(stage, result)
+    return result
 
 
-def _report(callbacks, step, total, terms, clock, image01):
-    logs = {"seconds": clock.seconds(), "total": float(total), **{k: float(v) for k, v in terms.items()}}
+def _report(callbacks, step, total, terms, clock, image01, evaluations, change):
+    """Tells the callbacks of a step; `change` is the image's mean absolute change in [0, 1] units."""
+    logs = {"seconds": clock.seconds(), "total": float(total), **{k: float(v) for k, v in terms.items()},
+            "change": 255.0 * float(change), "evaluations": int(evaluations) + WARM_UP}
     for callback in callbacks:
         callback.on_step_end(step, logs, lambda: np.asarray(image01)[0] * 255.0)
     return logs
 
 
-def _run_adam(evaluate, image01, iterations, learning_rate, callbacks, stage, clock, tolerance):
+def _run_adam(evaluate, image01, iterations, learning_rate, callbacks, stage, clock, tolerance, settle, history):
+    del history  # Adam keeps no history.
     variable = tf.Variable(image01)
     adam = keras.optimizers.Adam(learning_rate, beta_1=ADAM_BETA_1, epsilon=ADAM_EPSILON)
     adam.build([variable])
 
     @tf.function
     def apply(gradient):
+        """Steps and clips; returns the image's mean absolute change."""
+        before = tf.identity(variable)
         adam.apply_gradients([(gradient, variable)])
         variable.assign(tf.clip_by_value(variable, 0.0, 1.0))
+        return tf.reduce_mean(tf.abs(variable - before))
 
     apply.get_concrete_function(tf.TensorSpec(variable.shape, tf.float32))
     logs, completed, evaluations, in_a_row, reason = {}, 0, 0, 0, lbfgs.ITERATIONS_DONE
-    convergence = lbfgs.Convergence(tolerance)
+    convergence, settling = lbfgs.Convergence(tolerance), lbfgs.Settling(settle)
     try:
         while completed < iterations:
             total, terms, gradient = evaluate(variable)
@@ -159,11 +178,15 @@ def _run_adam(evaluate, image01, iterations, learning_rate, callbacks, stage, cl
                                 f"{stage.first_step + completed}; try a lower --learning_rate or --precision=float32")
                 continue
             in_a_row = 0
-            apply(gradient)
+            change = float(apply(gradient))
             completed += 1
-            logs = _report(callbacks, stage.first_step + completed - 1, total, terms, clock, variable)
+            logs = _report(callbacks, stage.first_step + completed - 1, total, terms, clock, variable, evaluations,
+                           change)
             if convergence.update(total):
                 reason = lbfgs.CONVERGED
+                break
+            if settling.update(change):
+                reason = lbfgs.SETTLED
                 break
     except INTERRUPTS as error:
         if not is_interrupt(error):
@@ -172,17 +195,19 @@ def _run_adam(evaluate, image01, iterations, learning_rate, callbacks, stage, cl
     return Result(variable.numpy()[0] * 255.0, logs, completed, evaluations, reason)
 
 
-def _run_lbfgs(evaluate, image01, iterations, learning_rate, callbacks, stage, clock, tolerance):
+def _run_lbfgs(evaluate, image01, iterations, learning_rate, callbacks, stage, clock, tolerance, settle, history):
     del learning_rate  # L-BFGS chooses its own steps.
     latest = {"x": tf.constant(image01), "step": 0, "logs": {}}
 
-    def after_iteration(x, total, terms):
-        latest.update(x=x, step=latest["step"] + 1)
-        latest["logs"] = _report(callbacks, stage.first_step + latest["step"] - 1, total, terms, clock, x)
+    def after_iteration(done):
+        latest.update(x=done.x, step=latest["step"] + 1)
+        latest["logs"] = _report(callbacks, stage.first_step + latest["step"] - 1, done.total, done.terms, clock,
+                                 done.x, done.evaluations, done.change)
 
     try:
-        outcome = lbfgs.minimize(evaluate, image01, iterations, history=memory.history_pairs(image01.size // 3),
-                                 tolerance=tolerance, on_iteration=after_iteration)
+        pairs = memory.history_pairs(image01.size // 3, history)
+        outcome = lbfgs.minimize(evaluate, image01, iterations, history=pairs,
+                                 tolerance=tolerance, settle=settle, on_iteration=after_iteration)
     except INTERRUPTS as error:
         if not is_interrupt(error):
             raise

@@ -10,6 +10,7 @@ import os
 from kstyle import checks
 from kstyle.errors import UsageError
 from kstyle.gatys.colors import MODES as COLOR_MODES
+from kstyle.gatys.memory import LBFGS_HISTORY
 from kstyle.gatys.plan import INITS
 from kstyle.images import MAX_SIDE, SAMPLE_PREFIX
 from kstyle.perceptual.options import EngineOptions, PerceptualOptions
@@ -28,13 +29,23 @@ class StylizeOptions(EngineOptions):
     Attributes:
         max_size: the longest side of the output in pixels; the style image is
             resized to the same longest side.
-        iterations: optimizer iterations.
+        iterations: the most optimizer iterations at each scale: one number
+            for every scale, or one per scale (`200,60` with two scales).
         tolerance: stop a scale sooner, as converged, once its last 10
             iterations lowered the loss by less than this fraction of it
-            (`kstyle.gatys.lbfgs.Convergence`); 0, the default, runs every iteration.
+            (`kstyle.gatys.lbfgs.Convergence`); 0, the default, never does.
+        min_change: stop a scale sooner, as settled, once the image's mean
+            absolute pixel change per iteration, averaged over its last 10
+            iterations, is below this many 0-255 levels
+            (`kstyle.gatys.lbfgs.Settling`); 0 never does.
         optimizer: `lbfgs` (better results sooner) or `adam`.
+        lbfgs_history: the (step, gradient change) pairs L-BFGS remembers:
+            more shape each step better at a little more memory; fewer are kept
+            where they would not fit (`kstyle.gatys.memory.history_pairs`).
         learning_rate: Adam's step in [0, 1] pixel units (unused by L-BFGS).
-        init: the starting image: `content`, `noise`, `style`, or a path.
+        init: the starting image: `content`, `recolored` (the photo in the
+            painting's colours, `kstyle.gatys.colors.match_colors`), `noise`,
+            `style`, or a path.
         jit_compile: compile the loss and gradient with XLA (often faster on
             GPUs; on a CPU mostly a longer start).
         style_blend_weights: with several style images, how much each counts
@@ -49,16 +60,18 @@ class StylizeOptions(EngineOptions):
         scales: a number of scales, each twice the size of the one before and
             the last at `max_size`, or the sizes themselves (`256,512`); each
             scale starts from the one before, upsampled. Runs `iterations` at
-            every scale.
+            each scale.
         tile_size: evaluate the loss in tiles of this many pixels, exactly (see
             `kstyle.gatys.tiling`), so large outputs fit in memory: None tiles
             automatically above 2048x2048 pixels, 0 never.
         perceptual: the objective and the VGG16 that measures it.
     """
     max_size: int = 512
-    iterations: int = 300
+    iterations: object = 300
     tolerance: float = 0.0
+    min_change: float = 0.0
     optimizer: str = "lbfgs"
+    lbfgs_history: int = LBFGS_HISTORY
     learning_rate: float = 0.02
     init: str = "content"
     jit_compile: bool = False
@@ -74,11 +87,12 @@ class StylizeOptions(EngineOptions):
         if not isinstance(self.perceptual, PerceptualOptions):
             raise UsageError(f"perceptual must be PerceptualOptions, got {type(self.perceptual).__name__}")
         self.max_size = checks.integer("max_size", self.max_size, 1, MAX_SIDE)
-        self.iterations = checks.integer("iterations", self.iterations, 1, 1_000_000)
         self.tolerance = checks.number("tolerance", self.tolerance)
         if self.tolerance >= 1:
             raise UsageError(f"tolerance must be a fraction below 1 (e.g. 1e-3), got {self.tolerance:g}")
+        self.min_change = checks.number("min_change", self.min_change)
         self.optimizer = checks.choice("optimizer", self.optimizer, OPTIMIZERS)
+        self.lbfgs_history = checks.integer("lbfgs_history", self.lbfgs_history, 1, 1000)
         self.learning_rate = checks.number("learning_rate", self.learning_rate, positive=True)
         self.jit_compile = checks.boolean("jit_compile", self.jit_compile)
         if self.style_blend_weights is not None:
@@ -92,6 +106,7 @@ class StylizeOptions(EngineOptions):
         if self.style_masks is not None:
             self.style_masks = tuple(checks.items("style_masks", self.style_masks))
         self.scales = self._scale_sizes()
+        self.iterations = self._iteration_counts()
         if self.tile_size is not None:
             self.tile_size = checks.integer("tile_size", self.tile_size, 0, MAX_SIDE)
             if 0 < self.tile_size < 128:
@@ -115,6 +130,22 @@ class StylizeOptions(EngineOptions):
         if list(self.scales) == [round(self.max_size / 2 ** (count - 1 - i)) for i in range(count)]:
             values["scales"] = count
         return values
+
+    def iterations_at(self, index):
+        """The most iterations of the scale at `index` (0 the first)."""
+        return self.iterations if isinstance(self.iterations, int) else self.iterations[index]
+
+    def _iteration_counts(self):
+        """One number for every scale (an int), or one per scale (a tuple)."""
+        counts = checks.integers("iterations", self.iterations, 1, 1_000_000)
+        if not counts:
+            raise UsageError("iterations: give a number, or one per scale")
+        if len(counts) == 1:
+            return counts[0]
+        if len(counts) != len(self.scales):
+            raise UsageError(f"iterations: {len(counts)} counts given for {len(self.scales)} "
+                             f"scale{'s' * (len(self.scales) != 1)}; give one number, or one per scale")
+        return counts
 
     def _scale_sizes(self):
         """Normalizes `scales` to the ascending longest sides, ending at `max_size`."""

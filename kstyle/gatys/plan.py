@@ -17,7 +17,7 @@ from kstyle.errors import ImageError, UsageError
 from kstyle.gatys import colors, memory
 
 # The named starting images; anything else given as `init` is an image to read.
-INITS = ("content", "noise", "style")
+INITS = ("content", "recolored", "noise", "style")
 
 
 class Plan(NamedTuple):
@@ -87,7 +87,7 @@ def check_memory(content_shape, style_shapes, options):
         side = max(1, round(longest * options.style_scale))
         styles = [images.fit_longest_side(*shape[:2], side) for shape in style_shapes]
         layers = options.perceptual.layer_names
-        return max([memory.estimate(height, width, options.optimizer, options.tile_size, layers)]
+        return max([memory.estimate(height, width, options.optimizer, options.tile_size, layers, options.lbfgs_history)]
                    + [memory.estimate(h, w, "none", options.tile_size, options.perceptual.style_names)
                       for h, w in styles])
 
@@ -142,6 +142,8 @@ def initial_image(init, content, style, seed, image=None):
     height, width = content.shape[:2]
     if init == "content":
         return content.copy()
+    if init == "recolored":  # the photo, its colours' mean and covariance moved onto the painting's
+        return colors.match_colors(content, style)
     if init == "noise":
         return np.random.default_rng(seed).uniform(0.0, 255.0, size=content.shape).astype(np.float32)
     if init == "style":

@@ -21,10 +21,21 @@ from kstyle.perceptual.objective import Objective, StyleTarget, blend_grams, sty
 
 class Stylized(NamedTuple):
     """What a run made: the image (float 0-255 `[h, w, 3]`), the iterations that ran over all
-    scales, and why each scale stopped (see `kstyle.gatys.lbfgs`)."""
+    scales, why each scale stopped (see `kstyle.gatys.lbfgs`), each scale's loss evaluations
+    and each scale's `(height, width)`."""
     image: np.ndarray
     steps: int
     reasons: tuple
+    evaluations: tuple = ()
+    sizes: tuple = ()
+
+    def full_size_evaluations(self):
+        """The loss evaluations, each weighed by its scale's pixels over the output's: the run's cost
+        in evaluations at the output's size (a 256 px evaluation counts a quarter of a 512 px one)."""
+        if not self.sizes:
+            return float(sum(self.evaluations))
+        height, width = self.sizes[-1]
+        return float(sum(count * h * w for count, (h, w) in zip(self.evaluations, self.sizes)) / (height * width))
 
 
 def stylize(content, style, *, options=None, callbacks=(), backbone=None, verbose=None, **keywords):
@@ -82,7 +93,7 @@ def run(run_plan, *, callbacks=(), backbone=None):
     content, style_images = plan.apply_color_mode(run_plan.content, run_plan.styles, options.preserve_colors)
     extractor = vgg.feature_extractor(backbone.model, perceptual.layer_names, perceptual.pooling,
                                       perceptual.precision)
-    clock, image, first_step, reasons = optimize.Clock(), None, 1, []
+    clock, image, first_step, reasons, evaluations = optimize.Clock(), None, 1, [], []
     scales = len(run_plan.sizes)
 
     def finish(raw):
@@ -98,13 +109,16 @@ def run(run_plan, *, callbacks=(), backbone=None):
                 start = plan.initial_image(options.init, scaled_content, styles[0], perceptual.seed, run_plan.init)
             else:
                 start = images.resize(image, *size)
-            stage = optimize.Stage(index, scales, size, options.iterations, first_step, finish)
+            iterations = options.iterations_at(index)
+            stage = optimize.Stage(index, scales, size, iterations, first_step, finish)
             result = optimize.optimize(
                 _evaluator(objective, scaled_content, options), start, optimizer=options.optimizer,
-                iterations=options.iterations, learning_rate=options.learning_rate, callbacks=callbacks,
-                stage=stage, clock=clock, tolerance=options.tolerance)
+                iterations=iterations, learning_rate=options.learning_rate, callbacks=callbacks,
+                stage=stage, clock=clock, tolerance=options.tolerance, min_change=options.min_change,
+                history=options.lbfgs_history)
             image, first_step = result.image, first_step + result.steps
             reasons.append(result.reason)
+            evaluations.append(result.evaluations)
     except Interrupted as interrupted:
         # Whatever scale it stopped at, the user gets an image of the size and colours asked for.
         raise Interrupted(images.to_uint8(finish(interrupted.image.astype(np.float32))), interrupted.step) from None
@@ -116,7 +130,7 @@ def run(run_plan, *, callbacks=(), backbone=None):
     finally:
         for callback in callbacks:
             callback.on_run_end(first_step - 1)
-    return Stylized(finish(image), first_step - 1, tuple(reasons))
+    return Stylized(finish(image), first_step - 1, tuple(reasons), tuple(evaluations), tuple(run_plan.sizes))
 
 
 def _evaluator(objective, content, options):

@@ -2,6 +2,7 @@
 
 import csv
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -37,14 +38,18 @@ def test_end_to_end_run_through_the_console_entry_point(tmp_path, photos):
                   f"--loss_log={log}", "--save_every=2", *FAST)
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""  # TensorFlow's start-up chatter is swallowed
-    assert f"wrote {output} (40x30, 3 iterations, stopped: iterations done" in done.stdout
+    closing = f"wrote {re.escape(str(output))} \\(40x30, 3 iterations, [4-9] loss evaluations, stopped: iterations done"
+    assert re.search(closing, done.stdout)
+    assert re.search("stopped: iterations done after 3 iterations, [4-9] loss evaluations\n", done.stdout)
     # Not a terminal: plain progress lines, no carriage returns or escape codes to fill a log with.
     assert "step 3/3 (100%)" in done.stdout and "\r" not in done.stdout and "\x1b" not in done.stdout
     assert Image.open(output).size == (40, 30)
     assert (tmp_path / "out_0002.png").exists()
     rows = list(csv.DictReader(open(log)))
     assert [row["step"] for row in rows] == ["1", "2", "3"]
+    assert [int(row["evaluations"]) for row in rows] == sorted(int(row["evaluations"]) for row in rows)
     for row in rows:
+        assert float(row["change"]) > 0
         assert float(row["total"]) == pytest.approx(float(row["style"]) + float(row["content"]) + float(row["tv"]),
                                                     rel=1e-4)
 
@@ -108,10 +113,13 @@ BAD_INPUTS = [
     ({"output": "/proc/out.png"}, 1, "cannot write"),
     ({"output": "{tmp}/out.gif"}, 2, "must end in"),
     ({"optimizer": "sgd"}, 2, "flag --optimizer=sgd: value should be one of <lbfgs|adam>"),
-    ({"init": "{tmp}/missing.png"}, 2, "is neither one of content, noise, style nor an existing image"),
+    ({"init": "{tmp}/missing.png"}, 2, "is neither one of content, recolored, noise, style nor an existing image"),
     ({"init": "{tmp}/text.jpg"}, 1, "not an image"),
     ({"loss_log": "{tmp}/no/dir/log.csv"}, 1, "does not exist"),
     ({"save_every": "-1"}, 2, "--save_every must be 0 (off) or a number of steps, got -1"),
+    ({"min_change": "-1"}, 2, "min_change must be a non-negative number"),
+    ({"iterations": "10,10"}, 2, "iterations: 2 counts given for 1 scale"),
+    ({"lbfgs_history": "0"}, 2, "lbfgs_history must be between 1 and 1000, got 0"),
     ({"vgg_weights": "{tmp}/text.jpg"}, 1, "not a readable HDF5"),
     ({"train_images": "x"}, 2, "--train_images does not apply to `kstyle stylize`"),
     ({"style": "{content},{style}", "style_blend_weights": "1,2,3"}, 2, "3 given for 2 style images"),

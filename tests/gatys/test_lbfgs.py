@@ -59,7 +59,7 @@ def test_reports_every_iteration_with_decreasing_loss():
     seen = []
     evaluate = quadratic(np.full((4,), 0.7), np.arange(1, 5, dtype=np.float32))
     outcome = lbfgs.minimize(evaluate, np.zeros(4, np.float32), 12,
-                             on_iteration=lambda x, total, terms: seen.append(float(total)))
+                             on_iteration=lambda done: seen.append(float(done.total)))
     # The loss reaches exactly 0 after 9 or 10; then no decrease is left, and the run says so.
     assert len(seen) == outcome.iterations >= 9
     assert all(b <= a + 1e-6 for a, b in zip(seen, seen[1:]))
@@ -70,7 +70,7 @@ def test_lengthens_steps_that_are_too_short():
     # the Wolfe search doubles it instead of crawling.
     seen = []
     lbfgs.minimize(quadratic(np.full((1, 4, 4, 3), 0.9), np.full((1, 4, 4, 3), 0.01)), np.zeros((1, 4, 4, 3)), 3,
-                   on_iteration=lambda x, total, terms: seen.append(float(tf.reduce_max(x))))
+                   on_iteration=lambda done: seen.append(float(tf.reduce_max(done.x))))
     assert seen[0] > 0.1  # doubled from 1/255
     assert abs(seen[-1] - 0.9) < 1e-3
 
@@ -172,3 +172,40 @@ def test_convergence_is_judged_over_a_window_of_iterations():
     assert [convergence.update(t) for t in (100, 90, 89.99, 80, 79.9, 79.5, 79.4)] == [
         False, False, False, False, False, False, True]
     assert not any(lbfgs.Convergence(0.0).update(t) for t in (1, 1, 1, 1))  # 0: never
+
+
+def test_settling_is_judged_over_a_window_of_iterations():
+    settling = lbfgs.Settling(threshold=1.0, window=3)
+    # One small step among large ones is not settling; three that average below the threshold are.
+    assert [settling.update(c) for c in (5, 4, 0.1, 3, 0.5, 0.5, 2.5, 0.2, 0.1)] == [False] * 8 + [True]
+    assert not any(lbfgs.Settling(0.0).update(c) for c in (0, 0, 0, 0))  # 0: never
+
+
+def test_each_iteration_reports_its_evaluations_and_how_far_the_point_moved():
+    seen = []
+    evaluate = quadratic(np.full((4,), 0.7), np.arange(1, 5, dtype=np.float32))
+    outcome = lbfgs.minimize(evaluate, np.zeros(4, np.float32), 5, on_iteration=seen.append)
+    before = np.zeros(4)
+    for done in seen:
+        np.testing.assert_allclose(done.change, np.abs(done.x.numpy() - before).mean(), rtol=1e-5)
+        before = done.x.numpy()
+    assert [done.evaluations for done in seen] == sorted(done.evaluations for done in seen)
+    assert seen[-1].evaluations == outcome.evaluations
+
+
+def valley(x):
+    """Rosenbrock's function: a long curved valley that the point walks along, then its minimum (all ones)."""
+    x = tf.convert_to_tensor(x)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        value = tf.reduce_sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
+    return value, {}, tape.gradient(value, x)
+
+
+def test_settle_stops_a_point_that_has_stopped_moving_not_one_still_moving():
+    start = np.zeros(48, np.float32)
+    walking = lbfgs.minimize(valley, start, 100, settle=4e-4)  # about 6e-3 per iteration along the valley
+    assert (walking.reason, walking.iterations) == (lbfgs.ITERATIONS_DONE, 100)
+    arrived = lbfgs.minimize(valley, start, 1000, settle=4e-4)
+    assert arrived.reason == lbfgs.SETTLED and 100 < arrived.iterations < 1000
+    np.testing.assert_allclose(arrived.x.numpy(), 1.0, atol=1e-2)

@@ -145,3 +145,75 @@ def test_a_tolerance_stops_either_optimizer_as_converged(optimizer):
     assert result.reason == lbfgs.CONVERGED and 10 < result.steps < 2000
     unlimited = optimize.optimize(evaluate, start, optimizer=optimizer, iterations=30, learning_rate=0.05)
     assert unlimited.reason in (lbfgs.ITERATIONS_DONE, lbfgs.NO_DECREASE)
+
+
+def quartic(image01):
+    """A loss flat near its minimum (0.6 everywhere): the image changes less and less, then hardly at all."""
+    difference = tf.convert_to_tensor(image01) - 0.6
+    total = tf.reduce_sum(difference ** 4)
+    return total, {"style": total, "content": 0.0 * total, "tv": 0.0 * total}, 4.0 * difference ** 3
+
+
+def valley(image01):
+    """Rosenbrock's function of the pixels: a long curved valley the image walks along for a hundred iterations
+    and more (L-BFGS about 1.5 levels per iteration, Adam about 0.3), then its minimum, white."""
+    pixels = tf.reshape(tf.convert_to_tensor(image01), [-1])
+    with tf.GradientTape() as tape:
+        tape.watch(pixels)
+        total = tf.reduce_sum(100.0 * (pixels[1:] - pixels[:-1] ** 2) ** 2 + (1.0 - pixels[:-1]) ** 2)
+    gradient = tf.reshape(tape.gradient(total, pixels), tf.shape(image01))
+    return total, {"style": total, "content": 0.0 * total, "tv": 0.0 * total}, gradient
+
+
+def changes_of(optimizer, evaluate, iterations, min_change):
+    recorder = Recorder()
+    result = optimize.optimize(evaluate, np.zeros((4, 4, 3), np.float32), optimizer=optimizer, iterations=iterations,
+                               learning_rate=0.02, min_change=min_change, callbacks=[recorder])
+    return result, [logs["change"] for logs in recorder.logs]
+
+
+@pytest.mark.parametrize("optimizer, evaluate", [("lbfgs", quartic), ("lbfgs", valley), ("adam", quartic)])
+def test_min_change_stops_a_run_whose_image_has_settled(optimizer, evaluate):
+    result, changes = changes_of(optimizer, evaluate, 2000, min_change=0.1)
+    assert result.reason == lbfgs.SETTLED and lbfgs.WINDOW <= result.steps < 2000
+    assert np.mean(changes[-lbfgs.WINDOW:]) < 0.1 <= np.mean(changes[-lbfgs.WINDOW - 1:-1])  # the first window below
+    if evaluate is valley:  # at the end of the valley, not on the way
+        assert result.steps > 100 and result.image.min() > 0.99 * 255
+
+
+@pytest.mark.parametrize("optimizer", ["lbfgs", "adam"])
+def test_min_change_does_not_stop_a_run_whose_image_is_still_changing(optimizer):
+    result, changes = changes_of(optimizer, valley, 100, min_change=0.1)
+    assert (result.reason, result.steps) == (lbfgs.ITERATIONS_DONE, 100)
+    assert min(np.convolve(changes, np.ones(lbfgs.WINDOW), mode="valid")) / lbfgs.WINDOW > 0.1
+
+
+@pytest.mark.parametrize("optimizer", ["lbfgs", "adam"])
+def test_logs_and_result_count_the_loss_evaluations(problem, optimizer):
+    recorder = Recorder()
+    ended = []
+
+    class StageEnd(callbacks.Callback):
+        def on_stage_end(self, stage, result):
+            ended.append((stage.index, result.reason, result.evaluations))
+
+    result = run(problem, optimizer=optimizer, iterations=6, callbacks=[recorder, StageEnd()])
+    counts = [logs["evaluations"] for logs in recorder.logs]
+    assert counts == sorted(counts) and counts[-1] == result.evaluations
+    if optimizer == "adam":  # the warm-up, then one per step
+        assert result.evaluations == 1 + 6
+    else:  # the warm-up, L-BFGS's start, then one or more per iteration (its line search)
+        assert result.evaluations >= 1 + 1 + 6
+    assert ended == [(0, lbfgs.ITERATIONS_DONE, result.evaluations)]
+
+
+def test_lbfgs_remembers_the_history_asked_for_as_memory_allows(problem, monkeypatch):
+    from kstyle.gatys import memory
+    asked = []
+    minimize = lbfgs.minimize
+    monkeypatch.setattr(lbfgs, "minimize", lambda *args, **keywords: asked.append(keywords["history"])
+                        or minimize(*args, **keywords))
+    run(problem, iterations=2, history=100)
+    assert asked == [100]
+    assert memory.history_pairs(4096 * 4096, 100) < 100  # at print sizes, what fits
+    assert memory.estimate(512, 512, history=100) > memory.estimate(512, 512)

@@ -15,6 +15,9 @@ def test_defaults_are_valid_and_parsed():
     ("max_size", 10**6, "between 1 and"),
     ("max_size", 2.5, "whole number"),
     ("iterations", 0, "between 1 and"),
+    ("iterations", "100,50", "2 counts given for 1 scale; give one number, or one per scale"),
+    ("min_change", -0.1, "non-negative"),
+    ("lbfgs_history", 0, "between 1 and"),
     ("optimizer", "sgd", "lbfgs, adam"),
     ("learning_rate", 0, "positive"),
     ("style_weight", -1, "non-negative"),
@@ -88,3 +91,16 @@ def test_replace_changes_what_is_given_and_rederives_the_rest():
         sized.replace(max_size=256)
     with pytest.raises(UsageError, match="unknown option.*colour"):
         preset.replace(colour="blue")
+
+
+def test_iterations_one_for_every_scale_or_one_per_scale():
+    assert StylizeOptions(iterations="80").iterations == 80
+    options = StylizeOptions(max_size=512, scales=2, iterations="200,60")
+    assert options.iterations == (200, 60) and [options.iterations_at(i) for i in (0, 1)] == [200, 60]
+    assert StylizeOptions(scales=3, iterations=50).iterations_at(2) == 50
+    with pytest.raises(UsageError, match="iterations: 2 counts given for 3 scales"):
+        StylizeOptions(scales=3, iterations=[100, 50])
+
+
+def test_a_recolored_start_is_a_named_init():
+    assert StylizeOptions(init="recolored").init == "recolored"

@@ -51,6 +51,9 @@ def test_initial_images():
     noise = plan.initial_image("noise", content, style, 0)
     assert noise.shape == content.shape and 100 < noise.mean() < 155
     assert plan.initial_image("style", content, style, 0).shape == content.shape
+    recolored = plan.initial_image("recolored", content, style, 0)  # the photo in the painting's colours
+    np.testing.assert_allclose(recolored.reshape(-1, 3).mean(0), style.reshape(-1, 3).mean(0), atol=8)
+    assert np.corrcoef(recolored[..., 0].ravel(), content[..., 0].ravel())[0, 1] > 0.5
 
 
 def test_color_modes_and_finish():

@@ -226,3 +226,46 @@ def test_progress_shows_by_default_where_someone_watches(monkeypatch, random_bac
     stylize(synthetic_image(30, 60), synthetic_image(50, 50, seed=1), backbone=random_backbone, verbose=verbose,
             **FAST)
     assert ("step 4/4" in stream.getvalue()) is shown
+
+
+def test_per_scale_iterations_and_the_cost_in_full_size_evaluations(random_backbone):
+    from kstyle.gatys import plan as planning
+    from kstyle.gatys.stylize import run
+    options = StylizeOptions.from_kwargs(**{**FAST, "max_size": 80, "scales": "40,80", "iterations": "6,2"})
+    result = run(planning.make_plan(synthetic_image(60, 80), synthetic_image(64, 64, seed=1), options),
+                 backbone=random_backbone)
+    assert result.steps == 8 and result.sizes == ((30, 40), (60, 80)) and len(result.evaluations) == 2
+    coarse, fine = result.evaluations
+    assert result.full_size_evaluations() == pytest.approx(coarse / 4 + fine)
+
+
+def test_min_change_stops_a_real_run_once_its_image_has_settled_and_not_before(random_backbone):
+    """A tiny real run: where the image's change per iteration first averages below the threshold over
+    10 iterations, a run with that threshold stops; until then it goes on."""
+    from kstyle.gatys import callbacks, lbfgs
+    from kstyle.gatys import plan as planning
+    from kstyle.gatys.stylize import run
+
+    class Changes(callbacks.Callback):
+        def __init__(self):
+            self.changes = []
+
+        def on_step_end(self, step, logs, image):
+            self.changes.append(logs["change"])
+
+    content, style = synthetic_image(32, 40), synthetic_image(40, 40, seed=1)
+
+    def stylized(min_change, watch):
+        options = StylizeOptions.from_kwargs(**{**FAST, "iterations": 60, "min_change": min_change})
+        return run(planning.make_plan(content, style, options), backbone=random_backbone, callbacks=[watch])
+
+    free = Changes()
+    assert stylized(0.0, free).reasons == (lbfgs.ITERATIONS_DONE,)
+    means = np.convolve(free.changes, np.ones(lbfgs.WINDOW) / lbfgs.WINDOW, mode="valid")  # [i]: steps i+1..i+10
+    assert means[0] > 2 * means[-1]  # the image changes less and less
+    threshold = float(np.sqrt(means[0] * means[-1]))  # between the early change and the late one
+    settles_at = lbfgs.WINDOW + int(np.argmax(means < threshold))  # the first step whose window is below it
+    watched = Changes()
+    result = stylized(threshold, watched)
+    assert result.reasons == (lbfgs.SETTLED,) and result.steps == settles_at < 60
+    np.testing.assert_allclose(watched.changes, free.changes[:settles_at], rtol=1e-4)  # the same run, until then
