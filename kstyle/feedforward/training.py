@@ -219,8 +219,16 @@ def _train(options, styles, photos, model_dir, strategy, chief, callbacks, verbo
 
 
 def _latest(manager):
-    """The newest checkpoint whose files are there (one deleted for being damaged leaves the one before)."""
-    present = [path for path in manager.checkpoints if tf.io.gfile.exists(f"{path}.index")]
+    """The newest checkpoint whose files are there (one deleted for being damaged leaves the one before).
+
+    `manager.checkpoints` leaves out a checkpoint its state file gives no
+    timestamp for (TensorFlow counts it as preserved, not managed), as in a
+    state file written by hand or a copied run (`tools/train_shipped_model.py
+    --save_resume`): the state's latest path is taken too, or such a run would
+    start again from step 0.
+    """
+    candidates = [*manager.checkpoints, *([manager.latest_checkpoint] if manager.latest_checkpoint else [])]
+    present = [path for path in candidates if tf.io.gfile.exists(f"{path}.index")]
     return present[-1] if present else None
 
 

@@ -137,6 +137,24 @@ def test_a_thin_network_charged_for_its_grid_trains_and_logs_the_charge(photos, 
     assert (config["style_scales"], config["lattice_weight"]) == ([1.0, 0.5], 2.0)
 
 
+def test_a_copied_run_whose_checkpoint_record_has_no_timestamps_resumes(photos, tmp_path):
+    """A run carried over as its last checkpoint and a hand-written record (train_shipped_model --save_resume)."""
+    photo_dir, style = photos
+    model_dir = tmp_path / "run"
+    training.train(TrainOptions.from_kwargs(**TINY, steps=4, checkpoint_every=2), style, photo_dir, str(model_dir))
+    carried = tmp_path / "carried"
+    (carried / "checkpoints").mkdir(parents=True)
+    shutil.copyfile(model_dir / "config.json", carried / "config.json")
+    for name in os.listdir(model_dir / "checkpoints"):
+        if name.startswith("ckpt-4."):
+            shutil.copyfile(model_dir / "checkpoints" / name, carried / "checkpoints" / name)
+    (carried / "checkpoints" / "checkpoint").write_text(
+        'model_checkpoint_path: "ckpt-4"\nall_model_checkpoint_paths: "ckpt-4"\n')
+    result = training.train(TrainOptions.from_kwargs(**TINY, steps=6, checkpoint_every=2), style, photo_dir,
+                            str(carried))
+    assert (result.steps, result.resumed_from) == (6, 4)
+
+
 def test_a_run_with_other_settings_is_not_resumed(photos, tmp_path):
     photo_dir, style = photos
     model_dir = str(tmp_path / "run")
