@@ -199,6 +199,10 @@ DECODER_WIDTHS = _string("decoder_widths", "train: the channels of each upsampli
 STYLE_SCALES = _string("style_scales", "train: 1, then coarser scales at which the output is also judged "
                        "against the painting shrunk alike (e.g. 1,0.5: strokes twice the size the full-size "
                        "Gram matrices see).")
+STYLE_SCALE_WEIGHTS = _string("style_scale_weights", "train: how much each of --style_scales counts, "
+                              "comma-separated in the same order; empty for 1 each. A full-size weight below 1 "
+                              "(e.g. 0.2,1 with 1,0.5) rewards strokes over the finest texture, which a network "
+                              "can only paint as a hatching.")
 LATTICE_WEIGHT = _float("lattice_weight", "train: the weight of the charge for a pattern locked to the network's "
                         "stride-2 grid (a hatching); 0 for none.")
 BATCH_SIZE = _integer("batch_size", "train: photos per step, split across replicas.")
@@ -258,8 +262,8 @@ VERB_FLAGS = {
         "style", "train_images", "model_dir", "style_layers", "content_layers", "style_weight", "content_weight",
         "tv_weight", "tv_normalization", "gram_normalization", "pooling", "vgg_weights", "precision", "style_size",
         "width", "residual_blocks", "antialias", "downsamplings", "dilations", "widths", "decoder_widths",
-        "style_scales", "lattice_weight", "learning_rate", "batch_size", "crop_size", "steps", "checkpoint_every",
-        "summary_every", "strategy", "seed", "quiet",
+        "style_scales", "style_scale_weights", "lattice_weight", "learning_rate", "batch_size", "crop_size", "steps",
+        "checkpoint_every", "summary_every", "strategy", "seed", "quiet",
     },
     "transform": {"model", "style", "input", "output", "max_size", "list_models", "blend", "strength", "quiet"},
     "export": {"model", "export_dir", "export_version", "max_pixels", "max_request_pixels", "max_batch", "format",

@@ -48,6 +48,11 @@ class TrainOptions(EngineOptions):
             judged against the painting shrunk alike (see
             `kstyle.feedforward.perceptual_loss`): 0.5 asks for strokes twice
             the size of those the full-size Grams see.
+        style_scale_weights: how much each of `style_scales` counts, in the
+            same order; empty for 1 each. A full-size weight below 1 (e.g.
+            0.2,1) rewards strokes over the finest texture, which a network
+            can only paint as a hatching; a loss weight, so a resumed run
+            may change it.
         lattice_weight: the weight of the charge for what the network paints
             locked to its stride-2 grid (see `StyleTrainer`); 0 for none.
         learning_rate, batch_size, crop_size, steps: the optimization; the
@@ -67,6 +72,7 @@ class TrainOptions(EngineOptions):
     widths: tuple = ()
     decoder_widths: tuple = ()
     style_scales: tuple = (1.0,)
+    style_scale_weights: tuple = ()
     lattice_weight: float = 0.0
     learning_rate: float = 1e-3
     batch_size: int = 4
@@ -100,6 +106,13 @@ class TrainOptions(EngineOptions):
         if self.style_scales[0] != 1 or any(not 0 < scale < 1 for scale in self.style_scales[1:]):
             raise UsageError(f"style_scales must be 1, then coarser scales between 0 and 1 (e.g. 1,0.5), "
                              f"got {','.join(f'{scale:g}' for scale in self.style_scales)}")
+        self.style_scale_weights = (checks.numbers("style_scale_weights", self.style_scale_weights)
+                                    if self.style_scale_weights not in ((), "", None) else ())
+        if self.style_scale_weights and (len(self.style_scale_weights) != len(self.style_scales)
+                                         or min(self.style_scale_weights) < 0):
+            raise UsageError(f"style_scale_weights needs {len(self.style_scales)} numbers of 0 or more, one per "
+                             f"style scale ({','.join(f'{scale:g}' for scale in self.style_scales)}), got "
+                             f"{','.join(f'{weight:g}' for weight in self.style_scale_weights)}")
         self.lattice_weight = checks.number("lattice_weight", self.lattice_weight)
         self.batch_size = checks.integer("batch_size", self.batch_size, 1, 4096)
         self.crop_size = checks.integer("crop_size", self.crop_size, 32, 4096)

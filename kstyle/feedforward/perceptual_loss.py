@@ -45,7 +45,12 @@ class PerceptualLoss(keras.losses.Loss):
         scaled_grams: `{scale: grams}` for each coarser scale the style is also
             judged at (0 < scale < 1), `grams` like `style_grams` but of the
             painting shrunk by `scale`; each scale's style loss adds to the
-            style term with the same weight as the full size's.
+            style term.
+        scale_weights: `{scale: weight}`, how much each scale's style loss
+            counts (1 for a scale left out, 1.0 naming the full size). A
+            small full-size weight stops rewarding the fine texture that
+            only the full-size Grams see, which a network pays for with a
+            hatching at the finest period it can paint.
 
     Example:
         >>> loss = kstyle.PerceptualLoss.from_style_image("painting.jpg", style_weight=1e-2)
@@ -54,7 +59,7 @@ class PerceptualLoss(keras.losses.Loss):
     """
 
     def __init__(self, style_grams, options=None, backbone=None, name="perceptual_loss", scaled_grams=None,
-                 **kwargs):
+                 scale_weights=None, **kwargs):
         changes = {key: kwargs.pop(key) for key in FIELDS if key in kwargs}
         super().__init__(name=name, **kwargs)
         self.options = dataclasses.replace(options or johnson_perceptual(), **changes)
@@ -74,6 +79,14 @@ class PerceptualLoss(keras.losses.Loss):
             self.scaled_grams[scale] = scaled if several else scaled[0]
         self._scaled_stacked = {scale: _stack(grams if several else [grams], self.options.style_names)
                                 for scale, grams in self.scaled_grams.items()}
+        weights = {float(scale): float(weight) for scale, weight in (scale_weights or {}).items()}
+        unknown = sorted(set(weights) - set(self.style_scales))
+        if unknown:
+            raise UsageError(f"scale_weights names {', '.join(f'{s:g}' for s in unknown)}, not among the style "
+                             f"scales {', '.join(f'{s:g}' for s in self.style_scales)}")
+        if any(not np.isfinite(weight) or weight < 0 for weight in weights.values()):
+            raise UsageError(f"scale_weights must be finite and 0 or more, got {list(weights.values())}")
+        self.scale_weights = {scale: weights.get(scale, 1.0) for scale in self.style_scales}
         backbone = backbone or vgg.load_vgg16(self.options.vgg_weights, self.options.seed)
         extractor = vgg.feature_extractor(backbone.model, self.options.layer_names, self.options.pooling,
                                           self.options.precision)
@@ -150,15 +163,15 @@ class PerceptualLoss(keras.losses.Loss):
             index = tf.cast(tf.reshape(style_index, [-1]), tf.int32)
         grams = None if index is None else {layer: tf.gather(stacked, index) for layer, stacked in self._stacked.items()}
         total, terms = self.objective.per_image(stylized, content, grams)
-        if not self._scaled_stacked:
+        if not self._scaled_stacked and self.scale_weights[1.0] == 1.0:
             return total, terms
         batch, size = tf.shape(stylized)[0], tf.cast(tf.shape(stylized)[1:3], tf.float32)
-        style = terms["style"]
+        style = self.scale_weights[1.0] * terms["style"]
         for scale, stacked in self._scaled_stacked.items():
             shrunk = tf.image.resize(stylized, tf.cast(tf.round(size * scale), tf.int32), antialias=True)
             chosen = tf.zeros([batch], tf.int32) if index is None else index
             grams = {layer: tf.gather(per_style, chosen) for layer, per_style in stacked.items()}
-            style += self.objective.style_per_image(shrunk, grams)
+            style += self.scale_weights[scale] * self.objective.style_per_image(shrunk, grams)
         terms = {**terms, "style": style}
         return style + terms["content"] + terms["tv"], terms
 
@@ -168,6 +181,7 @@ class PerceptualLoss(keras.losses.Loss):
     def get_config(self):
         return {**super().get_config(), "style_grams": _listed_styles(self.style_grams),
                 "scaled_grams": {str(scale): _listed_styles(grams) for scale, grams in self.scaled_grams.items()},
+                "scale_weights": {str(scale): weight for scale, weight in self.scale_weights.items()},
                 "options": self.options.to_config()}
 
     @classmethod

@@ -21,8 +21,8 @@ SETTINGS = ("width", "residual_blocks", "antialias", "downsamplings", "dilations
             "style_scales", "style_layers", "content_layers", "style_size", "vgg_weights", "gram_normalization",
             "pooling")
 # said before training on: the loss's weights and scale, its data and the rate (fine-tuning may change them);
-TUNABLES = ("style_weight", "content_weight", "tv_weight", "tv_normalization", "lattice_weight", "learning_rate",
-            "crop_size", "batch_size", "precision", "seed")
+TUNABLES = ("style_weight", "content_weight", "tv_weight", "tv_normalization", "style_scale_weights",
+            "lattice_weight", "learning_rate", "crop_size", "batch_size", "precision", "seed")
 # free: how long, how often it saves and logs, and where it runs (a distributed run follows a single one).
 FREE = ("steps", "checkpoint_every", "summary_every", "strategy")
 
@@ -60,7 +60,7 @@ def settings(options, styles):
 def tunables(options):
     """What a resumed run may change, and says it changed (`TUNABLES`)."""
     values = options.flat()
-    return {name: values[name] for name in TUNABLES}
+    return {name: list(values[name]) if isinstance(values[name], tuple) else values[name] for name in TUNABLES}
 
 
 def changed_tunables(options, previous):

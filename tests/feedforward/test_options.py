@@ -33,3 +33,7 @@ def test_widths_scales_and_the_lattice_charge_are_checked():
         TrainOptions(style_scales="0.5,1")
     with pytest.raises(UsageError, match="lattice_weight must be a non-negative number"):
         TrainOptions(lattice_weight=-1)
+    assert TrainOptions(style_scales="1,0.5", style_scale_weights="0.2,1").style_scale_weights == (0.2, 1.0)
+    assert TrainOptions().style_scale_weights == ()
+    with pytest.raises(UsageError, match="style_scale_weights needs 2 numbers of 0 or more, one per style scale"):
+        TrainOptions(style_scales="1,0.5", style_scale_weights="0.2")

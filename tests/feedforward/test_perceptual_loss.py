@@ -4,6 +4,7 @@ import pytest
 import tensorflow as tf
 from conftest import synthetic_image
 
+from kstyle.errors import UsageError
 from kstyle.feedforward.network import StyleNetwork
 from kstyle.feedforward.options import TrainOptions
 from kstyle.feedforward.perceptual_loss import PerceptualLoss
@@ -114,6 +115,30 @@ def test_coarser_style_scales_judge_the_shrunk_output_against_the_shrunk_paintin
     restored = PerceptualLoss.from_config(both.get_config())
     assert restored.style_scales == (1.0, 0.5)
     np.testing.assert_allclose(restored(photos, stylized).numpy(), both(photos, stylized).numpy(), rtol=1e-5)
+
+
+def test_scale_weights_weigh_each_scales_style_loss(random_backbone):
+    painting = synthetic_image(64, 64, seed=9)
+    photos = np.stack([synthetic_image(48, 48, seed) for seed in (1, 2)])
+    stylized = np.stack([synthetic_image(48, 48, seed) for seed in (3, 4)])
+
+    def style_term(weights):
+        loss = PerceptualLoss.from_style_image(painting, style_size=64, backbone=random_backbone,
+                                               style_scales=(1, 0.5), scale_weights=weights, **LAYERS)
+        return loss, loss.terms(photos, stylized)[1]
+
+    _, full_only = style_term({1: 1.0, 0.5: 0.0})
+    _, half_only = style_term({1: 0.0, 0.5: 1.0})
+    weighted, terms = style_term({1: 0.2})
+    assert weighted.scale_weights == {1.0: 0.2, 0.5: 1.0}
+    assert float(tf.reduce_min(full_only["style"])) > 0 and float(tf.reduce_min(half_only["style"])) > 0
+    np.testing.assert_allclose(terms["style"].numpy(), (0.2 * full_only["style"] + half_only["style"]).numpy(),
+                               rtol=1e-4)
+    restored = PerceptualLoss.from_config(weighted.get_config())
+    assert restored.scale_weights == {1.0: 0.2, 0.5: 1.0}
+    np.testing.assert_allclose(restored(photos, stylized).numpy(), weighted(photos, stylized).numpy(), rtol=1e-5)
+    with pytest.raises(UsageError, match="scale_weights names 0.25, not among the style scales 1, 0.5"):
+        style_term({0.25: 1.0})
 
 
 def test_from_style_image_says_once_when_it_falls_back_to_hed(monkeypatch, tmp_path, caplog):

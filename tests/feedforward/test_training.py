@@ -124,7 +124,7 @@ def test_a_thin_network_charged_for_its_grid_trains_and_logs_the_charge(photos, 
     photo_dir, style = photos
     model_dir = str(tmp_path / "run")
     options = TrainOptions.from_kwargs(**TINY, widths="4,6,6", decoder_widths="4,2", style_scales="1,0.5",
-                                       lattice_weight=2.0, steps=2, checkpoint_every=1)
+                                       style_scale_weights="0.2,1", lattice_weight=2.0, steps=2, checkpoint_every=1)
     result = training.train(options, style, photo_dir, model_dir)
     network = keras.saving.load_model(result.model_path)
     assert (network.widths, network.decoder_widths) == ((4, 6, 6), (4, 2))
@@ -134,7 +134,12 @@ def test_a_thin_network_charged_for_its_grid_trains_and_logs_the_charge(photos, 
     loss, style_term, content, tv, lattice = (float(value) for value in rows[-1].split(",")[2:])
     assert lattice > 0 and loss == pytest.approx(style_term + content + tv + lattice, rel=1e-4)
     config = training.read_config(model_dir)
-    assert (config["style_scales"], config["lattice_weight"]) == ([1.0, 0.5], 2.0)
+    assert (config["style_scales"], config["style_scale_weights"], config["lattice_weight"]) == (
+        [1.0, 0.5], [0.2, 1.0], 2.0)
+    said = []  # each scale's weight is a loss weight: a resumed run may change it, and says so
+    training.train(TrainOptions.from_kwargs(**{**options.flat(), "style_scale_weights": "1,1", "steps": 3}), style,
+                   photo_dir, model_dir, on_changes=said.append)
+    assert said == [["style_scale_weights [0.2, 1.0] -> [1.0, 1.0]"]]
 
 
 def test_a_copied_run_whose_checkpoint_record_has_no_timestamps_resumes(photos, tmp_path):
