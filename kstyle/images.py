@@ -8,6 +8,7 @@ a PNG. TensorFlow is not imported here, so the CLI can check its inputs in a
 fraction of a second.
 """
 
+import io
 import os
 import re
 import tempfile
@@ -56,6 +57,20 @@ def read_image(source, *, max_pixels=MAX_INPUT_PIXELS):
     return _pil_to_rgb(_open_checked(path, max_pixels))
 
 
+def decode_image(data, name, *, max_pixels=MAX_INPUT_PIXELS):
+    """Returns the image in `data` (the bytes of an image file) as `read_image` does.
+
+    For files that are not on a local disk (a Beam pipeline reads `gs://` and
+    `s3://` objects as bytes); `name` is what error messages call it.
+
+    Raises:
+        ImageError: as `read_image`.
+    """
+    if not data:
+        raise ImageError(f"{name}: the file is empty")
+    return _pil_to_rgb(_decode_checked(io.BytesIO(data), name, max_pixels))
+
+
 def _open_checked(path, max_pixels):
     """Opens and decodes `path`, refusing what should not be decoded."""
     if not os.path.exists(path):
@@ -64,11 +79,16 @@ def _open_checked(path, max_pixels):
         raise ImageError(f"{path}: is a directory, not an image")
     if os.path.getsize(path) == 0:
         raise ImageError(f"{path}: the file is empty")
+    return _decode_checked(path, path, max_pixels)
+
+
+def _decode_checked(file, path, max_pixels):
+    """Decodes `file` (a path or a binary file object) named `path`, refusing what should not be decoded."""
     try:
         with warnings.catch_warnings():
             # Our own limit below replaces Pillow's warning.
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            image = Image.open(path)
+            image = Image.open(file)
     except UnidentifiedImageError:
         raise ImageError(f"{path}: not an image format Pillow can read") from None
     except Image.DecompressionBombError as error:

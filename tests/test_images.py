@@ -148,6 +148,22 @@ def test_pixel_limit_is_checked_from_the_header(tmp_path):
         images.read_image(small, max_pixels=5000)
 
 
+def test_decode_image_reads_bytes_as_read_image_reads_the_file(tmp_path):
+    """The bytes of a file from object storage (kstyle.beam) are checked and decoded like a local file."""
+    rotated = tmp_path / "rotated.jpg"
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90 degrees clockwise to display
+    Image.fromarray(np.random.default_rng(1).integers(0, 256, (40, 60, 3), dtype=np.uint8)).save(rotated, exif=exif)
+    decoded = images.decode_image(rotated.read_bytes(), "gs://bucket/rotated.jpg")
+    assert decoded.shape == (60, 40, 3)
+    np.testing.assert_array_equal(decoded, images.read_image(str(rotated)))
+    for data, message in [(b"", "gs://b/x.jpg: the file is empty"), (b"text", "gs://b/x.jpg: not an image"),
+                          (rotated.read_bytes()[:-400], "gs://b/x.jpg: truncated"),
+                          (_png_header_only(12000, 10000), "gs://b/x.jpg: 12000x10000, 120 megapixels")]:
+        with pytest.raises(ImageError, match=message):
+            images.decode_image(data, "gs://b/x.jpg")
+
+
 def test_resize_longest_keeps_aspect_and_range():
     image = np.random.default_rng(0).uniform(0, 255, (30, 60, 3)).astype(np.float32)
     small = images.resize_longest(image, 20)
