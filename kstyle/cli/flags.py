@@ -17,6 +17,7 @@ import re
 from absl import flags
 
 from kstyle import presets, samples
+from kstyle.beam.paths import FORMATS as IMAGE_FORMATS
 from kstyle.errors import UsageError
 from kstyle.feedforward.options import STRATEGIES, TrainOptions
 from kstyle.gatys.colors import MODES as COLOR_MODES
@@ -46,7 +47,7 @@ _DEFAULTS = {"stylize": _declared_defaults(StylizeOptions), "train": _declared_d
 # for `kstyle VERB --help`, which shows one verb's.
 _PLAIN_HELP = {}
 _VERB_HELP = {}
-_VERB_PREFIX = re.compile(r"^(?:(?:stylize|train|transform|export)(?:, |: ))+")
+_VERB_PREFIX = re.compile(r"^(?:(?:stylize|train|transform|export|beam)(?:, |: ))+")
 
 
 def _help(text, name):
@@ -103,10 +104,13 @@ OUTPUT = flags.DEFINE_string("output", None, _per_verb("output", {
     "stylize": "The image to write (the extension picks the format), atomically.",
     "transform": "An image, or a directory for several inputs; written atomically.",
     "export": "The .tflite or .onnx file of --format=tflite|onnx, written atomically.",
+    "beam": "The directory (or gs://, s3://... prefix) the pictures go to, each at its input's path relative "
+            "to its pattern; failures.txt there lists the inputs that failed.",
 }))
 MAX_SIZE = flags.DEFINE_integer("max_size", None, _help(_per_verb("max_size", {
     "stylize": "Longest side of the output in pixels.",
     "transform": "Inputs with a longer side than this many pixels are shrunk; unset keeps their size.",
+    "beam": "Inputs with a longer side than this many pixels are shrunk; unset keeps their size.",
 }), "max_size"))
 
 # The optimization (stylize) or the training (train).
@@ -218,15 +222,28 @@ MODEL = flags.DEFINE_string("model", None, _per_verb("model", {
     "transform": "The network: a shipped style's name (see --list_models), a .keras file, an export directory "
                  "(its latest version) or one version, or a .tflite or .onnx file (with its runtime installed).",
     "export": "The network: a shipped style's name (see --list_models) or a .keras file.",
+    "beam": "The network: as transform's --model, local or on any file system Beam reads (a gs:// .keras file "
+            "or export directory is copied to each worker once); unset, the shipped network that paints "
+            "--blend's styles.",
 }))
-INPUT = flags.DEFINE_list("input", None, "transform: photos to stylize: files, directories or globs, "
-                          "sample:NAME, or sample:photos for every built-in photo.")
+INPUT = flags.DEFINE_list("input", None, _per_verb("input", {
+    "transform": "Photos to stylize: files, directories or globs, sample:NAME, or sample:photos for every "
+                 "built-in photo.",
+    "beam": "Photos to stylize: Beam file patterns, comma-separated (local, gs://, s3://...): files, globs "
+            "(* within a directory, ** across them) or directories (every image under them).",
+}))
 LIST_MODELS = flags.DEFINE_boolean("list_models", False, "transform: print the shipped models' names and exit.")
-BLEND = flags.DEFINE_string("blend", None, "transform, export: which styles of a network of several to paint, "
-                            "NAME or NAME:WEIGHT,... (e.g. starry_night:0.7,wave:0.3; weights are normalized). "
+BLEND = flags.DEFINE_string("blend", None, "transform, export, beam: which styles of a network of several to "
+                            "paint, NAME or NAME:WEIGHT,... (e.g. starry_night:0.7,wave:0.3; weights are normalized). "
                             "Default: the style --model names, or a network's only style.")
-STRENGTH = flags.DEFINE_float("strength", None, "transform, export: from 0 (the photo back) to 1 (the full "
+STRENGTH = flags.DEFINE_float("strength", None, "transform, export, beam: from 0 (the photo back) to 1 (the full "
                               "style, the default); in between, the photo and the stylized picture mixed.")
+
+# Batch stylization on Apache Beam (python -m kstyle.beam).
+SKIP_EXISTING = flags.DEFINE_boolean("skip_existing", False, "beam: leave inputs whose picture is already in "
+                                     "--output alone, so a rerun resumes where a stopped one ended.")
+IMAGE_FORMAT = flags.DEFINE_enum("image_format", "png", list(IMAGE_FORMATS), "beam: the pictures' format: png, "
+                                 "or jpeg (quality 95).")
 
 # Serving (export).
 EXPORT_DIR = flags.DEFINE_string("export_dir", None, "export: the model's base directory for TF Serving, e.g. "
@@ -268,6 +285,7 @@ VERB_FLAGS = {
     "transform": {"model", "style", "input", "output", "max_size", "list_models", "blend", "strength", "quiet"},
     "export": {"model", "export_dir", "export_version", "max_pixels", "max_request_pixels", "max_batch", "format",
                "output", "blend", "strength"},
+    "beam": {"model", "input", "output", "max_size", "blend", "strength", "skip_existing", "image_format"},
 }
 
 
@@ -277,6 +295,7 @@ REQUIRED = {
     "train": ("style", "train_images", "model_dir"),
     "transform": ("input", "output"),
     "export": ("model",),
+    "beam": ("input", "output"),
 }
 
 
@@ -301,6 +320,19 @@ def verb_help(verb, name):
     first = re.match(r"[\w-]*", text).group(0)
     choices = getattr(FLAGS[name].parser, "enum_values", None) or ()
     return text if first in choices else text[:1].upper() + text[1:]  # `lbfgs, or adam` stays as the value reads
+
+
+def check_flags_apply(verb, command):
+    """Refuses a flag of another verb that `verb` would silently ignore; `command` is how messages call it.
+
+    Raises:
+        UsageError: names the flags.
+    """
+    used = VERB_FLAGS[verb]
+    stray = sorted(name for verb_flags in VERB_FLAGS.values() for name in verb_flags
+                   if name not in used and FLAGS[name].present)
+    if stray:
+        raise UsageError(f"{', '.join('--' + name for name in dict.fromkeys(stray))} does not apply to {command}")
 
 
 def verb_default(verb, name):

@@ -150,7 +150,7 @@ def dispatch(argv):
     try:
         if flags.PRESET.present:
             raise UsageError("--preset works on the command line only; inside a flagfile, use --flagfile=PATH")
-        _check_flags_apply(verb)
+        flags.check_flags_apply(verb, f"`{PROGRAM} {verb}`")
         with library_notices():
             return importlib.import_module(VERBS[verb]).main()
     except UsageError as error:
@@ -163,15 +163,6 @@ def dispatch(argv):
         return print_error("interrupted; nothing was written", 130)
     finally:
         signal.signal(signal.SIGTERM, previous_handler)
-
-
-def _check_flags_apply(verb):
-    used = flags.VERB_FLAGS[verb]
-    stray = sorted(name for verb_flags in flags.VERB_FLAGS.values() for name in verb_flags
-                   if name not in used and FLAGS[name].present)
-    if stray:
-        raise UsageError(f"{', '.join('--' + name for name in dict.fromkeys(stray))} "
-                         f"does not apply to `{PROGRAM} {verb}`")
 
 
 def _raise_keyboard_interrupt(signum, frame):
