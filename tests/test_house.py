@@ -20,13 +20,15 @@ ALLOWED = {
     "feedforward": {"perceptual"},
     # The network, how it paints a picture of any size, and what an export says of it.
     "serving": {"feedforward.network", "feedforward.painter", "feedforward.exported"},
-    "cli": {"perceptual", "gatys", "feedforward", "serving"},
+    "cli": {"perceptual", "gatys", "feedforward", "serving", "beam"},
+    # Batch stylization on Beam: the networks as transform loads them (runtimes included).
+    "beam": {"feedforward", "serving.runtimes"},
 }
 
 
 def part(module):
     first = module.split(".")[1] if module.count(".") else ""
-    if first == "__main__":  # `python -m kstyle` is the command
+    if module.endswith(".__main__"):  # `python -m kstyle` and `python -m kstyle.beam` are commands
         return "cli"
     return "ground" if first in GROUND or first == "" else first
 
