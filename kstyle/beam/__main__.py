@@ -22,6 +22,8 @@ from kstyle.errors import INTERRUPTS, Error, UsageError, first_line, is_interrup
 
 FLAGS = absl_flags.FLAGS
 VERB = "beam"
+PROGRESS_EVERY = 10.0  # seconds between a worker's progress lines
+WORKER_START_SECONDS = 120.0  # the longest Ctrl-C is held while a multi-process run starts its workers
 HELP = ("--help", "-help", "-h", "--helpshort", "-helpshort", "-?")
 
 
@@ -37,7 +39,8 @@ def main(argv):
         pipeline_args = FLAGS(argv, known_only=True)[1:]
     except absl_flags.Error as error:
         return print_error(error, 2)
-    previous_handler = signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+    del _SIGNALLED[:]
+    previous = {number: signal.signal(number, _raise_keyboard_interrupt) for number in (signal.SIGINT, signal.SIGTERM)}
     try:
         return _run(pipeline_args)
     except UsageError as error:
@@ -50,7 +53,8 @@ def main(argv):
         return print_error(f"interrupted; the pictures written so far are in {flags.OUTPUT.value}, and the same "
                            "command with --skip_existing goes on from them", 130)
     finally:
-        signal.signal(signal.SIGTERM, previous_handler)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 def _run(pipeline_args):
@@ -58,8 +62,9 @@ def _run(pipeline_args):
     flags.check_flags_apply(VERB, f"python -m kstyle.{VERB}")
     flags.require(VERB)
     if not os.environ.get("KSTYLE_VERBOSE"):
-        # Beam's notices about its own internals (options it passes itself, the local job service's relays).
-        logging.getLogger("apache_beam").setLevel(logging.ERROR)
+        # Beam's notices about its own internals (options it passes itself, the local job service's relays),
+        # and the tracebacks it logs before raising what the closing line says in one line.
+        logging.getLogger("apache_beam").setLevel(logging.CRITICAL + 1)
     patterns, output, model, blend, strength = _checked()
     root = logging.getLogger()
     level = root.level
@@ -73,8 +78,8 @@ def _run(pipeline_args):
     finally:
         root.setLevel(level)
     options = _pipeline_options(PipelineOptions, pipeline_args)
-    from kstyle.startup import import_tensorflow_quietly
-    import_tensorflow_quietly()
+    # No TensorFlow here: whoever paints imports it (quietly) when it loads the network, this process
+    # only on the in-process DirectRunner.
     from kstyle.beam.handler import NetworkHandler
     from kstyle.beam.pipeline import StylizeFiles, counters, write_failures
 
@@ -82,14 +87,17 @@ def _run(pipeline_args):
     print(f"stylizing {', '.join(patterns)} into {output} ({_runner(options)})", flush=True)
     pipeline = beam.Pipeline(options=options)
     failures = pipeline | "Stylize" >> StylizeFiles(patterns, output, handler, flags.IMAGE_FORMAT.value,
-                                                     flags.SKIP_EXISTING.value)
+                                                     flags.SKIP_EXISTING.value,
+                                                     None if flags.QUIET.value else PROGRESS_EVERY)
     write_failures(failures, output)
     try:
-        result = pipeline.run()
-        result.wait_until_finish()
+        workers = _spawned_workers(options)
+        result = _with_workers(pipeline, workers) if workers else _finished(pipeline)
     except INTERRUPTS:
         raise
     except Exception as error:  # a runner's own: a worker that died, a job Dataflow refused
+        if _SIGNALLED or is_interrupt(error):  # Beam re-raises Ctrl-C inside a DoFn as an error of its own
+            raise KeyboardInterrupt from None
         raise Error(f"the pipeline failed: {first_line(error)}") from None
     counted = counters(result)
     from kstyle.beam.paths import failures_file
@@ -97,6 +105,103 @@ def _run(pipeline_args):
           f"written to {output}" + (f", failures listed in {failures_file(output)}" if counted["failed"] else ""),
           flush=True)
     return 1 if counted["failed"] else 0
+
+
+def _finished(pipeline):
+    result = pipeline.run()
+    result.wait_until_finish()
+    return result
+
+
+def _spawned_workers(options):
+    """How many worker processes the runner starts on this machine (0: it paints in this process, or remotely)."""
+    from apache_beam.options.pipeline_options import DirectOptions, StandardOptions
+    runner = str(options.view_as(StandardOptions).runner or "DirectRunner")
+    direct = options.view_as(DirectOptions)
+    if "Direct" not in runner or direct.direct_running_mode != "multi_processing":
+        return 0
+    return direct.direct_num_workers or os.cpu_count() or 1
+
+
+def _with_workers(pipeline, workers):
+    """Runs a pipeline whose worker processes Ctrl-C must not reach; on Ctrl-C, ends them and raises it.
+
+    The terminal sends Ctrl-C to every process of the group, and each Beam
+    worker would die printing a traceback. So SIGINT and SIGTERM are ignored
+    while the workers start (an ignored signal stays ignored through the
+    shell and the exec that start them, and Python leaves it so), then this
+    process takes them again: Ctrl-C ends the workers (SIGKILL: they hold no
+    file half-written under its own name) and raises KeyboardInterrupt.
+    """
+    import threading
+    import time
+    outcome = {}
+
+    def run():
+        try:
+            outcome["result"] = _finished(pipeline)
+        except BaseException as error:  # handed to the main thread
+            outcome["error"] = error
+
+    signals = (signal.SIGINT, signal.SIGTERM)
+    handlers = {number: signal.signal(number, signal.SIG_IGN) for number in signals}
+    thread = threading.Thread(target=run, name="kstyle-beam-pipeline", daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + WORKER_START_SECONDS
+        while thread.is_alive() and time.monotonic() < deadline and len(_workers()) < workers:
+            thread.join(0.1)
+    finally:
+        for number, handler in handlers.items():
+            signal.signal(number, handler)
+    try:
+        while thread.is_alive():
+            thread.join(0.2)
+    except INTERRUPTS:
+        threading.excepthook = lambda hooked: None  # Beam's threads, cut off from the workers, as they end
+        for pid in _descendants(os.getpid()):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:  # gone already
+                pass
+        thread.join(10)
+        raise KeyboardInterrupt from None
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["result"]
+
+
+def _workers():
+    """This process's Beam worker processes."""
+    found = []
+    for pid in _descendants(os.getpid()):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as file:
+                if b"sdk_worker_main" in file.read():
+                    found.append(pid)
+        except OSError:
+            continue
+    return found
+
+
+def _descendants(root):
+    """Every process under `root` (Linux's /proc; elsewhere none are found)."""
+    children = {}
+    for entry in os.listdir("/proc") if os.path.isdir("/proc") else ():
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as file:
+                parent = int(file.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(parent, []).append(int(entry))
+    found, queue = [], [root]
+    while queue:
+        for child in children.get(queue.pop(), []):
+            found.append(child)
+            queue.append(child)
+    return found
 
 
 def _checked():
@@ -161,29 +266,55 @@ def _check_local_output(output, patterns):
 
 
 def _pipeline_options(pipeline_options_class, pipeline_args):
-    """Beam's options from the flags kstyle does not know; an unknown one is a one-line error."""
-    stray = [argument for argument in pipeline_args if not argument.startswith("-")]
-    if stray:
-        raise UsageError(f"unexpected arguments {' '.join(stray)!r}: flags are written --name=value")
+    """Beam's options from the flags kstyle does not know; an unknown or malformed one is a one-line error."""
     if not (os.environ.get("KSTYLE_VERBOSE")
             or any(argument.startswith("--default_sdk_harness_log_level") for argument in pipeline_args)):
         pipeline_args = [*pipeline_args, "--default_sdk_harness_log_level=ERROR"]  # workers' notices of Beam's own
-    options = pipeline_options_class(pipeline_args)
-    try:
-        options.get_all_options(retain_unknown_options=False)
-    except (SystemExit, Exception) as error:  # argparse exits on a malformed option
-        raise UsageError(f"a Beam pipeline option is malformed: {' '.join(pipeline_args)} ({error})") from None
-    unknown = _unknown_options(options, pipeline_args)
+    unknown = _unknown_arguments(pipeline_args)
+    stray = [argument for argument in unknown if not argument.startswith("-")]
+    if stray:
+        raise UsageError(f"unexpected arguments {' '.join(stray)!r}: flags are written --name=value")
     if unknown:
         raise UsageError(f"{', '.join(unknown)}: neither a kstyle flag (python -m kstyle.beam --help) nor a Beam "
                          "pipeline option")
-    return options
+    return pipeline_options_class(pipeline_args)
 
 
-def _unknown_options(options, pipeline_args):
-    known = set(options.get_all_options(drop_default=False))
-    names = [argument[2:].split("=", 1)[0] for argument in pipeline_args if argument.startswith("--")]
-    return [f"--{name}" for name in names if name.replace("-", "_") not in known]
+def _unknown_arguments(pipeline_args):
+    """The arguments no Beam options class takes, a misspelt option with Beam's closest one.
+
+    Beam itself only logs a warning and drops them, so a misspelt `--runner`
+    would run the job on the wrong runner.
+
+    Raises:
+        UsageError: an option's value is malformed (`--direct_num_workers=two`).
+    """
+    import argparse
+    import difflib
+
+    from apache_beam.options import pipeline_options
+
+    class Parser(argparse.ArgumentParser):
+        def error(self, message):
+            raise UsageError(f"a Beam pipeline option: {message}")
+
+    parser = Parser(allow_abbrev=False, add_help=False)
+    latest = {}
+    for cls in pipeline_options.PipelineOptions.__subclasses__():  # as Beam parses them: one of a name
+        latest.setdefault(str(cls), cls)
+    for cls in latest.values():
+        cls._add_argparse_args(parser)
+    _, unknown = parser.parse_known_args(pipeline_args)
+    known = [option for action in parser._actions for option in action.option_strings]
+    named = []
+    for argument in unknown:
+        if not argument.startswith("-"):
+            named.append(argument)
+            continue
+        name = argument.split("=", 1)[0]
+        close = difflib.get_close_matches(name, known, n=1)
+        named.append(f"{name} (did you mean {close[0]}?)" if close else name)
+    return named
 
 
 def _runner(options):
@@ -195,8 +326,12 @@ def _runner(options):
     return str(runner)
 
 
+_SIGNALLED = []  # set by Ctrl-C or SIGTERM, however Beam passes the KeyboardInterrupt on
+
+
 def _raise_keyboard_interrupt(signum, frame):
-    del signum, frame
+    del frame
+    _SIGNALLED.append(signum)
     raise KeyboardInterrupt
 
 

@@ -14,6 +14,9 @@ stylized, failed, skipped) say what happened; `run` prints them.
 """
 
 import io
+import sys
+import threading
+import time
 import uuid
 
 import apache_beam as beam
@@ -45,14 +48,17 @@ class StylizeFiles(beam.PTransform):
         handler: a `NetworkHandler` (the network, blend, strength and max size).
         image_format: one of `paths.FORMATS`.
         skip_existing: leave inputs whose output exists alone (a rerun resumes).
+        progress_every: seconds between a worker process's progress lines on
+            stderr (pictures written, their rate); None for none.
     """
 
-    def __init__(self, patterns, output, handler, image_format="png", skip_existing=False):
+    def __init__(self, patterns, output, handler, image_format="png", skip_existing=False, progress_every=10.0):
         super().__init__()
         if image_format not in paths.FORMATS:
             raise ValueError(f"image_format must be one of {', '.join(paths.FORMATS)}, got {image_format!r}")
         self.patterns, self.output, self.handler = list(patterns), output, handler
         self.image_format, self.skip_existing = image_format, skip_existing
+        self.progress_every = progress_every
 
     def expand(self, pipeline):
         planned = (pipeline
@@ -64,7 +70,7 @@ class StylizeFiles(beam.PTransform):
                   | "OnePerOutput" >> beam.ParDo(_OnePerOutput()).with_outputs(FAILURES, main="jobs"))
         read = chosen.jobs | "Read" >> beam.ParDo(_Read(self.skip_existing)).with_outputs(FAILURES, main="images")
         painted = read.images | "Paint" >> RunInference(KeyedModelHandler(self.handler))
-        written = painted | "Write" >> beam.ParDo(_Write(self.image_format)).with_outputs(FAILURES, main="written")
+        written = painted | "Write" >> beam.ParDo(_Write(self.image_format, self.progress_every)).with_outputs(FAILURES, main="written")
         return ((planned[FAILURES], chosen[FAILURES], read[FAILURES], written[FAILURES])
                 | "AllFailures" >> beam.Flatten()
                 | "CountFailures" >> beam.Map(_counted, "failed"))
@@ -146,8 +152,8 @@ class _Read(beam.DoFn):
 class _Write(beam.DoFn):
     """`((source, target), painted)` -> the file written (its target), or a failure."""
 
-    def __init__(self, image_format):
-        self.image_format = image_format
+    def __init__(self, image_format, progress_every=None):
+        self.image_format, self.progress_every = image_format, progress_every
 
     def process(self, element):
         (source, target), result = element
@@ -161,7 +167,38 @@ class _Write(beam.DoFn):
             yield beam.pvalue.TaggedOutput(FAILURES, (source, f"cannot write {target} ({first_line(error)})"))
             return
         Metrics.counter(NAMESPACE, "stylized").inc()
+        if self.progress_every is not None:
+            _PROGRESS.written(self.progress_every)
         yield target
+
+
+class _Progress:
+    """This worker process's pictures written, said on stderr at most every so many seconds.
+
+    One per process, whatever the number of threads (and DoFn instances) that
+    write: a worker's stderr is the terminal on the DirectRunner, its log on
+    Dataflow.
+    """
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.count, self.started, self.said = 0, None, None
+
+    def written(self, every):
+        with self.lock:
+            now = time.monotonic()
+            if self.started is None:
+                self.started = self.said = now
+            self.count += 1
+            if now - self.said < every:
+                return
+            self.said = now
+            rate = self.count / max(now - self.started, 1e-9)
+        print(f"{NAMESPACE}: {self.count} pictures written by this process ({rate:.2f}/s)", file=sys.stderr,
+              flush=True)
+
+
+_PROGRESS = _Progress()
 
 
 def encode(image, image_format):

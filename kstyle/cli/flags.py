@@ -264,8 +264,8 @@ FORMAT = flags.DEFINE_enum("format", FORMATS[0], FORMATS, "export: savedmodel (a
                            ".venv/bin/pip install -e '.[onnx]').")
 
 # Showing a run.
-QUIET = flags.DEFINE_boolean("quiet", False, "stylize, train, transform: no progress display (the closing line and "
-                             "errors still print).")
+QUIET = flags.DEFINE_boolean("quiet", False, "stylize, train, transform, beam: no progress display (the closing "
+                             "line and errors still print).")
 
 VERB_FLAGS = {
     "stylize": {
@@ -285,7 +285,7 @@ VERB_FLAGS = {
     "transform": {"model", "style", "input", "output", "max_size", "list_models", "blend", "strength", "quiet"},
     "export": {"model", "export_dir", "export_version", "max_pixels", "max_request_pixels", "max_batch", "format",
                "output", "blend", "strength"},
-    "beam": {"model", "input", "output", "max_size", "blend", "strength", "skip_existing", "image_format"},
+    "beam": {"model", "input", "output", "max_size", "blend", "strength", "skip_existing", "image_format", "quiet"},
 }
 
 
