@@ -32,6 +32,8 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import common  # noqa: E402
 
+from kstyle.beam.workers import descendants  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CASES = ("transform", "beam_1", "beam_2")
 
@@ -76,7 +78,7 @@ def run(arguments):
 
     def watch():
         while not done.is_set():
-            for pid in _descendants(process.pid):
+            for pid in [process.pid, *descendants(process.pid)]:
                 peak = _peak_kb(pid)
                 if peak:
                     peaks[pid] = (_name(pid) or peaks.get(pid, ("?", 0))[0], max(peak, peaks.get(pid, ("", 0))[1]))
@@ -91,24 +93,6 @@ def run(arguments):
     if process.returncode:
         raise SystemExit(f"{' '.join(arguments)} failed ({process.returncode}): {err[-2000:]}")
     return seconds, peaks
-
-
-def _descendants(root):
-    children = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as file:
-                    parent = int(file.read().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            children.setdefault(parent, []).append(int(entry))
-    found, queue = [root], [root]
-    while queue:
-        for child in children.get(queue.pop(), []):
-            found.append(child)
-            queue.append(child)
-    return found
 
 
 def _peak_kb(pid):
@@ -188,7 +172,8 @@ def main():
             entry["steady_ratio_to_transform"] = entry["steady_images_per_second"] / base["steady_images_per_second"]
         print(f"{case}: {entry['images_per_second']:.2f} images/s end to end, "
               f"{entry['steady_images_per_second']:.2f} steady; ratios {entry.get('ratio_to_transform', 1):.2f}, "
-              f"{entry.get('steady_ratio_to_transform', 1):.2f}; peak MB {entry['peak_rss_mb_per_process']}", flush=True)
+              f"{entry.get('steady_ratio_to_transform', 1):.2f}; peak MB {entry['peak_rss_mb_per_process']}",
+              flush=True)
     common.report(results, args.out)
 
 

@@ -18,12 +18,12 @@ from absl import flags as absl_flags
 
 from kstyle.cli import flags
 from kstyle.cli.console import PROGRAM, print_error
+from kstyle.cli.main import exit_status
 from kstyle.errors import INTERRUPTS, Error, UsageError, first_line, is_interrupt
 
 FLAGS = absl_flags.FLAGS
 VERB = "beam"
 PROGRESS_EVERY = 10.0  # seconds between a worker's progress lines
-WORKER_START_SECONDS = 120.0  # the longest Ctrl-C is held while a multi-process run starts its workers
 HELP = ("--help", "-help", "-h", "--helpshort", "-helpshort", "-?")
 
 
@@ -42,16 +42,9 @@ def main(argv):
     del _SIGNALLED[:]
     previous = {number: signal.signal(number, _raise_keyboard_interrupt) for number in (signal.SIGINT, signal.SIGTERM)}
     try:
-        return _run(pipeline_args)
-    except UsageError as error:
-        return print_error(error, 2)
-    except Error as error:
-        return print_error(error, 1)
-    except INTERRUPTS as error:
-        if not is_interrupt(error):
-            raise
-        return print_error(f"interrupted; the pictures written so far are in {flags.OUTPUT.value}, and the same "
-                           "command with --skip_existing goes on from them", 130)
+        return exit_status(lambda: _run(pipeline_args),
+                           f"interrupted; the pictures written so far are in {flags.OUTPUT.value}, and the same "
+                           "command with --skip_existing goes on from them")
     finally:
         for number, handler in previous.items():
             signal.signal(number, handler)
@@ -80,6 +73,7 @@ def _run(pipeline_args):
     options = _pipeline_options(PipelineOptions, pipeline_args)
     # No TensorFlow here: whoever paints imports it (quietly) when it loads the network, this process
     # only on the in-process DirectRunner.
+    from kstyle.beam import workers
     from kstyle.beam.handler import NetworkHandler
     from kstyle.beam.pipeline import StylizeFiles, counters, write_failures
 
@@ -91,8 +85,8 @@ def _run(pipeline_args):
                                                      None if flags.QUIET.value else PROGRESS_EVERY)
     write_failures(failures, output)
     try:
-        workers = _spawned_workers(options)
-        result = _with_workers(pipeline, workers) if workers else _finished(pipeline)
+        count = workers.spawned(options)
+        result = workers.run_with_workers(pipeline, count) if count else workers.finished(pipeline)
     except INTERRUPTS:
         raise
     except Exception as error:  # a runner's own: a worker that died, a job Dataflow refused
@@ -105,103 +99,6 @@ def _run(pipeline_args):
           f"written to {output}" + (f", failures listed in {failures_file(output)}" if counted["failed"] else ""),
           flush=True)
     return 1 if counted["failed"] else 0
-
-
-def _finished(pipeline):
-    result = pipeline.run()
-    result.wait_until_finish()
-    return result
-
-
-def _spawned_workers(options):
-    """How many worker processes the runner starts on this machine (0: it paints in this process, or remotely)."""
-    from apache_beam.options.pipeline_options import DirectOptions, StandardOptions
-    runner = str(options.view_as(StandardOptions).runner or "DirectRunner")
-    direct = options.view_as(DirectOptions)
-    if "Direct" not in runner or direct.direct_running_mode != "multi_processing":
-        return 0
-    return direct.direct_num_workers or os.cpu_count() or 1
-
-
-def _with_workers(pipeline, workers):
-    """Runs a pipeline whose worker processes Ctrl-C must not reach; on Ctrl-C, ends them and raises it.
-
-    The terminal sends Ctrl-C to every process of the group, and each Beam
-    worker would die printing a traceback. So SIGINT and SIGTERM are ignored
-    while the workers start (an ignored signal stays ignored through the
-    shell and the exec that start them, and Python leaves it so), then this
-    process takes them again: Ctrl-C ends the workers (SIGKILL: they hold no
-    file half-written under its own name) and raises KeyboardInterrupt.
-    """
-    import threading
-    import time
-    outcome = {}
-
-    def run():
-        try:
-            outcome["result"] = _finished(pipeline)
-        except BaseException as error:  # handed to the main thread
-            outcome["error"] = error
-
-    signals = (signal.SIGINT, signal.SIGTERM)
-    handlers = {number: signal.signal(number, signal.SIG_IGN) for number in signals}
-    thread = threading.Thread(target=run, name="kstyle-beam-pipeline", daemon=True)
-    thread.start()
-    try:
-        deadline = time.monotonic() + WORKER_START_SECONDS
-        while thread.is_alive() and time.monotonic() < deadline and len(_workers()) < workers:
-            thread.join(0.1)
-    finally:
-        for number, handler in handlers.items():
-            signal.signal(number, handler)
-    try:
-        while thread.is_alive():
-            thread.join(0.2)
-    except INTERRUPTS:
-        threading.excepthook = lambda hooked: None  # Beam's threads, cut off from the workers, as they end
-        for pid in _descendants(os.getpid()):
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except OSError:  # gone already
-                pass
-        thread.join(10)
-        raise KeyboardInterrupt from None
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome["result"]
-
-
-def _workers():
-    """This process's Beam worker processes."""
-    found = []
-    for pid in _descendants(os.getpid()):
-        try:
-            with open(f"/proc/{pid}/cmdline", "rb") as file:
-                if b"sdk_worker_main" in file.read():
-                    found.append(pid)
-        except OSError:
-            continue
-    return found
-
-
-def _descendants(root):
-    """Every process under `root` (Linux's /proc; elsewhere none are found)."""
-    children = {}
-    for entry in os.listdir("/proc") if os.path.isdir("/proc") else ():
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as file:
-                parent = int(file.read().rsplit(")", 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):
-            continue
-        children.setdefault(parent, []).append(int(entry))
-    found, queue = [], [root]
-    while queue:
-        for child in children.get(queue.pop(), []):
-            found.append(child)
-            queue.append(child)
-    return found
 
 
 def _checked():

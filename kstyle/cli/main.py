@@ -148,11 +148,28 @@ def dispatch(argv):
         logging.set_verbosity(logging.WARNING)
     previous_handler = signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
     try:
-        if flags.PRESET.present:
-            raise UsageError("--preset works on the command line only; inside a flagfile, use --flagfile=PATH")
-        flags.check_flags_apply(verb, f"`{PROGRAM} {verb}`")
-        with library_notices():
-            return importlib.import_module(VERBS[verb]).main()
+        return exit_status(lambda: _run_verb(verb), "interrupted; nothing was written")
+    finally:
+        signal.signal(signal.SIGTERM, previous_handler)
+
+
+def _run_verb(verb):
+    if flags.PRESET.present:
+        raise UsageError("--preset works on the command line only; inside a flagfile, use --flagfile=PATH")
+    flags.check_flags_apply(verb, f"`{PROGRAM} {verb}`")
+    with library_notices():
+        return importlib.import_module(VERBS[verb]).main()
+
+
+def exit_status(run, interrupted):
+    """`run()`'s exit status, kstyle's errors said in one line with theirs (the module's docstring lists them).
+
+    Args:
+        run: returns the exit status when it gets to the end.
+        interrupted: the line for Ctrl-C or SIGTERM that reached no verb's own handling.
+    """
+    try:
+        return run()
     except UsageError as error:
         return print_error(error, 2)
     except Error as error:
@@ -160,9 +177,7 @@ def dispatch(argv):
     except INTERRUPTS as error:
         if not is_interrupt(error):
             raise
-        return print_error("interrupted; nothing was written", 130)
-    finally:
-        signal.signal(signal.SIGTERM, previous_handler)
+        return print_error(interrupted, 130)
 
 
 def _raise_keyboard_interrupt(signum, frame):
