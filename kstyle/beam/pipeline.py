@@ -1,4 +1,4 @@
-"""`StylizeFiles`: the Beam transform from file patterns to painted files, and `run`, the whole pipeline.
+"""`StylizeFiles`: the Beam transform from file patterns to painted files; `write_failures`, their list.
 
     patterns -> match -> one source per output (GroupByKey) -> skip done ones -> read, decode
              -> RunInference(NetworkHandler) -> encode -> write (temporary name, then rename)
@@ -10,7 +10,7 @@ output is written under a hidden name of its own and renamed into place, so a
 retried bundle rewrites the same bytes and a reader never sees half a file; two
 inputs that would write one output (`a.jpg` and `a.png`) are both refused, and a
 file matched by two patterns is painted once. Counters (`kstyle` namespace:
-stylized, failed, skipped) say what happened; `run` prints them.
+stylized, failed, skipped) say what happened; the command prints them (`counters`).
 """
 
 import io
@@ -27,7 +27,6 @@ from apache_beam.ml.inference.base import KeyedModelHandler, RunInference
 
 from kstyle import images
 from kstyle.beam import paths
-from kstyle.beam.handler import NetworkHandler
 from kstyle.errors import Error, first_line
 
 NAMESPACE = "kstyle"
@@ -45,7 +44,7 @@ class StylizeFiles(beam.PTransform):
     Args:
         patterns: Beam file patterns (local, `gs://`, ...): files, globs, directories.
         output: the directory (prefix) to write under.
-        handler: a `NetworkHandler` (the network, blend, strength and max size).
+        handler: a `kstyle.beam.handler.NetworkHandler` (the network, blend, strength and max size).
         image_format: one of `paths.FORMATS`.
         skip_existing: leave inputs whose output exists alone (a rerun resumes).
         progress_every: seconds between a worker process's progress lines on
