@@ -27,6 +27,7 @@ from apache_beam.ml.inference.base import ModelHandler, PredictionResult
 
 from kstyle.errors import Error
 
+
 class _NoBogusMemoryWarning(logging.Filter):
     """Drops RunInference's warning, once per batch, that it cannot measure memory.
 
