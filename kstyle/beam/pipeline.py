@@ -69,7 +69,7 @@ class StylizeFiles(beam.PTransform):
                   | "OnePerOutput" >> beam.ParDo(_OnePerOutput()).with_outputs(FAILURES, main="jobs"))
         read = chosen.jobs | "Read" >> beam.ParDo(_Read(self.skip_existing)).with_outputs(FAILURES, main="images")
         painted = read.images | "Paint" >> RunInference(KeyedModelHandler(self.handler))
-        writer = _Write(self.image_format, self.progress_every)
+        writer = _Write(self.image_format, self.progress_every, uuid.uuid4().hex)
         written = painted | "Write" >> beam.ParDo(writer).with_outputs(FAILURES, main="written")
         return ((planned[FAILURES], chosen[FAILURES], read[FAILURES], written[FAILURES])
                 | "AllFailures" >> beam.Flatten()
@@ -152,8 +152,8 @@ class _Read(beam.DoFn):
 class _Write(beam.DoFn):
     """`((source, target), painted)` -> the file written (its target), or a failure."""
 
-    def __init__(self, image_format, progress_every=None):
-        self.image_format, self.progress_every = image_format, progress_every
+    def __init__(self, image_format, progress_every=None, run=""):
+        self.image_format, self.progress_every, self.run = image_format, progress_every, run
 
     def process(self, element):
         (source, target), result = element
@@ -168,16 +168,16 @@ class _Write(beam.DoFn):
             return
         Metrics.counter(NAMESPACE, "stylized").inc()
         if self.progress_every is not None:
-            _PROGRESS.written(self.progress_every)
+            _progress(self.run).written(self.progress_every)
         yield target
 
 
 class _Progress:
-    """This worker process's pictures written, said on stderr at most every so many seconds.
+    """A worker process's pictures written in one run, said on stderr at most every so many seconds.
 
-    One per process, whatever the number of threads (and DoFn instances) that
-    write: a worker's stderr is the terminal on the DirectRunner, its log on
-    Dataflow.
+    One per process and run, whatever the number of threads (and DoFn
+    instances) that write: a worker's stderr is the terminal on the
+    DirectRunner, its log on Dataflow.
     """
 
     def __init__(self):
@@ -198,7 +198,14 @@ class _Progress:
               flush=True)
 
 
-_PROGRESS = _Progress()
+_PROGRESSES = {}
+_PROGRESSES_LOCK = threading.Lock()
+
+
+def _progress(run):
+    """This process's `_Progress` of one run (a `StylizeFiles` applied once), made on its first picture."""
+    with _PROGRESSES_LOCK:
+        return _PROGRESSES.setdefault(run, _Progress())
 
 
 def encode(image, image_format):

@@ -109,3 +109,16 @@ def test_a_pipeline_of_ones_own_reads_and_writes_an_object_store_with_a_model_th
                              decoded)
     assert (tmp_path / "out" / "2024" / "one.jpg").read_bytes() == encode(expected, "jpeg")
     assert not [name for name in os.listdir(tmp_path / "out" / "2024") if name != "one.jpg"]  # no temporary left
+
+
+def test_each_worker_process_says_how_many_pictures_it_wrote(tmp_path, capsys):
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    for index in range(3):
+        Image.fromarray(synthetic_image(32, 40, seed=index).astype(np.uint8)).save(inputs / f"p{index}.png")
+    output = str(tmp_path / "out")
+    with beam.Pipeline() as pipeline:
+        pipeline | StylizeFiles([str(inputs)], output, NetworkHandler(STYLE), progress_every=0)
+    lines = [line for line in capsys.readouterr().err.splitlines() if "pictures written by this process" in line]
+    assert [line.split(" pictures")[0] for line in lines] == ["kstyle: 1", "kstyle: 2", "kstyle: 3"]  # this run's
+    assert all(line.endswith("/s)") for line in lines)
