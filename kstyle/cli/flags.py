@@ -205,8 +205,8 @@ STYLE_SCALES = _string("style_scales", "train: 1, then coarser scales at which t
                        "Gram matrices see).")
 STYLE_SCALE_WEIGHTS = _string("style_scale_weights", "train: how much each of --style_scales counts, "
                               "comma-separated in the same order; empty for 1 each. A full-size weight below 1 "
-                              "(e.g. 0.2,1 with 1,0.5) rewards strokes over the finest texture, which a network "
-                              "can only paint as a hatching.")
+                              "(e.g. 0.2,1 with 1,0.5) rewards strokes over the finest texture. A loss weight: "
+                              "a resumed run may change it.")
 LATTICE_WEIGHT = _float("lattice_weight", "train: the weight of the charge for a pattern locked to the network's "
                         "stride-2 grid (a hatching); 0 for none.")
 BATCH_SIZE = _integer("batch_size", "train: photos per step, split across replicas.")

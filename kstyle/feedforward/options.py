@@ -50,9 +50,9 @@ class TrainOptions(EngineOptions):
             the size of those the full-size Grams see.
         style_scale_weights: how much each of `style_scales` counts, in the
             same order; empty for 1 each. A full-size weight below 1 (e.g.
-            0.2,1) rewards strokes over the finest texture, which a network
-            can only paint as a hatching; a loss weight, so a resumed run
-            may change it.
+            0.2,1) rewards strokes over the finest texture (it did not rid
+            the quarter-resolution candidate of its hatching: BENCHMARKS.md);
+            a loss weight, so a resumed run may change it.
         lattice_weight: the weight of the charge for what the network paints
             locked to its stride-2 grid (see `StyleTrainer`); 0 for none.
         learning_rate, batch_size, crop_size, steps: the optimization; the

@@ -48,9 +48,9 @@ class PerceptualLoss(keras.losses.Loss):
             style term.
         scale_weights: `{scale: weight}`, how much each scale's style loss
             counts (1 for a scale left out, 1.0 naming the full size). A
-            small full-size weight stops rewarding the fine texture that
-            only the full-size Grams see, which a network pays for with a
-            hatching at the finest period it can paint.
+            small full-size weight rewards less the fine texture that only
+            the full-size Grams see, and more the strokes the coarser ones
+            see.
 
     Example:
         >>> loss = kstyle.PerceptualLoss.from_style_image("painting.jpg", style_weight=1e-2)
