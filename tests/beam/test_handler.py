@@ -2,17 +2,13 @@
 
 import os
 
+import apache_beam as beam
 import numpy as np
-import pytest
 from beam_helper import STYLE, make_photos
 from conftest import synthetic_image
 
-pytest.importorskip("apache_beam")
-
-import apache_beam as beam  # noqa: E402
-
-from kstyle.beam.handler import NetworkHandler  # noqa: E402
-from kstyle.beam.pipeline import StylizeFiles, counters, write_failures  # noqa: E402
+from kstyle.beam.handler import NetworkHandler
+from kstyle.beam.pipeline import StylizeFiles, counters, write_failures
 
 
 def test_the_handler_paints_an_exported_savedmodel_as_transform_does(tmp_path):

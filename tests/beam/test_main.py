@@ -10,9 +10,7 @@ from beam_helper import PAINTABLE, STYLE, files, make_photos, run
 from conftest import synthetic_image
 from PIL import Image
 
-pytest.importorskip("apache_beam")
-
-from kstyle.beam import __main__ as command  # noqa: E402
+from kstyle.beam import __main__ as command
 
 
 def test_two_worker_processes_paint_what_one_process_paints(tmp_path):

@@ -2,20 +2,17 @@
 
 import os
 
+import apache_beam as beam
 import numpy as np
+import object_store
 import pytest
 from beam_helper import FAILING, PAINTABLE, STYLE, files, make_photos, pictures, run
 from conftest import synthetic_image
 from PIL import Image
 
-pytest.importorskip("apache_beam")
-
-import apache_beam as beam  # noqa: E402
-import object_store  # noqa: E402
-
-from kstyle.beam.handler import NetworkHandler  # noqa: E402
-from kstyle.beam.pipeline import StylizeFiles, counters, encode, write_failures  # noqa: E402
-from kstyle.cli import main as cli  # noqa: E402
+from kstyle.beam.handler import NetworkHandler
+from kstyle.beam.pipeline import StylizeFiles, counters, encode, write_failures
+from kstyle.cli import main as cli
 
 
 @pytest.fixture(scope="module")

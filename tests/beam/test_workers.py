@@ -5,12 +5,9 @@ import subprocess
 import sys
 
 import pytest
+from apache_beam.options.pipeline_options import PipelineOptions
 
-pytest.importorskip("apache_beam")
-
-from apache_beam.options.pipeline_options import PipelineOptions  # noqa: E402
-
-from kstyle.beam import workers  # noqa: E402
+from kstyle.beam import workers
 
 
 @pytest.mark.parametrize("arguments, count", [
