@@ -209,3 +209,39 @@ def test_settle_stops_a_point_that_has_stopped_moving_not_one_still_moving():
     arrived = lbfgs.minimize(valley, start, 1000, settle=4e-4)
     assert arrived.reason == lbfgs.SETTLED and 100 < arrived.iterations < 1000
     np.testing.assert_allclose(arrived.x.numpy(), 1.0, atol=1e-2)
+
+
+def two_loop(pairs, gradient):
+    """Nocedal & Wright's algorithm 7.4 in float64, initial inverse Hessian (s.y / y.y) I: the reference."""
+    q, alphas = gradient.astype(np.float64), []
+    for s, y in reversed(pairs):
+        alpha = (s @ q) / (s @ y)
+        q = q - alpha * y
+        alphas.append(alpha)
+    s, y = pairs[-1]
+    q = q * (s @ y) / (y @ y)
+    for (s, y), alpha in zip(pairs, reversed(alphas)):
+        q = q + (alpha - (y @ q) / (s @ y)) * s
+    return -q
+
+
+@pytest.mark.parametrize("pushes", [1, 3, 5, 12])  # 12: the ring buffer has wrapped twice
+def test_the_compact_direction_is_the_two_loop_recursions(pushes):
+    rng = np.random.default_rng(pushes)
+    shape, size = (2, 5, 3), 5
+    history, pairs = lbfgs._History(size), []
+    for _ in range(pushes):
+        s = rng.normal(size=shape)
+        y = s * rng.uniform(0.5, 3.0, size=shape) + 0.1 * rng.normal(size=shape)  # s . y > 0, as L-BFGS keeps
+        history.push(tf.constant(s, tf.float32), tf.constant(y, tf.float32))
+        pairs = (pairs + [(s.astype(np.float32).ravel().astype(np.float64),
+                           y.astype(np.float32).ravel().astype(np.float64))])[-size:]
+    gradient = rng.normal(size=shape).astype(np.float32)
+    direction = history.direction(tf.constant(gradient))
+    assert direction.shape == shape and history.pairs == min(pushes, size)
+    np.testing.assert_allclose(direction.numpy().ravel(), two_loop(pairs, gradient.ravel()), rtol=1e-4, atol=1e-5)
+    history.clear()
+    np.testing.assert_array_equal(history.direction(tf.constant(gradient)).numpy(), -gradient)
+    history.push(tf.constant(pairs[0][0].reshape(shape), tf.float32), tf.constant(pairs[0][1].reshape(shape), tf.float32))
+    np.testing.assert_allclose(history.direction(tf.constant(gradient)).numpy().ravel(),
+                               two_loop(pairs[:1], gradient.ravel()), rtol=1e-4, atol=1e-5)
