@@ -31,9 +31,10 @@ def test_each_preset_restates_only_what_differs(name):
 
 
 def test_values_and_options():
-    assert presets.values("gatys") == {"pooling": "avg", "iterations": "500"}
+    assert presets.values("gatys") == {"pooling": "avg", "iterations": "500", "init": "content"}
     options = presets.options("tutorial", StylizeOptions, optimizer="lbfgs")  # a later flag overrides
     assert (options.optimizer, options.iterations, options.perceptual.gram_normalization) == ("lbfgs", 1000, "hw")
+    assert options.init == "content"  # the tutorial starts from the photo, whatever the default start
     assert options.perceptual.content_layers == (("block5_conv2", 1.0),)
     assert dataclasses.replace(options.perceptual) == options.perceptual
 

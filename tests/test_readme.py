@@ -150,3 +150,23 @@ def test_each_self_contained_snippet_runs(block):
     exec(compile(block, "README.md", "exec"), namespace)
     if "gram" in namespace:
         assert tuple(namespace["gram"].shape) == (1, 64, 64)
+
+
+FLAG_TABLE = TEXT.split("kstyle stylize --help` lists")[1].split("\n## ")[0]  # the table under that sentence
+STYLIZE_ROWS = re.findall(r"^\| `--(\w+)` \| ([^|]*) \|", FLAG_TABLE, re.M)
+
+
+def test_the_stylize_flag_table_gives_the_defaults_the_code_has():
+    from kstyle.gatys.options import StylizeOptions
+    defaults = StylizeOptions().restated()  # scales as a count, as the flag takes it
+    checked = 0
+    for name, shown in STYLIZE_ROWS:
+        shown = shown.strip().strip("`")
+        if name not in defaults or not re.fullmatch(r"[\w.]+", shown) or shown in ("off", "equal", "automatic"):
+            continue  # a described default ("equal", "off", "automatic") or an abbreviated list
+        value = defaults[name]
+        if isinstance(value, tuple):  # layers as (name, weight) pairs, which the table names without weights
+            value = ",".join(item[0] if isinstance(item, tuple) else str(item) for item in value)
+        assert shown == (f"{value:g}" if isinstance(value, float) else str(value)), name
+        checked += 1
+    assert checked >= 10, STYLIZE_ROWS

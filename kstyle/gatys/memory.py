@@ -16,7 +16,7 @@ import os
 
 from kstyle.perceptual.layers import VGG16_LAYERS, geometry
 
-LBFGS_HISTORY = 20  # (step, gradient change) pairs L-BFGS remembers
+LBFGS_HISTORY = 100  # (step, gradient change) pairs L-BFGS remembers
 MIN_HISTORY = 5
 LBFGS_MEMORY = 2 * 2**30  # bytes of those pairs: matters at print sizes
 BASE_BYTES = int(0.8 * 2**30)  # TensorFlow, VGG16's weights, the process

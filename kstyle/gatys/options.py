@@ -67,13 +67,13 @@ class StylizeOptions(EngineOptions):
         perceptual: the objective and the VGG16 that measures it.
     """
     max_size: int = 512
-    iterations: object = 300
+    iterations: object = 150
     tolerance: float = 0.0
     min_change: float = 0.0
     optimizer: str = "lbfgs"
     lbfgs_history: int = LBFGS_HISTORY
     learning_rate: float = 0.02
-    init: str = "content"
+    init: str = "recolored"
     jit_compile: bool = False
     style_blend_weights: object = None
     style_scale: float = 1.0

@@ -21,9 +21,12 @@ def test_finds_the_minimum_of_an_ill_conditioned_quadratic():
     rng = np.random.default_rng(0)
     center = rng.uniform(0.2, 0.8, (1, 8, 8, 3)).astype(np.float32)
     curvature = rng.uniform(1, 1000, center.shape).astype(np.float32)  # condition number 1000
-    outcome = lbfgs.minimize(quadratic(center, curvature), np.zeros_like(center), 150)
+    outcome = lbfgs.minimize(quadratic(center, curvature), np.zeros_like(center), 150, history=20)
     np.testing.assert_allclose(outcome.x.numpy(), center, atol=1e-3)
     assert outcome.evaluations >= outcome.iterations + 1 > 100  # the start, then one or more per iteration
+    longer = lbfgs.minimize(quadratic(center, curvature), np.zeros_like(center), 150, history=100)
+    np.testing.assert_allclose(longer.x.numpy(), center, atol=1e-3)
+    assert longer.iterations < 0.9 * outcome.iterations  # a longer memory shapes each step better
 
 
 def test_a_preconditioner_that_knows_the_curvature_solves_in_a_few_iterations():

@@ -216,4 +216,4 @@ def test_lbfgs_remembers_the_history_asked_for_as_memory_allows(problem, monkeyp
     run(problem, iterations=2, history=100)
     assert asked == [100]
     assert memory.history_pairs(4096 * 4096, 100) < 100  # at print sizes, what fits
-    assert memory.estimate(512, 512, history=100) > memory.estimate(512, 512)
+    assert memory.estimate(512, 512, history=100) > memory.estimate(512, 512, history=20)

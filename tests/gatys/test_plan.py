@@ -83,10 +83,10 @@ def test_the_memory_estimate_errs_high_of_the_measured_peaks():
     from kstyle.gatys import memory
     measured = {(384, 512): 1.1, (1536, 2048): 6.0}  # BENCHMARKS.md, "Print size", untiled, 20 pairs
     for (height, width), gib in measured.items():
-        estimate = memory.estimate(height, width) / 2**30
+        estimate = memory.estimate(height, width, history=20) / 2**30
         assert gib <= estimate <= 1.5 * gib, (height, width, estimate)
     assert memory.history_pairs(4096 * 3072) == 7 and memory.history_pairs(8192 * 6144) == 5
-    assert memory.history_pairs(512 * 384) == 20
+    assert memory.history_pairs(512 * 384) == 100 and memory.history_pairs(2048 * 1536) == 28  # 2 GiB of pairs
 
 
 def test_the_memory_estimate_counts_the_halo_of_the_layers_read():
