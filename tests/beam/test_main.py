@@ -32,7 +32,8 @@ def test_two_worker_processes_paint_what_one_process_paints(tmp_path):
     (["--input=IN", "--output=OUT"], "say what to paint: --model=NAME|PATH or --blend"),
     (["--input=IN", "--output=OUT", "--model=nosuch"], "'nosuch' is neither a shipped model"),
     (["--input=IN", "--output=OUT", "--blend=nosuch"], "nosuch: not a shipped style"),
-    (["--input=IN", "--output=OUT", f"--model={STYLE}", "--strength=2"], "strength"),
+    (["--input=IN", "--output=OUT", f"--model={STYLE}", "--strength=2"],
+     "strength must be from 0 (the photo) to 1 (the full style), got 2.0"),
     (["--input=IN", "--output=OUT", f"--model={STYLE}", "--max_size=4"], "max_size must be at least 16"),
     (["--input=IN/nothing/", "--output=OUT", f"--model={STYLE}"], "--input IN/nothing/: matches no images"),
     (["--input=IN/missing.jpg", "--output=OUT", f"--model={STYLE}"], "--input IN/missing.jpg: no such file"),
@@ -43,7 +44,8 @@ def test_two_worker_processes_paint_what_one_process_paints(tmp_path):
      "option"),
     (["--input=IN", "--output=OUT", f"--model={STYLE}", "--direct_num_workers=two"],
      "a Beam pipeline option: argument --direct_num_workers: invalid int value: 'two'"),
-    (["--input=IN", "--output=OUT", f"--model={STYLE}", "--image_format=gif"], "image_format"),
+    (["--input=IN", "--output=OUT", f"--model={STYLE}", "--image_format=gif"],
+     "--image_format=gif: value should be one of <png|jpeg>"),
 ])
 def test_bad_flags_are_one_line_and_exit_2(tmp_path, arguments, message):
     inputs = tmp_path / "IN"
