@@ -167,7 +167,8 @@ class _History:
 
     def _two_loop(self, gradient):
         """Nocedal & Wright's algorithm 7.4 with `precondition` as the initial inverse Hessian."""
-        pairs = [(tf.reshape(self._steps[slot], tf.shape(gradient)), tf.reshape(self._changes[slot], tf.shape(gradient)),
+        shape = tf.shape(gradient)
+        pairs = [(tf.reshape(self._steps[slot], shape), tf.reshape(self._changes[slot], shape),
                   1.0 / self._sy[slot, slot]) for slot in self._order]
         q = gradient
         alphas = []

@@ -245,6 +245,7 @@ def test_the_compact_direction_is_the_two_loop_recursions(pushes):
     np.testing.assert_allclose(direction.numpy().ravel(), two_loop(pairs, gradient.ravel()), rtol=1e-4, atol=1e-5)
     history.clear()
     np.testing.assert_array_equal(history.direction(tf.constant(gradient)).numpy(), -gradient)
-    history.push(tf.constant(pairs[0][0].reshape(shape), tf.float32), tf.constant(pairs[0][1].reshape(shape), tf.float32))
+    first_step, first_change = (tf.constant(vector.reshape(shape), tf.float32) for vector in pairs[0])
+    history.push(first_step, first_change)
     np.testing.assert_allclose(history.direction(tf.constant(gradient)).numpy().ravel(),
                                two_loop(pairs[:1], gradient.ravel()), rtol=1e-4, atol=1e-5)
