@@ -26,6 +26,7 @@ import math
 from typing import NamedTuple
 
 import numpy as np
+import scipy.linalg
 import tensorflow as tf
 
 from kstyle.errors import Error
@@ -99,8 +100,7 @@ class _History:
 
     def __init__(self, size, precondition=None):
         self.size = size
-        self._operator = precondition
-        self.precondition = precondition or (lambda q: q)
+        self._operator = precondition  # None: the identity, and the compact form
         self._steps = self._changes = None  # [size, n] variables, one row per slot
         self._order = []  # the slots in use, oldest first
         self._sy = np.zeros((size, size))  # s_i . y_j by slot
@@ -113,6 +113,10 @@ class _History:
 
     def clear(self):
         self._order = []
+
+    def precondition(self, q):
+        """The initial inverse Hessian's operator applied to `q` (unscaled): `precondition`, or the identity."""
+        return q if self._operator is None else self._operator(q)
 
     def push(self, step, change):
         """Remembers a pair, forgetting the oldest beyond `size`; `step . change` must be positive."""
@@ -157,8 +161,8 @@ class _History:
         sy, yy = self._sy[np.ix_(order, order)], self._yy[np.ix_(order, order)]
         gamma = sy[-1, -1] / yy[-1, -1]  # Shanno-Phua scaling of the initial inverse Hessian
         upper = np.triu(sy)
-        p = _solve_triangular(upper, a, lower=False)
-        u = _solve_triangular(upper.T, np.diag(sy) * p + gamma * (yy @ p) - gamma * b, lower=True)
+        p = scipy.linalg.solve_triangular(upper, a, lower=False)
+        u = scipy.linalg.solve_triangular(upper, np.diag(sy) * p + gamma * (yy @ p) - gamma * b, trans="T")
         on_steps, on_changes = np.zeros(used), np.zeros(used)
         on_steps[order], on_changes[order] = u, -gamma * p
         product = (gamma * g + tf.linalg.matvec(steps, tf.constant(on_steps, tf.float32), transpose_a=True)
@@ -181,16 +185,6 @@ class _History:
         for (s, y, rho), alpha in zip(pairs, reversed(alphas)):
             q = q + (alpha - rho * tf.reduce_sum(y * q)) * s
         return -q
-
-
-def _solve_triangular(matrix, vector, lower):
-    """`matrix^-1 vector` for a triangular matrix with a nonzero diagonal, by substitution."""
-    size = len(vector)
-    solution = np.zeros(size)
-    for i in (range(size) if lower else range(size - 1, -1, -1)):
-        done = matrix[i, :i] @ solution[:i] if lower else matrix[i, i + 1:] @ solution[i + 1:]
-        solution[i] = (vector[i] - done) / matrix[i, i]
-    return solution
 
 
 class Convergence:

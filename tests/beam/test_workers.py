@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 from apache_beam.options.pipeline_options import PipelineOptions
@@ -31,7 +32,7 @@ def test_descendants_are_found_down_the_tree_and_not_the_root():
             found = workers.descendants(os.getpid())
             if len([pid for pid in found if pid != child.pid]) >= 1:
                 break
-            subprocess.run(["sleep", "0.1"])
+            time.sleep(0.1)
         assert child.pid in found and os.getpid() not in found
         assert len(found) >= 2  # the child and its own child
     finally:
