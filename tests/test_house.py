@@ -10,7 +10,7 @@ import pytest
 import kstyle
 
 PACKAGE = os.path.dirname(os.path.abspath(kstyle.__file__))
-GROUND = {"errors", "images", "checks", "samples", "finder", "presets", "files", "periodicity", "progress",
+GROUND = {"errors", "images", "video", "checks", "samples", "finder", "presets", "files", "periodicity", "progress",
           "startup"}
 # What each part may import from kstyle, besides itself and the ground floor.
 ALLOWED = {
