@@ -3,6 +3,6 @@
 The network (`network`), its loss as a Keras loss (`perceptual_loss`), the model
 whose `fit()` trains it (`trainer`), the resumable training run (`training`,
 with its Keras `callbacks`, its `data` pipeline and `TrainOptions` from
-`options`), applying a trained network to images (`apply`), and the networks
-that ship with the package (`shipped`). It depends on `kstyle.perceptual` only.
+`options`), applying a trained network to images (`apply`) and to streams of
+frames (`frames`), and the networks that ship with the package (`shipped`). It depends on `kstyle.perceptual` only.
 """

@@ -1,0 +1,41 @@
+"""`kstyle.feedforward.frames`: a generator that paints frames as they are asked for."""
+
+import itertools
+
+import numpy as np
+import pytest
+from conftest import synthetic_image
+
+from kstyle.errors import UsageError
+from kstyle.feedforward import frames as frames_module
+
+
+def doubled(batch):
+    return np.asarray(batch) * 2.0
+
+
+def test_each_frame_is_painted_by_the_network_in_order():
+    photos = [synthetic_image(20, 24, seed).astype(np.uint8) for seed in range(3)]
+    painted = list(frames_module.stylize_frames(doubled, photos))
+    assert [frame.dtype for frame in painted] == [np.uint8] * 3
+    for photo, frame in zip(photos, painted):
+        np.testing.assert_array_equal(frame, np.clip(photo.astype(np.float32) * 2, 0, 255).astype(np.uint8))
+
+
+def test_an_endless_stream_is_painted_lazily():
+    pulled = []
+
+    def camera():
+        for index in itertools.count():
+            pulled.append(index)
+            yield np.full((16, 16, 3), index, np.uint8)
+
+    first = list(itertools.islice(frames_module.stylize_frames(doubled, camera()), 3))
+    assert [int(frame[0, 0, 0]) for frame in first] == [0, 2, 4] and pulled == [0, 1, 2]
+
+
+def test_max_size_shrinks_and_a_tiny_frame_is_a_usage_error():
+    shrunk = next(frames_module.stylize_frames(doubled, [np.zeros((40, 80, 3), np.uint8)], max_size=40))
+    assert shrunk.shape == (20, 40, 3)
+    with pytest.raises(UsageError, match="needs at least"):
+        next(frames_module.stylize_frames(doubled, [np.zeros((8, 8, 3), np.uint8)]))
