@@ -16,7 +16,7 @@ import re
 
 from absl import flags
 
-from kstyle import presets, samples
+from kstyle import presets, samples, video
 from kstyle.beam.paths import FORMATS as IMAGE_FORMATS
 from kstyle.errors import UsageError
 from kstyle.feedforward.options import STRATEGIES, TrainOptions
@@ -102,7 +102,8 @@ STYLE = flags.DEFINE_list("style", None, _per_verb("style", {
 }))
 OUTPUT = flags.DEFINE_string("output", None, _per_verb("output", {
     "stylize": "The image to write (the extension picks the format), atomically.",
-    "transform": "An image, or a directory for several inputs; written atomically.",
+    "transform": "An image, a clip (.mp4, .mov, .m4v or .mkv) for a clip, or a directory for several inputs "
+                 "(photos as NAME.png, clips as NAME.mp4); written atomically.",
     "export": "The .tflite or .onnx file of --format=tflite|onnx, written atomically.",
     "beam": "The directory (or gs://, s3://... prefix) the pictures go to, each at its input's path relative "
             "to its pattern; failures.txt there lists the inputs that failed.",
@@ -227,8 +228,8 @@ MODEL = flags.DEFINE_string("model", None, _per_verb("model", {
             "--blend's styles.",
 }))
 INPUT = flags.DEFINE_list("input", None, _per_verb("input", {
-    "transform": "Photos to stylize: files, directories or globs, sample:NAME, or sample:photos for every "
-                 "built-in photo.",
+    "transform": "Photos and video clips to stylize: files, directories or globs, sample:NAME, or "
+                 "sample:photos for every built-in photo.",
     "beam": "Photos to stylize: Beam file patterns, comma-separated (local, gs://, s3://...): files, globs "
             "(* within a directory, ** across them) or directories (every image under them).",
 }))
@@ -236,6 +237,9 @@ LIST_MODELS = flags.DEFINE_boolean("list_models", False, "transform: print the s
 BLEND = flags.DEFINE_string("blend", None, "transform, export, beam: which styles of a network of several to "
                             "paint, NAME or NAME:WEIGHT,... (e.g. starry_night:0.7,wave:0.3; weights are normalized). "
                             "Default: the style --model names, or a network's only style.")
+CRF = flags.DEFINE_integer("crf", video.DEFAULT_CRF, "transform: video quality, H.264's constant rate factor "
+                           f"from 0 (lossless) to {video.MAX_CRF}; 18 is about visually lossless, each 6 more about "
+                           "halves the file.", lower_bound=0, upper_bound=video.MAX_CRF)
 STRENGTH = flags.DEFINE_float("strength", None, "transform, export, beam: from 0 (the photo back) to 1 (the full "
                               "style, the default); in between, the photo and the stylized picture mixed.")
 
@@ -282,7 +286,8 @@ VERB_FLAGS = {
         "style_scales", "style_scale_weights", "lattice_weight", "learning_rate", "batch_size", "crop_size", "steps",
         "checkpoint_every", "summary_every", "strategy", "seed", "quiet",
     },
-    "transform": {"model", "style", "input", "output", "max_size", "list_models", "blend", "strength", "quiet"},
+    "transform": {"model", "style", "input", "output", "max_size", "list_models", "blend", "strength", "crf",
+                  "quiet"},
     "export": {"model", "export_dir", "export_version", "max_pixels", "max_request_pixels", "max_batch", "format",
                "output", "blend", "strength"},
     "beam": {"model", "input", "output", "max_size", "blend", "strength", "skip_existing", "image_format", "quiet"},

@@ -1,8 +1,13 @@
-"""`kstyle transform`: stylize photos in one pass with a trained network."""
+"""`kstyle transform`: stylize photos and video clips in one pass with a trained network.
+
+A clip is painted frame by frame and keeps its timing, rotation and sound
+(`kstyle.video`); in a folder, photos are written as NAME.png and clips as
+NAME.mp4.
+"""
 
 import os
 
-from kstyle import finder, images, progress
+from kstyle import finder, images, progress, video
 from kstyle.cli import flags
 from kstyle.cli.console import print_error
 from kstyle.errors import INTERRUPTS, Error, UsageError, is_interrupt
@@ -27,27 +32,34 @@ def main():
         runtimes.check_installed(located.form, located.path)
     if flags.MAX_SIZE.value is not None and flags.MAX_SIZE.value < MIN_SIDE:
         raise UsageError(f"max_size must be at least {MIN_SIDE}, got {flags.MAX_SIZE.value}")
-    found = finder.find_images(flags.INPUT.value, option="--input")
+    found = finder.find_images(flags.INPUT.value, option="--input",
+                               extensions=images.READABLE_EXTENSIONS + video.READABLE_EXTENSIONS)
     inputs, many = found.sources, found.several
     output = flags.OUTPUT.value
     many = many or os.path.isdir(output)
     if many:
-        targets = [os.path.join(output, _png_name(path)) for path in inputs]
+        targets = [os.path.join(output, _output_name(path)) for path in inputs]
         _refuse_overwriting_inputs(inputs, targets)
         _refuse_clashes(inputs, targets)
         _check_output_directory(output)
     else:
         targets = [output]
         _refuse_overwriting_inputs(inputs, targets)
-        images.check_writable(output)
-        image = images.read_image(inputs[0])  # Fail now, before loading the model.
+        if video.is_video(inputs[0]):  # Fail now, before loading the model.
+            video.check_writable(output)
+            clip = video.probe(inputs[0])
+        else:
+            images.check_writable(output)
+            image = images.read_image(inputs[0])
 
     import_tensorflow_quietly()
 
     if many:
         os.makedirs(output, exist_ok=True)
-        images.check_writable(targets[0])
+        images.check_writable_file(targets[0])
     network = _load(located, model, chosen)
+    if not many and video.is_video(inputs[0]):
+        return _finish_clip(inputs[0], targets[0], _transform_clip(network, inputs[0], targets[0], clip))
     if not many:
         _transform_one(network, inputs[0], image, targets[0])
         print(f"wrote {targets[0]}")
@@ -57,7 +69,13 @@ def main():
     try:
         for done, (source, target) in enumerate(zip(inputs, targets), 1):
             try:
-                _transform_one(network, source, images.read_image(source), target)
+                if video.is_video(source):
+                    painted = _transform_clip(network, source, target, video.probe(source),
+                                              label=f"{os.path.basename(source)}: ")
+                    if painted.interrupted:
+                        return _finish_clip(source, target, painted)
+                else:
+                    _transform_one(network, source, images.read_image(source), target)
                 written += 1
             except Error as error:
                 failures.append(str(error))
@@ -70,7 +88,7 @@ def main():
         if shown:
             shown.close()
         return print_error(f"interrupted after {written} of {len(inputs)} images; they are in {output}", 130)
-    print(f"wrote {written} images to {output}")
+    print(f"wrote {written} {'file' if written == 1 else 'files'} to {output}")
     if failures:
         return print_error(f"{len(failures)} of {len(inputs)} inputs failed; first: {failures[0]}", 1)
     return 0
@@ -93,6 +111,38 @@ def _transform_one(network, source, image, target):
     except Error as error:
         raise type(error)(f"{source}: {error}") from None
     images.write_image(target, painted)
+
+
+def _transform_clip(network, source, target, clip, label=""):
+    """Paints the clip `source` into `target` with a progress line of frames, frames per second and time left."""
+    from kstyle.feedforward.frames import stylize_frames
+    shown = None if flags.QUIET.value else progress.Progress(clip.frames or 1, "frame", label=label)
+    rate = video.Rate()
+
+    def on_frame(done):
+        fps = rate.tick()
+        if shown:  # the count is the container's (or an estimate): never "done" before the last frame
+            shown.update(done if done == shown.total else min(done, shown.total - 1), [("fps", fps)] if fps else ())
+
+    try:
+        written = video.transcode(source, target, lambda frames: stylize_frames(network, frames), crf=flags.CRF.value,
+                                  max_size=flags.MAX_SIZE.value, on_frame=on_frame)
+    except Error as error:
+        raise type(error)(error if str(error).startswith(source) else f"{source}: {error}") from None
+    finally:
+        if shown:
+            shown.close()
+    for note in written.notes:
+        print(note)
+    return written
+
+
+def _finish_clip(source, target, written):
+    """The closing line of one clip; 130 if Ctrl-C cut it short."""
+    if written.interrupted:
+        return print_error(f"interrupted after {written.frames} frames of {source}; {target} holds them", 130)
+    print(f"wrote {target} ({written.frames} frames)")
+    return 0
 
 
 def _model():
@@ -155,6 +205,7 @@ def _refuse_clashes(inputs, targets):
         first[target] = source
 
 
-def _png_name(source):
+def _output_name(source):
+    """What `source` is written as in an output directory: NAME.mp4 for a clip, NAME.png for a photo."""
     name = source[len(images.SAMPLE_PREFIX):] if source.startswith(images.SAMPLE_PREFIX) else source
-    return os.path.splitext(os.path.basename(name))[0] + ".png"
+    return os.path.splitext(os.path.basename(name))[0] + (".mp4" if video.is_video(name) else ".png")

@@ -115,7 +115,7 @@ def test_exports_old_version_flag_still_works_with_a_notice(spelling, capsys):
 
 def test_no_verb_shows_the_verbs_and_exits_2(capsys):
     assert cli.main(["kstyle"]) == 2
-    assert "transform  stylize photos in one pass" in capsys.readouterr().err
+    assert "transform  stylize photos and video clips in one pass" in capsys.readouterr().err
 
 
 def test_library_notices_print_as_kstyle_lines_while_a_verb_runs_and_logging_is_given_back(capsys):

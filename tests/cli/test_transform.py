@@ -336,3 +336,73 @@ def test_a_shipped_style_name_misspelt_in_a_blend_is_refused_before_the_load(tmp
             f"--output={tmp_path}/o.png"]
     assert cli.main(argv) == 2
     assert "not udnei" in capsys.readouterr().err
+
+
+@pytest.fixture
+def clip(tmp_path):
+    from clips import make_clip
+    path = tmp_path / "clip.mp4"
+    make_clip(path, frames=6, size=(48, 64), milliseconds=(50, 33), rotation=90)
+    return path
+
+
+def test_a_clip_is_painted_frame_by_frame_with_its_timing_rotation_and_sound(tmp_path, clip, model, capsys):
+    from clips import read_clip
+    path, network = model
+    output = tmp_path / "out.mp4"
+    assert cli.main(["kstyle", "transform", f"--model={path}", f"--input={clip}", f"--output={output}",
+                     "--crf=0"]) == 0
+    assert capsys.readouterr().out.strip().endswith(f"wrote {output} (6 frames)")
+    source, stamps, _, audio, _, _ = read_clip(clip)
+    painted, out_stamps, rotation, out_audio, _, _ = read_clip(output)
+    assert painted.shape == (6, 48, 64, 3) and rotation == 90 and out_audio == audio
+    np.testing.assert_allclose(out_stamps, stamps, atol=1e-3)
+    expected = np.clip(np.rint(network(source.astype(np.float32)).numpy()), 0, 255)
+
+    def blocks(frames):  # yuv420p keeps one colour per 2x2 pixels, even at crf 0: compare 4x4 averages
+        return frames.reshape(6, 12, 4, 16, 4, 3).mean(axis=(2, 4))
+
+    assert np.abs(blocks(painted) - blocks(expected)).mean() < 3
+
+
+def test_a_folder_of_photos_and_clips_gives_pngs_and_mp4s(tmp_path, photos, clip, model, capsys):
+    os.rename(clip, photos / "holiday.MOV")
+    output = tmp_path / "out"
+    assert cli.main(["kstyle", "transform", f"--model={model[0]}", f"--input={photos}", f"--output={output}",
+                     "--quiet"]) == 0
+    assert sorted(path.name for path in output.iterdir()) == ["holiday.mp4", "p0.png", "p1.png", "p2.png"]
+    assert capsys.readouterr().out.strip().endswith(f"wrote 4 files to {output}")
+
+
+@pytest.mark.parametrize("changes, status, message", [
+    ({"output": "{tmp}/out.png"}, 2, "a video is written as one of .mp4"),
+    ({"input": "{tmp}/notes.mp4"}, 1, "not a video kstyle can read"),
+    ({"crf": "60"}, 2, "crf"),
+])
+def test_bad_clips_and_qualities_are_one_line(tmp_path, clip, model, capsys, changes, status, message):
+    (tmp_path / "notes.mp4").write_text("not a video")
+    values = {"model": model[0], "input": str(clip), "output": str(tmp_path / "out.mp4")}
+    values.update({key: value.format(tmp=tmp_path) for key, value in changes.items()})
+    assert cli.main(["kstyle", "transform", *(f"--{k}={v}" for k, v in values.items())]) == status
+    err = capsys.readouterr().err
+    assert err.startswith("kstyle: ") and err.count("\n") == 1 and message in err, err
+    assert not (tmp_path / "out.mp4").exists() and not (tmp_path / "out.png").exists()
+
+
+def test_ctrl_c_in_a_clip_keeps_the_frames_done(tmp_path, clip, model, capsys, monkeypatch):
+    from clips import read_clip
+
+    from kstyle.feedforward import apply
+    painted = []
+
+    def stylize(network, image, max_size=None):
+        if len(painted) == 4:
+            raise KeyboardInterrupt
+        painted.append(image.shape)
+        return image.astype(np.uint8)
+
+    monkeypatch.setattr(apply, "stylize", stylize)
+    output = tmp_path / "out.mp4"
+    assert cli.main(["kstyle", "transform", f"--model={model[0]}", f"--input={clip}", f"--output={output}"]) == 130
+    assert capsys.readouterr().err.strip() == f"kstyle: interrupted after 4 frames of {clip}; {output} holds them"
+    assert len(read_clip(output)[0]) == 4
