@@ -1,0 +1,234 @@
+"""Flicker of the one-pass network on video: warping error, sharpness, style and speed of painted clips.
+
+    python benchmarks/video_stability.py [--model=starry_night] [--blend=NAME] [--size=512] [--frames=60]
+        [--crf=18] [--picture=PATH]
+
+The clips are made here from the held-out photos (`shared/images/content/stata.jpg`
+and scikit-image's chelsea, which no shipped network trained on), so any clean
+clone can make them: a camera that pans and zooms slowly over the photo for
+the first 3/4 of the frames, then holds still while the sensor's noise (a
+Gaussian of 2 levels, new in every frame) is all that changes: where a network
+that paints each frame on its own flickers most. 25 fps, 16:9 at `--size` px
+wide, H.264 at crf 0 (lossless: x264 at any ordinary quality turns a still
+camera's noise into skipped blocks, which hides the very flicker measured), with
+a tone for sound.
+
+Each clip is painted through `kstyle.video.transcode` (the path of `kstyle
+transform`, its encoder at `--crf`) and decoded again; what is compared is
+what a viewer gets. Measures, per clip:
+
+* warping error (Lai et al. 2018): the mean, over the pixels the flow says are
+  visible in both frames, of the squared difference between each painted frame
+  and the one before warped onto it (RGB in 0-1, averaged over channels),
+  averaged over frame pairs; the flow is OpenCV's DIS (medium preset) on the
+  input frames, and a pixel counts as visible where the forward and backward
+  flows agree (Sundaram et al. 2010, as in Ruder et al.'s temporal loss);
+  `still` is the same over the still frames only;
+* sharpness: the variance of the Laplacian of the grey frames (mean over
+  frames), which a blend of frames lowers;
+* style: Gatys' Gram loss (block1_conv1..block5_conv1, the judge's yardstick,
+  `judge_networks.yardstick`) of every 10th frame against the painting at the
+  frame's size;
+* frames per second of the whole path (decode, paint, encode).
+
+Rows: the input clip itself (the floor: what the camera and the codec change),
+`none` (each frame painted on its own, today's `kstyle transform`) and
+`blend70` (each painted frame mixed 70/30 with the previous output: a blur that
+a stable mode must beat, not imitate). Writes benchmarks/results/video_stability.json.
+Needs the `bench` extra (opencv-python-headless). Run it alone: it keeps both cores busy.
+"""
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import common  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+RATE = 25
+
+
+def camera_frames(photo, frames, width, height, seed=0):
+    """The clip's frames: a slow pan and zoom over `photo`, then a still camera with sensor noise."""
+    import cv2
+    rng = np.random.default_rng(seed)
+    moving = frames * 3 // 4
+    scale = 1.35 * max(width / photo.shape[1], height / photo.shape[0])
+    clip = []
+    for index in range(frames):
+        t = min(index, moving - 1)
+        zoom = scale * (1 + 0.002 * t)
+        x0 = 10 + 1.6 * t
+        y0 = 6 + 0.5 * t
+        matrix = np.float32([[zoom, 0, -x0], [0, zoom, -y0]])
+        frame = cv2.warpAffine(photo.astype(np.float32), matrix, (width, height), flags=cv2.INTER_CUBIC,
+                               borderMode=cv2.BORDER_REFLECT)
+        if index >= moving:
+            frame = frame + rng.normal(0, 2.0, frame.shape)
+        clip.append(np.clip(np.rint(frame), 0, 255).astype(np.uint8))
+    return clip, moving
+
+
+def write_clip(path, frames):
+    """`frames` as a lossless H.264 clip (crf 0), 25 fps, with a 440 Hz tone."""
+    import av
+    with av.open(path, "w") as out:
+        video = out.add_stream("libx264", rate=RATE, options={"crf": "0"})
+        video.height, video.width = frames[0].shape[:2]
+        video.pix_fmt = "yuv420p"
+        sound = out.add_stream("aac", rate=16000)
+        sound.layout = "mono"
+        for frame in frames:
+            out.mux(video.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")))
+        out.mux(video.encode(None))
+        samples = 16000 * len(frames) // RATE
+        tone = (0.2 * np.sin(2 * np.pi * 440 * np.arange(samples) / 16000)).astype(np.float32)
+        for start in range(0, samples, 1024):
+            piece = av.AudioFrame.from_ndarray(tone[None, start:start + 1024], format="fltp", layout="mono")
+            piece.sample_rate, piece.pts = 16000, start
+            out.mux(sound.encode(piece))
+        out.mux(sound.encode(None))
+
+
+def read_frames(path):
+    import av
+    with av.open(path) as clip:
+        return [frame.to_ndarray(format="rgb24") for frame in clip.decode(video=0)]
+
+
+def flows(frames):
+    """For each pair (t-1, t): the flow from frame t back to t-1 and the mask of pixels visible in both."""
+    import cv2
+    dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
+    grey = [cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY) for frame in frames]
+    height, width = grey[0].shape
+    grid = np.stack(np.meshgrid(np.arange(width), np.arange(height)), -1).astype(np.float32)
+    pairs = []
+    for before, after in zip(grey, grey[1:]):
+        backward = dis.calc(after, before, None)  # where each pixel of `after` was in `before`
+        forward = dis.calc(before, after, None)
+        there = grid + backward
+        forward_there = cv2.remap(forward, there[..., 0], there[..., 1], cv2.INTER_LINEAR)
+        mismatch = np.sum((backward + forward_there) ** 2, -1)
+        bound = 0.01 * (np.sum(backward ** 2, -1) + np.sum(forward_there ** 2, -1)) + 0.5
+        inside = (there[..., 0] >= 0) & (there[..., 0] <= width - 1) & (there[..., 1] >= 0) & (
+            there[..., 1] <= height - 1)
+        pairs.append((there, (mismatch <= bound) & inside))
+    return pairs
+
+
+def warping_errors(frames, pairs):
+    """Per pair: the mean squared difference (0-1 RGB) between frame t and frame t-1 warped onto it, where visible."""
+    import cv2
+    errors = []
+    for (there, visible), before, after in zip(pairs, frames, frames[1:]):
+        warped = cv2.remap(before.astype(np.float32), there[..., 0], there[..., 1], cv2.INTER_LINEAR)
+        squared = np.mean(((after.astype(np.float32) - warped) / 255.0) ** 2, -1)
+        errors.append(float(squared[visible].mean()) if visible.any() else 0.0)
+    return errors
+
+
+def sharpness(frames):
+    import cv2
+    return float(np.mean([cv2.Laplacian(cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY), cv2.CV_64F).var()
+                          for frame in frames]))
+
+
+def blend70(frames):
+    """Each output 70 % the painted frame and 30 % the previous output."""
+    previous = None
+    for frame in frames:
+        frame = frame.astype(np.float32)
+        previous = frame if previous is None else 0.7 * frame + 0.3 * previous
+        yield np.clip(np.rint(previous), 0, 255).astype(np.uint8)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default="starry_night")
+    parser.add_argument("--blend", default=None, help="the style of a --model file of several")
+    parser.add_argument("--size", type=int, default=512, help="the clips' width (16:9)")
+    parser.add_argument("--frames", type=int, default=60)
+    parser.add_argument("--crf", type=int, default=18)
+    parser.add_argument("--picture", default=None, help="also write a strip of frames (input, none, blend70)")
+    parser.add_argument("--out", default=os.path.join(ROOT, "benchmarks", "results", "video_stability.json"))
+    args = parser.parse_args()
+
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import judge_networks
+
+    from kstyle import images, video
+    from kstyle.feedforward import apply, frames as frames_module
+    from kstyle.perceptual import vgg
+
+    width, height = args.size, round(args.size * 9 / 16 / 2) * 2
+    network = apply.load_network(args.model, args.blend)
+    style_name = args.blend or args.model
+    painting = images.read_image(common.shared_image("style", f"{style_name}.jpg"))
+    measure = judge_networks.yardstick(vgg.load_vgg16("hed"), painting, args.size)
+    photos = {name: photo for name, photo in judge_networks.held_out_photos(1024).items()
+              if name in ("stata", "chelsea")}
+    network(np.zeros((1, height, width, 3), np.float32))  # traced once, before anything is timed
+    results = {"machine": common.machine(), "date": time.strftime("%Y-%m-%d"), "model": args.model,
+               "style": style_name, "size": [width, height], "frames": args.frames, "crf": args.crf, "clips": {}}
+    strips = []
+    with tempfile.TemporaryDirectory() as directory:
+        for name, photo in photos.items():
+            made, moving = camera_frames(photo, args.frames, width, height)
+            source = os.path.join(directory, f"{name}.mp4")
+            write_clip(source, made)
+            inputs = read_frames(source)
+            pairs = flows(inputs)
+            rows = {}
+
+            def record(mode, frames, seconds=None):
+                errors = warping_errors(frames, pairs)
+                styles = [measure(frame.astype(np.float32), photo_frame.astype(np.float32))[0]
+                          for frame, photo_frame in list(zip(frames, inputs))[::10]] if mode != "input" else None
+                rows[mode] = {"warping_error": float(np.mean(errors)),
+                              "warping_error_still": float(np.mean(errors[moving:])),
+                              "sharpness": sharpness(frames),
+                              "style": float(np.mean(styles)) if styles else None,
+                              "fps": len(frames) / seconds if seconds else None}
+
+            record("input", inputs)
+            painted = {}
+            for mode, wrap in (("none", None), ("blend70", blend70)):
+                target = os.path.join(directory, f"{name}_{mode}.mp4")
+
+                def paint(frames, wrap=wrap):
+                    stylized = frames_module.stylize_frames(network, frames)
+                    return wrap(stylized) if wrap else stylized
+
+                started = time.perf_counter()
+                video.transcode(source, target, paint, crf=args.crf)
+                seconds = time.perf_counter() - started
+                painted[mode] = read_frames(target)
+                record(mode, painted[mode], seconds)
+            base = rows["none"]
+            for mode, row in rows.items():
+                row["ratios_to_none"] = {key: row[key] / base[key] for key in ("warping_error", "warping_error_still",
+                                                                           "sharpness", "style")
+                                         if row.get(key) is not None and base.get(key)}
+            results["clips"][name] = rows
+            print(name, {mode: {k: (round(v, 5) if isinstance(v, float) else v) for k, v in row.items()}
+                         for mode, row in rows.items()}, flush=True)
+            if args.picture:
+                picks = [moving // 2, moving // 2 + 1, moving + 2, moving + 3]
+                strips.append(np.concatenate([np.concatenate([frames[i] for i in picks], 1)
+                                              for frames in (inputs, painted["none"], painted["blend70"])], 0))
+    common.report(results, args.out)
+    if args.picture:
+        from PIL import Image
+        picture = np.concatenate(strips, 0)
+        Image.fromarray(picture).resize((picture.shape[1] // 2, picture.shape[0] // 2), Image.LANCZOS).save(
+            args.picture, quality=90)
+
+
+if __name__ == "__main__":
+    main()
