@@ -171,6 +171,9 @@ def transcode(source, target, paint_frames, *, crf=DEFAULT_CRF, max_size=None, o
     directory, name = os.path.split(os.path.abspath(target))
     try:
         handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{name}.", suffix=".partial")
+        umask = os.umask(0)
+        os.umask(umask)
+        os.fchmod(handle, 0o666 & ~umask)  # a new file's permissions, not mkstemp's 0600
         os.close(handle)
     except OSError as error:
         raise Error(f"{target}: cannot write in {directory} ({write_failure(error)})") from None
@@ -191,7 +194,8 @@ def transcode(source, target, paint_frames, *, crf=DEFAULT_CRF, max_size=None, o
             try:
                 for painted in paint_frames(frames):
                     frame = av.VideoFrame.from_ndarray(_checked(painted, height, width), format="rgb24")
-                    (frame.pts, durations[frame.pts]), frame.time_base = stamps.popleft(), video_in.time_base
+                    pts, durations[pts] = stamps.popleft()
+                    frame.pts, frame.time_base = pts, video_in.time_base
                     writer.mux(_timed(video_out.encode(frame), durations))
                     done += 1
                     if on_frame:

@@ -217,3 +217,14 @@ def test_the_rate_is_frames_per_second_over_its_window():
     rate = video.Rate(window=2.0, clock=lambda: next(now))
     values = [rate.tick() for _ in range(20)]
     assert values[0] == 0.0 and values[-1] == pytest.approx(4.0)
+
+
+def test_the_clip_gets_a_new_files_permissions(tmp_path):
+    source, target = tmp_path / "clip.mp4", tmp_path / "out.mp4"
+    make_clip(source, frames=2, audio=None)
+    umask = os.umask(0o022)
+    try:
+        video.transcode(str(source), str(target), unchanged)
+    finally:
+        os.umask(umask)
+    assert target.stat().st_mode & 0o777 == 0o644
