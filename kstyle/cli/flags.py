@@ -102,8 +102,8 @@ STYLE = flags.DEFINE_list("style", None, _per_verb("style", {
 }))
 OUTPUT = flags.DEFINE_string("output", None, _per_verb("output", {
     "stylize": "The image to write (the extension picks the format), atomically.",
-    "transform": "An image, a clip (.mp4, .mov, .m4v or .mkv) for a clip, or a directory for several inputs "
-                 "(photos as NAME.png, clips as NAME.mp4); written atomically.",
+    "transform": f"An image for a photo, a clip ({', '.join(video.WRITABLE_EXTENSIONS)}) for a clip, or a "
+                 "directory for several inputs (photos as NAME.png, clips as NAME.mp4); written atomically.",
     "export": "The .tflite or .onnx file of --format=tflite|onnx, written atomically.",
     "beam": "The directory (or gs://, s3://... prefix) the pictures go to, each at its input's path relative "
             "to its pattern; failures.txt there lists the inputs that failed.",
