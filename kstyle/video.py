@@ -187,8 +187,11 @@ def transcode(source, target, paint_frames, *, crf=DEFAULT_CRF, max_size=None, o
             video_out.codec_context.time_base = video_in.time_base
             if clip.rotation:
                 video_out.set_display_rotation(clip.rotation)
-            audio = {stream.index: _AudioOut(stream, writer, _extension(target), notes, source)
-                     for stream in reader.streams.audio}
+            try:
+                audio = {stream.index: _AudioOut(stream, writer, _extension(target), notes, source)
+                         for stream in reader.streams.audio}
+            except ValueError as error:  # PyAV refuses a stream it cannot describe to the muxer
+                raise Error(f"{source}: cannot carry its audio into {target} ({_reason(error)})") from None
             stamps, durations = collections.deque(), {}
             frames = _decoded(reader, video_in, audio, stamps, height, width, source)
             try:

@@ -228,3 +228,17 @@ def test_the_clip_gets_a_new_files_permissions(tmp_path):
     finally:
         os.umask(umask)
     assert target.stat().st_mode & 0o777 == 0o644
+
+
+def test_an_audio_stream_pyav_refuses_is_one_line(tmp_path, monkeypatch):
+    source, target = tmp_path / "clip.mp4", tmp_path / "out.mp4"
+    make_clip(source, frames=2)
+
+    def refuse(self, *args, **kwargs):
+        raise ValueError("'mp4' format does not support 'xyz' codec")
+
+    monkeypatch.setattr(video._AudioOut, "__init__", refuse)
+    message = r"clip.mp4: cannot carry its audio into .*out.mp4 \('mp4' format does not"
+    with pytest.raises(Error, match=message) as raised:
+        video.transcode(str(source), str(target), unchanged)
+    assert "\n" not in str(raised.value) and not target.exists() and leftovers(tmp_path) == []

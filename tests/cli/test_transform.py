@@ -377,7 +377,7 @@ def test_a_folder_of_photos_and_clips_gives_pngs_and_mp4s(tmp_path, photos, clip
 @pytest.mark.parametrize("changes, status, message", [
     ({"output": "{tmp}/out.png"}, 2, "a video is written as one of .mp4"),
     ({"input": "{tmp}/notes.mp4"}, 1, "not a video kstyle can read"),
-    ({"crf": "60"}, 2, "crf"),
+    ({"crf": "60"}, 2, "--crf=60: 60 is not an integer in the range [0, 51]"),
 ])
 def test_bad_clips_and_qualities_are_one_line(tmp_path, clip, model, capsys, changes, status, message):
     (tmp_path / "notes.mp4").write_text("not a video")
