@@ -42,14 +42,19 @@ def values(name):
     Raises:
         UsageError: an unknown preset, or a line that is not `--name=value`.
     """
+    return file_values(path(name), f"preset {name}")
+
+
+def file_values(flagfile, label=None):
+    """The flags any flagfile sets, read as `values` reads a preset's; `label` names it in errors (its path)."""
     found = {}
-    with open(path(name)) as file:
+    with open(flagfile) as file:
         for number, line in enumerate(file, 1):
             line = line.strip()
             if not line or line.startswith("#"):
                 continue
             if not line.startswith("--") or len(line) < 3:
-                raise UsageError(f"preset {name}, line {number}: expected --name=value, got {line!r}")
+                raise UsageError(f"{label or flagfile}, line {number}: expected --name=value, got {line!r}")
             flag, equals, value = line[2:].partition("=")
             if not equals:
                 flag, value = (flag[2:], "false") if flag.startswith("no") else (flag, "true")

@@ -62,15 +62,11 @@ def main():
 
 def _network_settings(flagfile):
     """The StyleNetwork arguments a `kstyle train --flagfile` run would use."""
+    from kstyle import presets
     from kstyle.feedforward.options import TrainOptions
-    values = {}
-    for line in open(flagfile):
-        line = line.strip()
-        if line.startswith("--") and "=" in line:
-            name, value = line[2:].split("=", 1)
-            values[name] = value
+    values = presets.file_values(flagfile)
     fields = ("width", "residual_blocks", "downsamplings", "widths", "decoder_widths", "dilations", "antialias")
-    options = TrainOptions(**{name: values[name] for name in fields if name in values})
+    options = TrainOptions.from_kwargs(**{name: values[name] for name in fields if name in values})
     return {name: getattr(options, name) for name in fields}
 
 

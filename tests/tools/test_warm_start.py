@@ -57,3 +57,11 @@ def test_a_directory_holding_a_run_is_refused(tmp_path, monkeypatch):
     (tmp_path / "run" / "checkpoints").mkdir(parents=True)
     with pytest.raises(SystemExit, match="already holds a run"):
         run(monkeypatch, "--from=x.keras", f"--model_dir={tmp_path / 'run'}", "--flagfile=x.flags")
+
+
+def test_the_network_settings_are_read_as_kstyle_train_reads_the_flagfile(tmp_path):
+    flagfile = tmp_path / "aa.flags"
+    flagfile.write_text("# bilinear\n--widths=16,32,32\n--decoder_widths=32,16\n--antialias\n--style_weight=1e-2\n")
+    settings = warm_start._network_settings(str(flagfile))
+    assert settings["antialias"] is True and settings["decoder_widths"] == (32, 16)
+    assert settings["widths"] == (16, 32, 32) and settings["residual_blocks"] == 5
