@@ -14,6 +14,10 @@ fixed number of pixels, so at full size its Grams measure fine texture; at half
 size the same layers measure strokes twice as large, which a network trained at
 full size only can leave out and still score well (it recolours the photo and
 lays fine texture over it).
+
+The painting's colours can be asked for too (`colour_weight`): the sliced
+Wasserstein distance between the output's pixel colours and the painting's
+(`kstyle.perceptual.palette`), which Grams of VGG16 features do not pin down.
 """
 
 import dataclasses
@@ -26,8 +30,11 @@ from kstyle import images
 from kstyle.errors import UsageError
 from kstyle.feedforward.options import johnson_perceptual
 from kstyle.perceptual import vgg
-from kstyle.perceptual.objective import Objective, StyleTarget, style_grams
+from kstyle.perceptual.objective import TERMS, Objective, StyleTarget, style_grams
 from kstyle.perceptual.options import FIELDS, PerceptualOptions
+from kstyle.perceptual.palette import palette, palette_distance
+
+COLOUR_TERM = "colour"
 
 
 @keras.saving.register_keras_serializable(package="kstyle")
@@ -51,6 +58,11 @@ class PerceptualLoss(keras.losses.Loss):
             small full-size weight rewards less the fine texture that only
             the full-size Grams see, and more the strokes the coarser ones
             see.
+        palettes: the painting's palette (`kstyle.perceptual.palette.palette`,
+            `[directions, levels]`), or a list of them, one per style; needed
+            when `colour_weight` is above 0.
+        colour_weight: the weight of the `colour` term, the output's palette
+            distance to the painting's; 0 for none.
 
     Example:
         >>> loss = kstyle.PerceptualLoss.from_style_image("painting.jpg", style_weight=1e-2)
@@ -59,7 +71,7 @@ class PerceptualLoss(keras.losses.Loss):
     """
 
     def __init__(self, style_grams, options=None, backbone=None, name="perceptual_loss", scaled_grams=None,
-                 scale_weights=None, **kwargs):
+                 scale_weights=None, palettes=None, colour_weight=0.0, **kwargs):
         changes = {key: kwargs.pop(key) for key in FIELDS if key in kwargs}
         super().__init__(name=name, **kwargs)
         self.options = dataclasses.replace(options or johnson_perceptual(), **changes)
@@ -87,6 +99,18 @@ class PerceptualLoss(keras.losses.Loss):
         if any(not np.isfinite(weight) or weight < 0 for weight in weights.values()):
             raise UsageError(f"scale_weights must be finite and 0 or more, got {list(weights.values())}")
         self.scale_weights = {scale: weights.get(scale, 1.0) for scale in self.style_scales}
+        self.colour_weight = float(colour_weight)
+        if not np.isfinite(self.colour_weight) or self.colour_weight < 0:
+            raise UsageError(f"colour_weight must be finite and 0 or more, got {colour_weight}")
+        self.palettes = None
+        if palettes is not None:
+            each = [np.asarray(one, np.float32) for one in (palettes if several else [palettes])]
+            if len(each) != len(per_style):
+                raise UsageError(f"palettes has {len(each)} styles, style_grams {len(per_style)}")
+            self.palettes = each if several else each[0]
+            self._palettes = tf.constant(np.stack(each))
+        elif self.colour_weight > 0:
+            raise UsageError("colour_weight needs the paintings' palettes (from_style_images computes them)")
         backbone = backbone or vgg.load_vgg16(self.options.vgg_weights, self.options.seed)
         extractor = vgg.feature_extractor(backbone.model, self.options.layer_names, self.options.pooling,
                                           self.options.precision)
@@ -108,6 +132,11 @@ class PerceptualLoss(keras.losses.Loss):
     def style_scales(self):
         """The scales the style is judged at: 1 (full size), then the coarser ones."""
         return (1.0, *self.scaled_grams)
+
+    @property
+    def term_names(self):
+        """The weighted terms `terms` returns, which add up to the loss."""
+        return TERMS + ((COLOUR_TERM,) if self.colour_weight > 0 else ())
 
     @property
     def num_styles(self):
@@ -146,10 +175,12 @@ class PerceptualLoss(keras.losses.Loss):
             return grams if several else grams[0]
 
         scaled = {float(scale): grams_at(float(scale)) for scale in style_scales[1:]}
-        return cls(grams_at(1.0), options, backbone=backbone, scaled_grams=scaled, **kwargs)
+        palettes = [palette(images.resize_longest(painting, style_size)) for painting in paintings]
+        return cls(grams_at(1.0), options, backbone=backbone, scaled_grams=scaled,
+                   palettes=palettes if several else palettes[0], **kwargs)
 
     def terms(self, photos, stylized, style_index=None):
-        """Returns `(total, {"style", "content", "tv"})` per image, `[batch]` each.
+        """Returns `(total, {term: value})` per image, `[batch]` each, for the terms of `term_names`.
 
         Args:
             photos, stylized: 0-255 images `[batch, h, w, 3]`.
@@ -163,17 +194,20 @@ class PerceptualLoss(keras.losses.Loss):
             index = tf.cast(tf.reshape(style_index, [-1]), tf.int32)
         grams = None if index is None else {layer: tf.gather(stacked, index) for layer, stacked in self._stacked.items()}
         total, terms = self.objective.per_image(stylized, content, grams)
-        if not self._scaled_stacked and self.scale_weights[1.0] == 1.0:
-            return total, terms
-        batch, size = tf.shape(stylized)[0], tf.cast(tf.shape(stylized)[1:3], tf.float32)
-        style = self.scale_weights[1.0] * terms["style"]
-        for scale, stacked in self._scaled_stacked.items():
-            shrunk = tf.image.resize(stylized, tf.cast(tf.round(size * scale), tf.int32), antialias=True)
-            chosen = tf.zeros([batch], tf.int32) if index is None else index
-            grams = {layer: tf.gather(per_style, chosen) for layer, per_style in stacked.items()}
-            style += self.scale_weights[scale] * self.objective.style_per_image(shrunk, grams)
-        terms = {**terms, "style": style}
-        return style + terms["content"] + terms["tv"], terms
+        batch = tf.shape(stylized)[0]
+        chosen = tf.zeros([batch], tf.int32) if index is None else index
+        if self._scaled_stacked or self.scale_weights[1.0] != 1.0:
+            size = tf.cast(tf.shape(stylized)[1:3], tf.float32)
+            style = self.scale_weights[1.0] * terms["style"]
+            for scale, stacked in self._scaled_stacked.items():
+                shrunk = tf.image.resize(stylized, tf.cast(tf.round(size * scale), tf.int32), antialias=True)
+                grams = {layer: tf.gather(per_style, chosen) for layer, per_style in stacked.items()}
+                style += self.scale_weights[scale] * self.objective.style_per_image(shrunk, grams)
+            terms = {**terms, "style": style}
+        if self.colour_weight > 0:
+            colour = palette_distance(stylized, tf.gather(self._palettes, chosen))
+            terms = {**terms, COLOUR_TERM: self.colour_weight * colour}
+        return sum(terms[name] for name in self.term_names), terms
 
     def call(self, y_true, y_pred):
         return self.terms(y_true, y_pred)[0]
@@ -182,6 +216,7 @@ class PerceptualLoss(keras.losses.Loss):
         return {**super().get_config(), "style_grams": _listed_styles(self.style_grams),
                 "scaled_grams": {str(scale): _listed_styles(grams) for scale, grams in self.scaled_grams.items()},
                 "scale_weights": {str(scale): weight for scale, weight in self.scale_weights.items()},
+                "palettes": _listed_palettes(self.palettes), "colour_weight": self.colour_weight,
                 "options": self.options.to_config()}
 
     @classmethod
@@ -205,6 +240,12 @@ def _listed_styles(grams):
     if isinstance(grams, list):
         return [_listed(one) for one in grams]
     return _listed(grams)
+
+
+def _listed_palettes(palettes):
+    if palettes is None:
+        return None
+    return [one.tolist() for one in palettes] if isinstance(palettes, list) else palettes.tolist()
 
 
 def _listed(grams):

@@ -14,7 +14,6 @@ import keras
 import tensorflow as tf
 
 from kstyle.perceptual.losses import lattice_energy
-from kstyle.perceptual.objective import TERMS
 
 LATTICE_TERM = "lattice"
 
@@ -52,7 +51,7 @@ class StyleTrainer(keras.Model):
     @property
     def term_names(self):
         """The weighted terms that add up to the loss, as logged."""
-        return TERMS + ((LATTICE_TERM,) if self.charges_lattice else ())
+        return self.perceptual.term_names + ((LATTICE_TERM,) if self.charges_lattice else ())
 
     @property
     def charges_lattice(self):

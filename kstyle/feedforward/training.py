@@ -284,7 +284,8 @@ def build_trainer(options, styles, named=True, backbone=None):
         backbone = vgg.load_vgg16(perceptual.vgg_weights, perceptual.seed)
     loss = PerceptualLoss.from_style_images(list(styles.values()), options.style_size, perceptual, backbone=backbone,
                                             style_scales=options.style_scales,
-                                            scale_weights=dict(zip(options.style_scales, options.style_scale_weights)))
+                                            scale_weights=dict(zip(options.style_scales, options.style_scale_weights)),
+                                            colour_weight=options.colour_weight)
     network = StyleNetwork(options.width, options.residual_blocks, options.antialias,
                            styles=tuple(styles) if named else (), downsamplings=options.downsamplings,
                            dilations=options.dilations, widths=options.widths,

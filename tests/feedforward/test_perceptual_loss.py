@@ -9,6 +9,7 @@ from kstyle.feedforward.network import StyleNetwork
 from kstyle.feedforward.options import TrainOptions
 from kstyle.feedforward.perceptual_loss import PerceptualLoss
 from kstyle.perceptual import weights
+from kstyle.perceptual.palette import palette, palette_distance
 
 LAYERS = dict(style_layers="block1_conv2,block2_conv2", content_layers="block2_conv2", vgg_weights="none")
 
@@ -149,3 +150,26 @@ def test_from_style_image_says_once_when_it_falls_back_to_hed(monkeypatch, tmp_p
                                     style_layers="block1_conv1", content_layers="block1_conv2")
     notices = [record.getMessage() for record in caplog.records if record.name.startswith("kstyle")]
     assert len(notices) == 1 and notices[0].startswith("ImageNet VGG16 weights unavailable")
+
+
+def test_colour_weight_adds_each_images_palette_distance_to_its_own_painting(random_backbone):
+    paintings = [synthetic_image(48, 48, seed=seed) for seed in (9, 11)]
+    plain = PerceptualLoss.from_style_images(paintings, style_size=48, backbone=random_backbone, **LAYERS)
+    coloured = PerceptualLoss.from_style_images(paintings, style_size=48, backbone=random_backbone, colour_weight=50.0,
+                                                **LAYERS)
+    assert plain.term_names == ("style", "content", "tv")
+    assert coloured.term_names == ("style", "content", "tv", "colour")
+    photos = np.stack([synthetic_image(32, 32, seed) for seed in (1, 2)])
+    stylized = np.stack([synthetic_image(32, 32, seed) for seed in (3, 4)])
+    index = np.array([1, 0], np.int32)
+    total, terms = coloured.terms(photos, stylized, index)
+    plain_total, _ = plain.terms(photos, stylized, index)
+    expected = [50.0 * float(palette_distance(stylized[i:i + 1], palette(paintings[style])[None])[0])
+                for i, style in enumerate(index)]
+    np.testing.assert_allclose(terms["colour"].numpy(), expected, rtol=1e-4)
+    np.testing.assert_allclose(total.numpy(), (plain_total + terms["colour"]).numpy(), rtol=1e-5)
+    restored = PerceptualLoss.from_config({**coloured.get_config(), "backbone": random_backbone})
+    assert restored.colour_weight == 50.0
+    np.testing.assert_allclose(restored.terms(photos, stylized, index)[0].numpy(), total.numpy(), rtol=1e-5)
+    with pytest.raises(UsageError, match="colour_weight needs the paintings' palettes"):
+        PerceptualLoss(coloured.style_grams, backbone=random_backbone, colour_weight=1.0, **LAYERS)

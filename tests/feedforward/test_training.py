@@ -142,6 +142,22 @@ def test_a_thin_network_charged_for_its_grid_trains_and_logs_the_charge(photos, 
     assert said == [["style_scale_weights [0.2, 1.0] -> [1.0, 1.0]"]]
 
 
+def test_a_run_asked_for_the_paintings_colours_logs_the_colour_term_and_may_change_its_weight(photos, tmp_path):
+    photo_dir, style = photos
+    model_dir = str(tmp_path / "run")
+    options = TrainOptions.from_kwargs(**TINY, colour_weight=100.0, steps=2, checkpoint_every=1)
+    training.train(options, style, photo_dir, model_dir)
+    with open(os.path.join(model_dir, training.LOSS_LOG_FILE)) as file:
+        header, *rows = file.read().splitlines()
+    assert header == "step,seconds,loss,style,content,tv,colour" and len(rows) == 2
+    loss, style_term, content, tv, colour = (float(value) for value in rows[-1].split(",")[2:])
+    assert colour > 0 and loss == pytest.approx(style_term + content + tv + colour, rel=1e-4)
+    said = []
+    training.train(TrainOptions.from_kwargs(**{**options.flat(), "colour_weight": 10.0, "steps": 3}), style,
+                   photo_dir, model_dir, on_changes=said.append)
+    assert said == [["colour_weight 100 -> 10"]]
+
+
 def test_a_copied_run_whose_checkpoint_record_has_no_timestamps_resumes(photos, tmp_path):
     """A run carried over as its last checkpoint and a hand-written record (train_shipped_model --save_resume)."""
     photo_dir, style = photos
