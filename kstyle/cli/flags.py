@@ -195,6 +195,8 @@ DOWNSAMPLINGS = _integer("downsamplings", "train: the network's stride-2 stages,
 DILATIONS = _string("dilations", "train: the residual blocks' dilations, comma-separated, taken in turn (e.g. "
                     "2,4,8): each block sees further, for bolder strokes, at the same cost and without a stride's "
                     "grid; empty for none.")
+SHRINK = _integer("shrink", "train: paint the photo shrunk by this factor (1 or 2: the mean of each 2x2 block) "
+                  "and enlarge the picture bilinearly; 2 costs a quarter and paints strokes twice as large.")
 WIDTHS = _string("widths", "train: the channels of the network's input convolution and of each stride-2 stage, "
                  "comma-separated (downsamplings + 1 numbers; the residual blocks take the last); empty for "
                  "--width doubled at each stage.")
@@ -285,8 +287,8 @@ VERB_FLAGS = {
     "train": {
         "style", "train_images", "model_dir", "style_layers", "content_layers", "style_weight", "content_weight",
         "tv_weight", "tv_normalization", "gram_normalization", "pooling", "vgg_weights", "precision", "style_size",
-        "width", "residual_blocks", "antialias", "downsamplings", "dilations", "widths", "decoder_widths",
-        "style_scales", "style_scale_weights", "lattice_weight", "colour_weight", "learning_rate", "batch_size",
+        "width", "residual_blocks", "antialias", "downsamplings", "dilations", "shrink", "widths",
+        "decoder_widths", "style_scales", "style_scale_weights", "lattice_weight", "colour_weight", "learning_rate", "batch_size",
         "crop_size", "steps", "checkpoint_every", "summary_every", "strategy", "seed", "quiet",
     },
     "transform": {"model", "style", "input", "output", "max_size", "list_models", "blend", "strength", "crf",

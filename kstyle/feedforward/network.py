@@ -15,8 +15,13 @@ conditional (`kstyle.feedforward.normalization`), and a call says which style,
 or which blend of them, to paint with `style_weights`. `strength` fades the
 result back towards the photo.
 
+A network may paint the image shrunk (`shrink=2`): it averages each 2x2 block
+of pixels, paints that, and enlarges its picture back bilinearly, for a quarter
+of the compute and strokes twice as large, with no weights of its own, so a
+trained network can be fine-tuned to it.
+
 Any input size works: the model pads (by reflection) to a multiple of 4 (2 to
-the number of downsamplings) inside and crops back, so the output has exactly
+the number of downsamplings, times `shrink`) inside and crops back, so the output has exactly
 the input's size, odd sizes too. Inputs smaller than `MIN_SIDE` on either side
 are refused with a clear InvalidArgument error instead of a MirrorPad failure
 deep inside.
@@ -27,7 +32,7 @@ import numpy as np
 import tensorflow as tf
 
 from kstyle.feedforward.normalization import ConditionalInstanceNormalization
-from kstyle.feedforward.sizes import MIN_SIDE, max_dilation, stage_widths  # noqa: F401 (its home was here)
+from kstyle.feedforward.sizes import MIN_SIDE, SHRINKS, max_dilation, stage_widths  # noqa: F401 (its home was here)
 
 
 @keras.saving.register_keras_serializable(package="kstyle")
@@ -205,6 +210,9 @@ class StyleNetwork(keras.Model):
         decoder_widths: the filters of each upsampling stage (`downsamplings`
             numbers); empty, the widths mirrored. Magenta's multi-style network
             narrows to 8 and 4: its full-resolution layers then cost little.
+        shrink: paint the image shrunk by this factor (one of `SHRINKS`,
+            averaging blocks of pixels) and enlarge the picture back
+            bilinearly; 1 (networks saved before it existed) paints at full size.
 
     Called as `network(images, style_weights=None, strength=None)`:
         images: float or uint8 0-255, `[batch, height, width, 3]`.
@@ -220,14 +228,19 @@ class StyleNetwork(keras.Model):
     """
 
     def __init__(self, width=32, residual_blocks=5, antialias=False, styles=(), downsamplings=2, dilations=(),
-                 widths=(), decoder_widths=(), **kwargs):
+                 widths=(), decoder_widths=(), shrink=1, **kwargs):
         super().__init__(**kwargs)
+        self.shrink = int(shrink)
+        if self.shrink not in SHRINKS or max_dilation(int(downsamplings), self.shrink) < 1:
+            raise ValueError(f"shrink must be one of {', '.join(map(str, SHRINKS))} and leave images of {MIN_SIDE} px "
+                             f"at least {2 * 2 ** int(downsamplings)} px after {int(downsamplings)} downsamplings, "
+                             f"got {shrink}")
         self.residual_blocks, self.antialias = int(residual_blocks), bool(antialias)
         self.downsamplings = int(downsamplings)
         self.widths, self.decoder_widths = stage_widths(width, self.downsamplings, widths, decoder_widths)
         self.width = self.widths[0]
         self.dilations = tuple(int(rate) for rate in dilations)
-        largest = max_dilation(self.downsamplings)
+        largest = max_dilation(self.downsamplings, self.shrink)
         if any(not 1 <= rate <= largest for rate in self.dilations):
             raise ValueError(f"dilations must be from 1 to {largest} with {self.downsamplings} downsamplings "
                              f"(images of {MIN_SIDE} px must still pad), got {self.dilations}")
@@ -249,8 +262,8 @@ class StyleNetwork(keras.Model):
 
     @property
     def lattice_period(self):
-        """The period, in pixels, of the grid the stride-2 stages lay over the image (1: none)."""
-        return 2 ** self.downsamplings
+        """The period, in pixels, of the grid the stride-2 stages and the shrinking lay over the image (1: none)."""
+        return self.shrink * 2 ** self.downsamplings
 
     def block_dilation(self, index):
         """The dilation of residual block `index` (from 0)."""
@@ -267,7 +280,7 @@ class StyleNetwork(keras.Model):
         for _ in range(self.downsamplings):  # an upsampling, then a 3x3 convolution
             step //= 2
             radius += step
-        return 2 * (radius + 4) + 1  # and the 9x9 output convolution
+        return self.shrink * (2 * (radius + 4) + 1)  # and the 9x9 output convolution
 
     def build(self, input_shape):
         shape = (None, None, None, 3)
@@ -284,30 +297,42 @@ class StyleNetwork(keras.Model):
             tf.minimum(height, width), MIN_SIDE,
             message=f"kstyle: images must be at least {MIN_SIDE}x{MIN_SIDE} pixels")]
         with tf.control_dependencies(checks):
-            # Reflect-pad to a multiple of 2**downsamplings so they are exact, and crop back after.
-            # (m - n % m) % m, not (-n) % m: the same here, but ONNX converters map a modulo of a
-            # negative number to C's remainder (-1 where TensorFlow gives 3).
-            multiple = 2 ** self.downsamplings
-            pad_bottom = (multiple - height % multiple) % multiple
-            pad_right = (multiple - width % multiple) % multiple
-            x = tf.pad(tf.cast(images, self.compute_dtype) / 127.5 - 1.0,
-                       [[0, 0], [0, pad_bottom], [0, pad_right], [0, 0]], mode="REFLECT")
-        # Padding by computed amounts loses every static dimension, and the TFLite converter refuses
-        # a convolution of unknown channels: a reshape to the known 3 gives them back with a
-        # built-in operation (tf.ensure_shape is not one; set_shape is lost in conversion).
-        padded = tf.shape(x)
-        x = tf.reshape(x, [padded[0], padded[1], padded[2], 3])
+            x = self.prepared(images)
         for stage in self.stages:
             x = stage(x, weights) if self.styles else stage(x)
-        x = self.out_conv(self.out_pad(x))
-        x = 127.5 * (tf.tanh(tf.cast(x, tf.float32)) + 1.0)
-        x = x[:, :height, :width, :]
+        x = self.finished(self.out_conv(self.out_pad(x)), height, width)
         if strength is not None:
             photos = tf.cast(images, tf.float32)
             strength = tf.reshape(tf.clip_by_value(tf.cast(strength, tf.float32), 0.0, 1.0), [-1, 1, 1, 1])
             x = photos + strength * (x - photos)
         x.set_shape([None, None, None, 3])
         return x
+
+    def prepared(self, images):
+        """The images as the first stage takes them: -1 to 1, padded, shrunk (`finished` undoes it)."""
+        height, width = tf.shape(images)[1], tf.shape(images)[2]
+        # Reflect-pad to a multiple of shrink * 2**downsamplings so they are exact, and crop back after.
+        # (m - n % m) % m, not (-n) % m: the same here, but ONNX converters map a modulo of a
+        # negative number to C's remainder (-1 where TensorFlow gives 3).
+        multiple = self.shrink * 2 ** self.downsamplings
+        pad_bottom = (multiple - height % multiple) % multiple
+        pad_right = (multiple - width % multiple) % multiple
+        x = tf.pad(tf.cast(images, self.compute_dtype) / 127.5 - 1.0,
+                   [[0, 0], [0, pad_bottom], [0, pad_right], [0, 0]], mode="REFLECT")
+        if self.shrink > 1:  # the mean of each block: an exact box filter, a built-in of every converter
+            x = tf.nn.avg_pool2d(x, self.shrink, self.shrink, "VALID")
+        # Padding by computed amounts loses every static dimension, and the TFLite converter refuses
+        # a convolution of unknown channels: a reshape to the known 3 gives them back with a
+        # built-in operation (tf.ensure_shape is not one; set_shape is lost in conversion).
+        padded = tf.shape(x)
+        return tf.reshape(x, [padded[0], padded[1], padded[2], 3])
+
+    def finished(self, x, height, width):
+        """The output convolution's result `x` as a 0-255 picture of `height` x `width` (see `prepared`)."""
+        x = 127.5 * (tf.tanh(tf.cast(x, tf.float32)) + 1.0)
+        if self.shrink > 1:  # half-pixel centres: each painted pixel lands on the middle of its block
+            x = tf.image.resize(x, tf.shape(x)[1:3] * self.shrink, method="bilinear")
+        return x[:, :height, :width, :]
 
     def _style_weights(self, images, style_weights):
         """`[batch, styles]` weights for the conditional normalizations, None for a plain network."""
@@ -334,4 +359,4 @@ class StyleNetwork(keras.Model):
         return {**super().get_config(), "width": self.width, "residual_blocks": self.residual_blocks,
                 "antialias": self.antialias, "styles": list(self.styles), "downsamplings": self.downsamplings,
                 "dilations": list(self.dilations), "widths": list(self.widths),
-                "decoder_widths": list(self.decoder_widths)}
+                "decoder_widths": list(self.decoder_widths), "shrink": self.shrink}

@@ -7,7 +7,7 @@ import dataclasses
 
 from kstyle import checks
 from kstyle.errors import UsageError
-from kstyle.feedforward.sizes import max_dilation
+from kstyle.feedforward.sizes import SHRINKS, max_dilation
 from kstyle.images import MAX_SIDE
 from kstyle.perceptual.options import EngineOptions, PerceptualOptions
 
@@ -41,6 +41,9 @@ class TrainOptions(EngineOptions):
         antialias: blur around the network's resampling stages (see `StyleNetwork`).
         downsamplings: the network's stride-2 stages (see `StyleNetwork`).
         dilations: the residual blocks' dilations, in turn (see `StyleNetwork`).
+        shrink: paint the photo shrunk by this factor and enlarge the picture
+            (see `StyleNetwork`): 2 costs a quarter and paints strokes twice
+            as large.
         widths, decoder_widths: the channels of each encoder and decoder stage
             (see `StyleNetwork`); empty, `width` doubled at each downsampling
             and mirrored.
@@ -72,6 +75,7 @@ class TrainOptions(EngineOptions):
     antialias: bool = False
     downsamplings: int = 2
     dilations: tuple = ()
+    shrink: int = 1
     widths: tuple = ()
     decoder_widths: tuple = ()
     style_scales: tuple = (1.0,)
@@ -97,7 +101,12 @@ class TrainOptions(EngineOptions):
         self.residual_blocks = checks.integer("residual_blocks", self.residual_blocks, 0, 32)
         self.antialias = checks.boolean("antialias", self.antialias)
         self.downsamplings = checks.integer("downsamplings", self.downsamplings, 0, 4)
-        self.dilations = checks.integers("dilations", self.dilations, 1, max_dilation(self.downsamplings))
+        self.shrink = checks.integer("shrink", self.shrink, min(SHRINKS), max(SHRINKS))
+        if max_dilation(self.downsamplings, self.shrink) < 1:
+            raise UsageError(f"shrink {self.shrink} with {self.downsamplings} downsamplings leaves images of the "
+                             "smallest size too few pixels to pad; use fewer downsamplings")
+        self.dilations = checks.integers("dilations", self.dilations, 1,
+                                         max_dilation(self.downsamplings, self.shrink))
         self.widths = checks.integers("widths", self.widths, 1, 1024)
         self.decoder_widths = checks.integers("decoder_widths", self.decoder_widths, 1, 1024)
         if self.widths and len(self.widths) != self.downsamplings + 1:

@@ -17,7 +17,7 @@ CONFIG_FILE = "config.json"
 
 # Every option of a run, by what resuming it with another value does (tests hold the three against TrainOptions):
 # refused: the checkpoints are tied to them (the network's shape), or the loss would measure something else;
-SETTINGS = ("width", "residual_blocks", "antialias", "downsamplings", "dilations", "widths", "decoder_widths",
+SETTINGS = ("width", "residual_blocks", "antialias", "downsamplings", "dilations", "shrink", "widths", "decoder_widths",
             "style_scales", "style_layers", "content_layers", "style_size", "vgg_weights", "gram_normalization",
             "pooling")
 # said before training on: the loss's weights and scale, its data and the rate (fine-tuning may change them);

@@ -2,16 +2,20 @@
 
 Reflection padding needs more pixels than it adds: a 9x9 convolution pads 4,
 a 3x3 one dilated by d pads d, at the resolution it runs at (the residual
-blocks run at 1 / 2**downsamplings of the image's).
+blocks run at 1 / (shrink * 2**downsamplings) of the image's).
 """
 
 # The smallest side the network takes.
 MIN_SIDE = 16
 
+# The factors a network may paint the image shrunk by (`StyleNetwork`'s `shrink`): at 4, an image of
+# `MIN_SIDE` would leave the 9x9 convolutions 4 px, which they cannot pad by reflection.
+SHRINKS = (1, 2)
 
-def max_dilation(downsamplings):
-    """The largest residual-block dilation that images of `MIN_SIDE` still pad for."""
-    return MIN_SIDE // 2 ** downsamplings - 1
+
+def max_dilation(downsamplings, shrink=1):
+    """The largest residual-block dilation that images of `MIN_SIDE` still pad for (0: none pads)."""
+    return MIN_SIDE // (shrink * 2 ** downsamplings) - 1
 
 
 def stage_widths(width, downsamplings, widths=(), decoder_widths=()):

@@ -305,11 +305,7 @@ def paint(network, images, style_weights=None, strip_pixels=STRIP_PIXELS):
     images = tf.convert_to_tensor(images, tf.float32)
     height, width = tf.shape(images)[1], tf.shape(images)[2]
     weights = network._style_weights(images, style_weights)
-    multiple = 2 ** network.downsamplings
-    pad_bottom = (multiple - height % multiple) % multiple
-    pad_right = (multiple - width % multiple) % multiple
-    kept = tf.pad(images / 127.5 - 1.0, [[0, 0], [0, pad_bottom], [0, pad_right], [0, 0]], mode="REFLECT")
-    kept = tf.reshape(kept, [1, height + pad_bottom, width + pad_right, 3])
+    kept = network.prepared(images)  # padded, and shrunk for a network that paints shrunk
     plan, statistics, pending = _plan(network), {}, []
     for unit in plan.units:
         for conv in _convs(unit):
@@ -318,7 +314,7 @@ def paint(network, images, style_weights=None, strip_pixels=STRIP_PIXELS):
         if _smaller(pending, kept):
             kept, pending = _assemble(_Chain(pending, statistics, weights), kept, strip_pixels), []
     painted = _assemble(_Chain(pending + [plan.output], statistics, weights), kept, strip_pixels)
-    return 127.5 * (tf.tanh(painted[:, :height, :width, :]) + 1.0)
+    return network.finished(painted, height, width)
 
 
 def one_piece(images):

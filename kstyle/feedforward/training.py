@@ -289,7 +289,7 @@ def build_trainer(options, styles, named=True, backbone=None):
     network = StyleNetwork(options.width, options.residual_blocks, options.antialias,
                            styles=tuple(styles) if named else (), downsamplings=options.downsamplings,
                            dilations=options.dilations, widths=options.widths,
-                           decoder_widths=options.decoder_widths)
+                           decoder_widths=options.decoder_widths, shrink=options.shrink)
     network(tf.zeros((1, 32, 32, 3)), style_weights=tf.ones((1, len(styles))) if named else None)
     trainer = StyleTrainer(network, loss, lattice_weight=options.lattice_weight)
     trainer.compile(optimizer=keras.optimizers.Adam(options.learning_rate))

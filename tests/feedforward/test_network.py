@@ -223,3 +223,34 @@ def test_widths_set_each_stage_and_round_trip(tmp_path):
     assert StyleNetwork(width=4, residual_blocks=1, downsamplings=0).lattice_period == 1
     with pytest.raises(ValueError, match="widths needs 3 and decoder_widths 2"):
         StyleNetwork(widths=(8, 16))
+
+
+def test_shrink_paints_the_block_means_and_enlarges_bilinearly(tmp_path):
+    keras.utils.set_random_seed(0)
+    full = StyleNetwork(width=4, residual_blocks=2, downsamplings=0, styles=("a", "b"))
+    photo = synthetic_image(45, 37)[None]
+    full(photo)
+    shrunk = StyleNetwork.from_config({**full.get_config(), "shrink": 2})
+    shrunk(photo)
+    shrunk.set_weights(full.get_weights())  # no weights of its own: a trained network carries over whole
+    painted = shrunk(photo).numpy()
+    assert painted.shape == photo.shape
+    # By hand: reflect-pad to even sides, average each 2x2 block, paint that at full size, enlarge, crop.
+    padded = np.pad(photo, [(0, 0), (0, 1), (0, 1), (0, 0)], mode="reflect")
+    means = padded.reshape(1, 23, 2, 19, 2, 3).mean(axis=(2, 4))
+    small = full(means).numpy()
+    expected = tf.image.resize(small, (46, 38), method="bilinear").numpy()[:, :45, :37]
+    np.testing.assert_allclose(painted, expected, atol=0.05)
+    assert (shrunk.lattice_period, shrunk.receptive_field) == (2, 2 * full.receptive_field)
+    assert shrunk(synthetic_image(16, 16)[None]).shape == (1, 16, 16, 3)  # the smallest image still pads
+    shrunk.save(tmp_path / "shrunk.keras")
+    restored = keras.saving.load_model(tmp_path / "shrunk.keras")
+    assert restored.shrink == 2
+    np.testing.assert_allclose(restored(photo).numpy(), painted, atol=1e-4)
+    config = full.get_config()
+    del config["shrink"]  # as saved before the option existed
+    assert StyleNetwork.from_config(config).shrink == 1
+    with pytest.raises(ValueError, match="shrink must be one of 1, 2"):
+        StyleNetwork(width=4, residual_blocks=1, shrink=3)
+    with pytest.raises(ValueError, match="shrink must be one of 1, 2"):
+        StyleNetwork(width=4, residual_blocks=1, downsamplings=3, shrink=2)  # 16 px would be 1 px at the blocks

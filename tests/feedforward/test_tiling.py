@@ -14,6 +14,7 @@ NETWORKS = {
     "thin, two styles": dict(width=4, residual_blocks=2, widths=(4, 6, 6), decoder_widths=(4, 2), styles=("a", "b")),
     "full resolution, dilated": dict(width=4, residual_blocks=2, downsamplings=0, dilations=(2,), styles=("a",)),
     "antialiased, plain normalization": dict(width=4, residual_blocks=1, downsamplings=1, antialias=True),
+    "painting shrunk": dict(width=4, residual_blocks=1, downsamplings=1, shrink=2, styles=("a", "b")),
 }
 
 

@@ -142,11 +142,12 @@ def test_a_thin_network_charged_for_its_grid_trains_and_logs_the_charge(photos, 
     assert said == [["style_scale_weights [0.2, 1.0] -> [1.0, 1.0]"]]
 
 
-def test_a_run_asked_for_the_paintings_colours_logs_the_colour_term_and_may_change_its_weight(photos, tmp_path):
+def test_a_shrunk_network_asked_for_the_paintings_colours_logs_the_colour_term(photos, tmp_path):
     photo_dir, style = photos
     model_dir = str(tmp_path / "run")
-    options = TrainOptions.from_kwargs(**TINY, colour_weight=100.0, steps=2, checkpoint_every=1)
-    training.train(options, style, photo_dir, model_dir)
+    options = TrainOptions.from_kwargs(**TINY, shrink=2, colour_weight=100.0, steps=2, checkpoint_every=1)
+    result = training.train(options, style, photo_dir, model_dir)
+    assert keras.saving.load_model(result.model_path).shrink == 2 and training.read_config(model_dir)["shrink"] == 2
     with open(os.path.join(model_dir, training.LOSS_LOG_FILE)) as file:
         header, *rows = file.read().splitlines()
     assert header == "step,seconds,loss,style,content,tv,colour" and len(rows) == 2
