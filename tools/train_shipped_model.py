@@ -43,6 +43,8 @@ def main():
                         "(tools/paintings_quarter.flags)")
     parser.add_argument("--steps", type=int, default=None, help="override the preset's --steps")
     parser.add_argument("--install", action="store_true", help="copy the finished network into the package")
+    parser.add_argument("--style_suffix", default="", help="with --install: add this to each style's name (_fast), "
+                        "for a second network of the same paintings (kstyle.feedforward.shipped.Network.suffix)")
     parser.add_argument("--wallpapers", action=argparse.BooleanOptionalAction, default=True,
                         help="also train on runs/training_photos (tools/gather_training_photos.py)")
     parser.add_argument("--save_resume", action="store_true", help="copy runs/NAME's latest checkpoint to "
@@ -83,9 +85,28 @@ def main():
     if not args.install:
         return
     target = os.path.join(ROOT, "kstyle", "feedforward", "models", f"{args.name}.keras")
-    os.makedirs(os.path.dirname(target), exist_ok=True)
-    shutil.copyfile(os.path.join(model_dir, "network.keras"), target)
+    install(os.path.join(model_dir, "network.keras"), target, args.style_suffix)
     print(f"installed {target} ({os.path.getsize(target) / 1e6:.2f} MB) after {time.time() - started:.0f} s")
+
+
+def install(source, target, suffix=""):
+    """Copies a run's network to `target`, each style renamed NAME + `suffix` if one is given."""
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    if not suffix:
+        shutil.copyfile(source, target)
+        return
+    import numpy as np
+
+    from kstyle.feedforward import apply
+    from kstyle.feedforward.network import StyleNetwork
+    network = apply.load_keras(source)
+    renamed = StyleNetwork.from_config({**network.get_config(),
+                                        "styles": [f"{style}{suffix}" for style in network.styles]})
+    renamed(np.zeros((1, 32, 32, 3), np.float32))
+    renamed.set_weights(network.get_weights())
+    partial = target + ".partial.keras"
+    renamed.save(partial)
+    os.replace(partial, target)
 
 
 def save_resume(model_dir, resume_dir):

@@ -26,10 +26,13 @@ class Network(NamedTuple):
             network from before styles had names, which is then known by its
             file's name.
         about: what it learned, and how.
+        suffix: what its style names add to their paintings' names (`_fast`),
+            so that two networks can paint one painting under two names.
     """
     file: str
     styles: tuple
     about: str
+    suffix: str = ""
 
 
 NETWORKS = (
@@ -97,6 +100,14 @@ def path(name):
     """Returns the `.keras` file that paints the shipped style `name`."""
     found = _styles().get(name)
     return found[0] if found else os.path.join(_DIRECTORY, f"{name}.keras")
+
+
+def painting(name):
+    """The painting (its file's name in ../shared/images/style, without .jpg) the shipped style `name` paints."""
+    for network in NETWORKS:
+        if name in network.styles:
+            return name[:len(name) - len(network.suffix)]
+    raise UsageError(f"{name!r} is not a shipped style")
 
 
 def find(model):

@@ -20,6 +20,15 @@ def test_names_and_paths():
         shipped.resolve("no_such_style")
 
 
+def test_each_style_names_its_painting(monkeypatch):
+    assert [shipped.painting(name) for name in shipped.names()][:1] == ["starry_night"]
+    fast = shipped.Network("paintings_fast.keras", ("wave_fast",), "", suffix="_fast")
+    monkeypatch.setattr(shipped, "NETWORKS", shipped.NETWORKS + (fast,))
+    assert shipped.painting("wave_fast") == shipped.painting("wave") == "wave"
+    with pytest.raises(UsageError, match="'sky' is not a shipped style"):
+        shipped.painting("sky")
+
+
 def test_the_registry_names_the_styles_each_network_paints():
     """`shipped.NETWORKS` lists styles without TensorFlow; each network file must agree."""
     from kstyle.feedforward import apply
@@ -112,7 +121,7 @@ def test_every_shipped_style_paints_a_look_of_its_own(judged, style):
         between = style_distance(grams[style, first], grams[style, second])
         assert between < 0.5 * style_distance(grams[None, first], grams[None, second]), (first, second)
         for other in shipped.names():
-            if other != style:
+            if shipped.painting(other) != shipped.painting(style):
                 assert between < style_distance(grams[style, first], grams[other, first]), (first, second, other)
 
 
@@ -124,7 +133,8 @@ def test_every_shipped_style_moves_held_out_photos_towards_its_painting(judged, 
     from kstyle import images
     from kstyle.perceptual.objective import style_grams
     extractor, photos, grams = judged
-    painting = images.resize_longest(images.read_image(shared_image("style", f"{style}.jpg")), JUDGE_SIZE)
+    painting = images.resize_longest(images.read_image(shared_image("style", f"{shipped.painting(style)}.jpg")),
+                                     JUDGE_SIZE)
     target = style_grams(extractor, painting, JUDGE_LAYERS)
     ratios = [style_distance(grams[style, name], target) / style_distance(grams[None, name], target)
               for name in photos]
