@@ -16,12 +16,9 @@ or which blend of them, to paint with `style_weights`. `strength` fades the
 result back towards the photo.
 
 A network may paint the image shrunk (`shrink=2`): it averages each 2x2 block
-of pixels, paints that, blurs it (`Blur2D`) and enlarges it bilinearly, for a
-quarter of the compute and strokes twice as large, with no weights of its own,
-so a trained network can be fine-tuned to it. Without the blur the network
-learned to paint a checkerboard at the small size, the finest texture it has,
-which the enlargement hands on as a 2.8-px diagonal hatching; the blur removes
-exactly that pattern.
+of pixels, paints that, and enlarges its picture back bilinearly, for a quarter
+of the compute and strokes twice as large, with no weights of its own, so a
+trained network can be fine-tuned to it.
 
 Any input size works: the model pads (by reflection) to a multiple of 4 (2 to
 the number of downsamplings, times `shrink`) inside and crops back, so the output has exactly
@@ -215,8 +212,7 @@ class StyleNetwork(keras.Model):
             narrows to 8 and 4: its full-resolution layers then cost little.
         shrink: paint the image shrunk by this factor (one of `SHRINKS`,
             averaging blocks of pixels) and enlarge the picture back
-            (blurred, then bilinearly); 1 (networks saved before it existed)
-            paints at full size.
+            bilinearly; 1 (networks saved before it existed) paints at full size.
 
     Called as `network(images, style_weights=None, strength=None)`:
         images: float or uint8 0-255, `[batch, height, width, 3]`.
@@ -261,7 +257,6 @@ class StyleNetwork(keras.Model):
             *[ConvNormRelu(self.decoder_widths[i - 1], 3, upsample=2, antialias=smooth, styles=count, name=f"up{i}")
               for i in range(1, levels + 1)],
         ]
-        self.enlarge_blur = Blur2D(name="enlarge_blur") if self.shrink > 1 else None
         self.out_pad = ReflectionPadding2D(4)
         self.out_conv = keras.layers.Conv2D(3, 9, padding="valid", name="out")
 
@@ -293,8 +288,6 @@ class StyleNetwork(keras.Model):
             stage.build(shape)
             shape = stage.compute_output_shape(shape)
         self.out_conv.build(shape)
-        if self.enlarge_blur is not None:
-            self.enlarge_blur.build((None, None, None, 3))
 
     def call(self, images, style_weights=None, strength=None):
         images = tf.convert_to_tensor(images)
@@ -338,7 +331,7 @@ class StyleNetwork(keras.Model):
         """The output convolution's result `x` as a 0-255 picture of `height` x `width` (see `prepared`)."""
         x = 127.5 * (tf.tanh(tf.cast(x, tf.float32)) + 1.0)
         if self.shrink > 1:  # half-pixel centres: each painted pixel lands on the middle of its block
-            x = tf.image.resize(self.enlarge_blur(x), tf.shape(x)[1:3] * self.shrink, method="bilinear")
+            x = tf.image.resize(x, tf.shape(x)[1:3] * self.shrink, method="bilinear")
         return x[:, :height, :width, :]
 
     def _style_weights(self, images, style_weights):
