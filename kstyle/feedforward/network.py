@@ -21,8 +21,8 @@ of the compute and strokes twice as large, with no weights of its own, so a
 trained network can be fine-tuned to it.
 
 Any input size works: the model pads (by reflection) to a multiple of 4 (2 to
-the number of downsamplings, times `shrink`) inside and crops back, so the output has exactly
-the input's size, odd sizes too. Inputs smaller than `MIN_SIDE` on either side
+the number of downsamplings, times `shrink`) inside and crops back, so the
+output has exactly the input's size, odd sizes too. Inputs smaller than `MIN_SIDE` on either side
 are refused with a clear InvalidArgument error instead of a MirrorPad failure
 deep inside.
 """

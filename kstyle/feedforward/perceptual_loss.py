@@ -193,7 +193,7 @@ class PerceptualLoss(keras.losses.Loss):
         if style_index is not None and self.num_styles > 1:
             index = tf.cast(tf.reshape(style_index, [-1]), tf.int32)
         grams = None if index is None else {layer: tf.gather(stacked, index) for layer, stacked in self._stacked.items()}
-        total, terms = self.objective.per_image(stylized, content, grams)
+        _, terms = self.objective.per_image(stylized, content, grams)
         batch = tf.shape(stylized)[0]
         chosen = tf.zeros([batch], tf.int32) if index is None else index
         if self._scaled_stacked or self.scale_weights[1.0] != 1.0:
