@@ -20,6 +20,12 @@ def shared_image(kind, name):
     return path
 
 
+def painting_path(style):
+    """The painting a style paints: a shipped style's (`starry_night_fast` paints starry_night), else its own name's."""
+    from kstyle.feedforward import shipped
+    return shared_image("style", f"{shipped.painting(style) if style in shipped.names() else style}.jpg")
+
+
 def machine():
     """One line describing where the figures come from."""
     import tensorflow as tf

@@ -161,7 +161,7 @@ def main():
                           for name, photo in photos.items()}, "styles": {}}
     rows = {name: [photo] for name, photo in photos.items()}
     for style_name, model, blend in models:
-        painting_path = common.shared_image("style", f"{style_name}.jpg")
+        painting_path = common.painting_path(style_name)
         painting = images.read_image(painting_path)
         measure = yardstick(backbone, painting, args.size)
         measure_strokes = yardstick(backbone, painting, args.stroke_size)

@@ -53,7 +53,7 @@ def main():
     from kstyle.feedforward import apply
     from kstyle.serving import savedmodel
 
-    painting = common.shared_image("style", f"{args.blend or args.model}.jpg")
+    painting = common.painting_path(args.blend or args.model)
     source = os.path.join(common.SHARED, "content", "stata.jpg")
     photo_source = source if os.path.exists(source) else "sample:coffee"
     network = apply.load_network(args.model, args.blend)

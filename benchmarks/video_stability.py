@@ -169,7 +169,7 @@ def main():
     width, height = args.size, round(args.size * 9 / 16 / 2) * 2
     network = apply.load_network(args.model, args.blend)
     style_name = args.blend or args.model
-    painting = images.read_image(common.shared_image("style", f"{style_name}.jpg"))
+    painting = images.read_image(common.painting_path(style_name))
     measure = judge_networks.yardstick(vgg.load_vgg16("hed"), painting, args.size)
     photos = {name: photo for name, photo in judge_networks.held_out_photos(1024).items()
               if name in ("stata", "chelsea")}

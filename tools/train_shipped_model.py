@@ -89,10 +89,14 @@ def main():
     print(f"installed {target} ({os.path.getsize(target) / 1e6:.2f} MB) after {time.time() - started:.0f} s")
 
 
-def install(source, target, suffix=""):
-    """Copies a run's network to `target`, each style renamed NAME + `suffix` if one is given."""
+def install(source, target, suffix="", **changes):
+    """Copies a run's network to `target`, each style renamed NAME + `suffix` if one is given.
+
+    `changes` are `StyleNetwork` settings that have no weights of their own
+    (`shrink=2`): the copy paints with the same weights, otherwise.
+    """
     os.makedirs(os.path.dirname(target), exist_ok=True)
-    if not suffix:
+    if not suffix and not changes:
         shutil.copyfile(source, target)
         return
     import numpy as np
@@ -100,7 +104,7 @@ def install(source, target, suffix=""):
     from kstyle.feedforward import apply
     from kstyle.feedforward.network import StyleNetwork
     network = apply.load_keras(source)
-    renamed = StyleNetwork.from_config({**network.get_config(),
+    renamed = StyleNetwork.from_config({**network.get_config(), **changes,
                                         "styles": [f"{style}{suffix}" for style in network.styles]})
     renamed(np.zeros((1, 32, 32, 3), np.float32))
     renamed.set_weights(network.get_weights())
