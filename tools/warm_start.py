@@ -34,13 +34,10 @@ def main():
     import tensorflow as tf
 
     from kstyle.feedforward import apply
-    from kstyle.feedforward.network import StyleNetwork
     from kstyle.feedforward.training import CHECKPOINTS_DIR
 
     old = apply.load_keras(args.source)
-    settings = _network_settings(args.flagfile)
-    new = StyleNetwork(styles=tuple(old.styles), **settings)
-    new(tf.zeros([1, 32, 32, 3]), style_weights=tf.one_hot([0], len(old.styles)))
+    new = _network(args.flagfile, old.styles)
     copied, fresh = [], []
     old_weights = list(old.weights)
     for index, weight in enumerate(new.weights):
@@ -60,14 +57,12 @@ def main():
     print(f"wrote {path}")
 
 
-def _network_settings(flagfile):
-    """The StyleNetwork arguments a `kstyle train --flagfile` run would use."""
+def _network(flagfile, styles):
+    """The network `kstyle train --flagfile` builds, from every setting the flagfile gives, painting `styles`."""
     from kstyle import presets
     from kstyle.feedforward.options import TrainOptions
-    values = presets.file_values(flagfile)
-    fields = ("width", "residual_blocks", "downsamplings", "widths", "decoder_widths", "dilations", "antialias")
-    options = TrainOptions.from_kwargs(**{name: values[name] for name in fields if name in values})
-    return {name: getattr(options, name) for name in fields}
+    from kstyle.feedforward.training import build_network
+    return build_network(TrainOptions.from_kwargs(**presets.file_values(flagfile)), styles)
 
 
 def _layer(path):

@@ -286,15 +286,20 @@ def build_trainer(options, styles, named=True, backbone=None):
                                             style_scales=options.style_scales,
                                             scale_weights=dict(zip(options.style_scales, options.style_scale_weights)),
                                             colour_weight=options.colour_weight)
-    network = StyleNetwork(options.width, options.residual_blocks, options.antialias,
-                           styles=tuple(styles) if named else (), downsamplings=options.downsamplings,
-                           dilations=options.dilations, widths=options.widths,
-                           decoder_widths=options.decoder_widths, shrink=options.shrink)
-    network(tf.zeros((1, 32, 32, 3)), style_weights=tf.ones((1, len(styles))) if named else None)
+    network = build_network(options, tuple(styles) if named else ())
     trainer = StyleTrainer(network, loss, lattice_weight=options.lattice_weight)
     trainer.compile(optimizer=keras.optimizers.Adam(options.learning_rate))
     trainer.optimizer.build(network.trainable_variables)
     return trainer
+
+
+def build_network(options, styles=()):
+    """The built `StyleNetwork` that `options` describe, painting the named `styles` (none: a plain network)."""
+    network = StyleNetwork(options.width, options.residual_blocks, options.antialias, styles=tuple(styles),
+                           downsamplings=options.downsamplings, dilations=options.dilations, widths=options.widths,
+                           decoder_widths=options.decoder_widths, shrink=options.shrink)
+    network(tf.zeros((1, 32, 32, 3)), style_weights=tf.ones((1, len(styles))) if styles else None)
+    return network
 
 
 def _check_loss_network(previous, source, model_dir):

@@ -61,7 +61,9 @@ def test_a_directory_holding_a_run_is_refused(tmp_path, monkeypatch):
 
 def test_the_network_settings_are_read_as_kstyle_train_reads_the_flagfile(tmp_path):
     flagfile = tmp_path / "aa.flags"
-    flagfile.write_text("# bilinear\n--widths=16,32,32\n--decoder_widths=32,16\n--antialias\n--style_weight=1e-2\n")
-    settings = warm_start._network_settings(str(flagfile))
-    assert settings["antialias"] is True and settings["decoder_widths"] == (32, 16)
-    assert settings["widths"] == (16, 32, 32) and settings["residual_blocks"] == 5
+    flagfile.write_text("# bilinear\n--widths=16,32,32\n--decoder_widths=32,16\n--antialias\n--style_weight=1e-2\n"
+                        "--shrink=2\n")
+    network = warm_start._network(str(flagfile), ("a", "b"))
+    assert network.antialias is True and network.decoder_widths == (32, 16)
+    assert network.widths == (16, 32, 32) and network.residual_blocks == 5
+    assert network.shrink == 2 and network.styles == ("a", "b")
