@@ -22,9 +22,9 @@ trained network can be fine-tuned to it.
 
 Any input size works: the model pads (by reflection) to a multiple of 4 (2 to
 the number of downsamplings, times `shrink`) inside and crops back, so the
-output has exactly the input's size, odd sizes too. Inputs smaller than `MIN_SIDE` on either side
-are refused with a clear InvalidArgument error instead of a MirrorPad failure
-deep inside.
+output has exactly the input's size, odd sizes too. Inputs smaller than
+`MIN_SIDE` on either side are refused with a clear InvalidArgument error
+instead of a MirrorPad failure deep inside.
 """
 
 import keras
