@@ -215,6 +215,9 @@ LATTICE_WEIGHT = _float("lattice_weight", "train: the weight of the charge for a
 COLOUR_WEIGHT = _float("colour_weight", "train: the weight of the painting's colours (the sliced Wasserstein "
                        "distance between the output's pixel colours and the painting's); 0 for none. A loss "
                        "weight: a resumed run may change it.")
+PERIODIC_WEIGHT = _float("periodic_weight", "train: the weight of the charge for spectral peaks the output has "
+                         "and its photo has not (a regular grating or hatching); 0 for none. A loss weight: a "
+                         "resumed run may change it.")
 BATCH_SIZE = _integer("batch_size", "train: photos per step, split across replicas.")
 CROP_SIZE = _integer("crop_size", "train: side of the random square crops.")
 STEPS = _integer("steps", "train: optimizer steps in all (a resumed run continues to this count).")
@@ -289,7 +292,7 @@ VERB_FLAGS = {
         "tv_weight", "tv_normalization", "gram_normalization", "pooling", "vgg_weights", "precision", "style_size",
         "width", "residual_blocks", "antialias", "downsamplings", "dilations", "shrink", "widths",
         "decoder_widths", "style_scales", "style_scale_weights", "lattice_weight", "colour_weight",
-        "learning_rate", "batch_size", "crop_size", "steps", "checkpoint_every", "summary_every", "strategy",
+        "periodic_weight", "learning_rate", "batch_size", "crop_size", "steps", "checkpoint_every", "summary_every", "strategy",
         "seed", "quiet",
     },
     "transform": {"model", "style", "input", "output", "max_size", "list_models", "blend", "strength", "crf",

@@ -61,6 +61,10 @@ class TrainOptions(EngineOptions):
         colour_weight: the weight of the painting's colours (see
             `kstyle.perceptual.palette`); 0 for none. A loss weight, so a
             resumed run may change it.
+        periodic_weight: the weight of the charge for spectral peaks the
+            output has and its photo has not (a regular grating, see
+            `kstyle.perceptual.peaks`); 0 for none. A loss weight, so a
+            resumed run may change it.
         learning_rate, batch_size, crop_size, steps: the optimization; the
             batch is global (split across replicas).
         checkpoint_every: steps between checkpoints (and `.keras` exports).
@@ -82,6 +86,7 @@ class TrainOptions(EngineOptions):
     style_scale_weights: tuple = ()
     lattice_weight: float = 0.0
     colour_weight: float = 0.0
+    periodic_weight: float = 0.0
     learning_rate: float = 1e-3
     batch_size: int = 4
     crop_size: int = 256
@@ -128,6 +133,7 @@ class TrainOptions(EngineOptions):
                              f"{','.join(f'{weight:g}' for weight in self.style_scale_weights)}")
         self.lattice_weight = checks.number("lattice_weight", self.lattice_weight)
         self.colour_weight = checks.number("colour_weight", self.colour_weight)
+        self.periodic_weight = checks.number("periodic_weight", self.periodic_weight)
         self.batch_size = checks.integer("batch_size", self.batch_size, 1, 4096)
         self.crop_size = checks.integer("crop_size", self.crop_size, 32, 4096)
         self.steps = checks.integer("steps", self.steps, 1, 10**9)

@@ -18,6 +18,9 @@ lays fine texture over it).
 The painting's colours can be asked for too (`colour_weight`): the sliced
 Wasserstein distance between the output's pixel colours and the painting's
 (`kstyle.perceptual.palette`), which Grams of VGG16 features do not pin down.
+
+And spectral peaks the photo did not have can be charged (`periodic_weight`):
+the regular gratings that Grams pay for and viewers see (`kstyle.perceptual.peaks`).
 """
 
 import dataclasses
@@ -33,8 +36,10 @@ from kstyle.perceptual import vgg
 from kstyle.perceptual.objective import TERMS, Objective, StyleTarget, style_grams
 from kstyle.perceptual.options import FIELDS, PerceptualOptions
 from kstyle.perceptual.palette import palette, palette_distance
+from kstyle.perceptual.peaks import new_peaks
 
 COLOUR_TERM = "colour"
+PERIODIC_TERM = "periodic"
 
 
 @keras.saving.register_keras_serializable(package="kstyle")
@@ -63,6 +68,8 @@ class PerceptualLoss(keras.losses.Loss):
             when `colour_weight` is above 0.
         colour_weight: the weight of the `colour` term, the output's palette
             distance to the painting's; 0 for none.
+        periodic_weight: the weight of the `periodic` term, the spectral
+            peaks the output has and its photo has not; 0 for none.
 
     Example:
         >>> loss = kstyle.PerceptualLoss.from_style_image("painting.jpg", style_weight=1e-2)
@@ -71,7 +78,7 @@ class PerceptualLoss(keras.losses.Loss):
     """
 
     def __init__(self, style_grams, options=None, backbone=None, name="perceptual_loss", scaled_grams=None,
-                 scale_weights=None, palettes=None, colour_weight=0.0, **kwargs):
+                 scale_weights=None, palettes=None, colour_weight=0.0, periodic_weight=0.0, **kwargs):
         changes = {key: kwargs.pop(key) for key in FIELDS if key in kwargs}
         super().__init__(name=name, **kwargs)
         self.options = dataclasses.replace(options or johnson_perceptual(), **changes)
@@ -102,6 +109,9 @@ class PerceptualLoss(keras.losses.Loss):
         self.colour_weight = float(colour_weight)
         if not np.isfinite(self.colour_weight) or self.colour_weight < 0:
             raise UsageError(f"colour_weight must be finite and 0 or more, got {colour_weight}")
+        self.periodic_weight = float(periodic_weight)
+        if not np.isfinite(self.periodic_weight) or self.periodic_weight < 0:
+            raise UsageError(f"periodic_weight must be finite and 0 or more, got {periodic_weight}")
         self.palettes = None
         if palettes is not None:
             each = [np.asarray(one, np.float32) for one in (palettes if several else [palettes])]
@@ -136,7 +146,8 @@ class PerceptualLoss(keras.losses.Loss):
     @property
     def term_names(self):
         """The weighted terms `terms` returns, which add up to the loss."""
-        return TERMS + ((COLOUR_TERM,) if self.colour_weight > 0 else ())
+        return (TERMS + ((COLOUR_TERM,) if self.colour_weight > 0 else ())
+                + ((PERIODIC_TERM,) if self.periodic_weight > 0 else ()))
 
     @property
     def num_styles(self):
@@ -207,6 +218,8 @@ class PerceptualLoss(keras.losses.Loss):
         if self.colour_weight > 0:
             colour = palette_distance(stylized, tf.gather(self._palettes, chosen))
             terms = {**terms, COLOUR_TERM: self.colour_weight * colour}
+        if self.periodic_weight > 0:
+            terms = {**terms, PERIODIC_TERM: self.periodic_weight * new_peaks(stylized, tf.cast(photos, tf.float32))}
         return sum(terms[name] for name in self.term_names), terms
 
     def call(self, y_true, y_pred):
@@ -217,6 +230,7 @@ class PerceptualLoss(keras.losses.Loss):
                 "scaled_grams": {str(scale): _listed_styles(grams) for scale, grams in self.scaled_grams.items()},
                 "scale_weights": {str(scale): weight for scale, weight in self.scale_weights.items()},
                 "palettes": _listed_palettes(self.palettes), "colour_weight": self.colour_weight,
+                "periodic_weight": self.periodic_weight,
                 "options": self.options.to_config()}
 
     @classmethod

@@ -22,7 +22,8 @@ SETTINGS = ("width", "residual_blocks", "antialias", "downsamplings", "dilations
             "pooling")
 # said before training on: the loss's weights and scale, its data and the rate (fine-tuning may change them);
 TUNABLES = ("style_weight", "content_weight", "tv_weight", "tv_normalization", "style_scale_weights",
-            "lattice_weight", "colour_weight", "learning_rate", "crop_size", "batch_size", "precision", "seed")
+            "lattice_weight", "colour_weight", "periodic_weight",
+            "learning_rate", "crop_size", "batch_size", "precision", "seed")
 # free: how long, how often it saves and logs, and where it runs (a distributed run follows a single one).
 FREE = ("steps", "checkpoint_every", "summary_every", "strategy")
 

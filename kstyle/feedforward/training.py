@@ -285,7 +285,8 @@ def build_trainer(options, styles, named=True, backbone=None):
     loss = PerceptualLoss.from_style_images(list(styles.values()), options.style_size, perceptual, backbone=backbone,
                                             style_scales=options.style_scales,
                                             scale_weights=dict(zip(options.style_scales, options.style_scale_weights)),
-                                            colour_weight=options.colour_weight)
+                                            colour_weight=options.colour_weight,
+                                            periodic_weight=options.periodic_weight)
     network = build_network(options, tuple(styles) if named else ())
     trainer = StyleTrainer(network, loss, lattice_weight=options.lattice_weight)
     trainer.compile(optimizer=keras.optimizers.Adam(options.learning_rate))

@@ -10,6 +10,7 @@ from kstyle.feedforward.options import TrainOptions
 from kstyle.feedforward.perceptual_loss import PerceptualLoss
 from kstyle.perceptual import weights
 from kstyle.perceptual.palette import palette, palette_distance
+from kstyle.perceptual.peaks import new_peaks
 
 LAYERS = dict(style_layers="block1_conv2,block2_conv2", content_layers="block2_conv2", vgg_weights="none")
 
@@ -173,3 +174,23 @@ def test_colour_weight_adds_each_images_palette_distance_to_its_own_painting(ran
     np.testing.assert_allclose(restored.terms(photos, stylized, index)[0].numpy(), total.numpy(), rtol=1e-5)
     with pytest.raises(UsageError, match="colour_weight needs the paintings' palettes"):
         PerceptualLoss(coloured.style_grams, backbone=random_backbone, colour_weight=1.0, **LAYERS)
+
+
+def test_periodic_weight_adds_the_peaks_each_output_has_and_its_photo_has_not(random_backbone):
+    painting = synthetic_image(48, 48, seed=9)
+    plain = PerceptualLoss.from_style_image(painting, style_size=48, backbone=random_backbone, **LAYERS)
+    charged = PerceptualLoss.from_style_image(painting, style_size=48, backbone=random_backbone, periodic_weight=3.0,
+                                              **LAYERS)
+    assert charged.term_names == ("style", "content", "tv", "periodic")
+    photos = np.stack([synthetic_image(40, 40, seed) for seed in (1, 2)])
+    ys, xs = np.mgrid[0:40, 0:40]
+    stylized = np.clip(photos + 30 * np.sin(2 * np.pi * (xs + ys) / 4)[None, :, :, None], 0, 255).astype(np.float32)
+    total, terms = charged.terms(photos, stylized)
+    expected = 3.0 * new_peaks(stylized, photos).numpy()
+    assert np.all(expected > 0)
+    np.testing.assert_allclose(terms["periodic"].numpy(), expected, rtol=1e-5)
+    np.testing.assert_allclose(total.numpy(), (plain.terms(photos, stylized)[0] + terms["periodic"]).numpy(), rtol=1e-5)
+    restored = PerceptualLoss.from_config({**charged.get_config(), "backbone": random_backbone})
+    assert restored.periodic_weight == 3.0
+    with pytest.raises(UsageError, match="periodic_weight must be finite and 0 or more"):
+        PerceptualLoss(charged.style_grams, backbone=random_backbone, periodic_weight=-1.0, **LAYERS)
