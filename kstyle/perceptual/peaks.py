@@ -7,14 +7,17 @@ fact: a grating puts its power in a few spectral peaks far above the rest of
 their frequency ring. This is the same measure made a loss. For each image and
 each frequency above `MIN_FREQUENCY`, the log of its (Hann-windowed) power over
 its ring's level is compared with the photo's at the same frequency: what
-stands above both `FLOOR` and the photo is charged, squared, and the charges are
-summed, so a grating of a few peaks costs as much on a large crop as on a small
-one. Comparing with the photo lets a railing or a row of windows through (the
+stands above both `FLOOR` and the photo is charged, and the charges are summed,
+so a grating of a few peaks costs as much on a large crop as on a small one. Comparing with the photo lets a railing or a row of windows through (the
 photo has them) and charges only what the network adds.
 
 A ring's level is the mean of its log power (a geometric mean, which a few
-peaks move little, unlike the plain mean), held constant in the gradient: the
-network lowers the peaks rather than raising the noise around them. On the
+peaks move little, unlike the plain mean), held constant in the gradient: let
+through, the gradient hides a peak by raising the noise around it (on a free
+image, 88 % of a grating stayed while its score fell 900-fold). Charges are
+linear in the log ratio: squared, at 3 times today's weight, a network escaped
+them by lowering every frequency at once and painted flat pictures within 400
+steps (BENCHMARKS.md). On the
 held-out photos and the networks' pictures, the largest ratio here came within
 0.8-1.2x of `kstyle.periodicity`'s score, whose median baseline is not
 differentiable.
@@ -45,7 +48,8 @@ def log_ratios(images, min_frequency=MIN_FREQUENCY):
     window = (tf.signal.hann_window(height, periodic=False)[:, None]
               * tf.signal.hann_window(width, periodic=False)[None, :])
     power = tf.square(tf.abs(tf.signal.rfft2d(grey * window)))
-    log_power = tf.math.log(power + 1e-6)
+    # Relative to the image's own power, so that only the spectrum's shape counts, not its level.
+    log_power = tf.math.log(power + 1e-6 * tf.reduce_mean(power, axis=[1, 2], keepdims=True) + 1e-12)
     fy = _frequencies(height)[:, None]
     fx = tf.cast(tf.range(width // 2 + 1), tf.float32)[None, :] / tf.cast(width, tf.float32)
     radius = tf.sqrt(tf.square(fy) + tf.square(fx))
@@ -59,7 +63,7 @@ def log_ratios(images, min_frequency=MIN_FREQUENCY):
 
 
 def new_peaks(images, photos, floor=FLOOR, min_frequency=MIN_FREQUENCY):
-    """The charge per image, `[batch]`: squared log ratios above both `floor` and the photo's own.
+    """The charge per image, `[batch]`: the log ratios' excess over both `floor` and the photo's own, summed.
 
     Args:
         images: the network's 0-255 output, `[batch, h, w, 3]`.
@@ -70,7 +74,7 @@ def new_peaks(images, photos, floor=FLOOR, min_frequency=MIN_FREQUENCY):
     allowed = tf.maximum(tf.stop_gradient(log_ratios(photos, min_frequency)),
                          tf.math.log(tf.constant(float(floor))))
     excess = tf.nn.relu(log_ratios(images, min_frequency) - allowed)
-    return tf.reduce_sum(tf.square(excess), axis=[1, 2])
+    return tf.reduce_sum(excess, axis=[1, 2])
 
 
 def _frequencies(size):
