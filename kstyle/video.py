@@ -15,7 +15,12 @@ pictures, the output keeps what a viewer would miss:
 Video is encoded H.264 in yuv420p, which every player plays, at a constant
 quality `crf` (x264's scale: 0 lossless, 18 about visually lossless, 23 x264's
 own default, 51 worst); yuv420p needs even sides, so an odd row or column is
-scaled away. Subtitle and data streams are left out.
+scaled away. yuv420p also keeps one colour per 2x2 pixels, and a painting's
+fine colour strokes, sampled on that fixed grid as they move, alias into a
+shimmer: more than half of what flickered in a painted pan (BENCHMARKS.md,
+"Video"). So the colour (not the brightness) is blurred first, just enough to
+leave nothing the grid can alias (`soften_chroma`). Subtitle and data streams
+are left out.
 
 The clip is written to a hidden file beside the output and renamed when it is
 complete. Interrupted (Ctrl-C), the frames painted so far are finished into a
@@ -40,6 +45,8 @@ from kstyle.errors import INTERRUPTS, Error, ImageError, UsageError, is_interrup
 # What a folder is searched for, besides images; FFmpeg reads many more when named directly.
 READABLE_EXTENSIONS = (".mp4", ".mov", ".m4v", ".mkv", ".webm", ".avi", ".mpg", ".mpeg", ".ts", ".mts", ".m2ts",
                        ".3gp", ".wmv", ".flv", ".ogv")
+# The Gaussian (pixels) that softens a frame's colour before yuv420p halves its resolution.
+CHROMA_SIGMA = 1.0
 # The containers H.264 is written in, by the output's extension.
 _CONTAINERS = {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov", ".mkv": "matroska"}
 WRITABLE_EXTENSIONS = tuple(_CONTAINERS)
@@ -196,7 +203,8 @@ def transcode(source, target, paint_frames, *, crf=DEFAULT_CRF, max_size=None, o
             frames = _decoded(reader, video_in, audio, stamps, height, width, source)
             try:
                 for painted in paint_frames(frames):
-                    frame = av.VideoFrame.from_ndarray(_checked(painted, height, width), format="rgb24")
+                    frame = av.VideoFrame.from_ndarray(soften_chroma(_checked(painted, height, width)),
+                                                       format="rgb24")
                     pts, durations[pts] = stamps.popleft()
                     frame.pts, frame.time_base = pts, video_in.time_base
                     writer.mux(_timed(video_out.encode(frame), durations))
@@ -301,6 +309,19 @@ def _timed(packets, durations):
     for packet in packets:
         packet.duration = durations.pop(packet.pts, packet.duration)
     return packets
+
+
+def soften_chroma(rgb, sigma=CHROMA_SIGMA):
+    """`rgb` (uint8 `[h, w, 3]`) with its colour blurred by a Gaussian of `sigma` px and its brightness kept.
+
+    What yuv420p keeps of colour is one sample per 2x2 pixels; colour finer
+    than that aliases, and in a moving picture the aliases move with the pixel
+    grid, not the picture. The blur is the filter before that sampling.
+    """
+    import cv2
+    ycrcb = cv2.cvtColor(rgb, cv2.COLOR_RGB2YCrCb)
+    ycrcb[..., 1:] = cv2.GaussianBlur(ycrcb[..., 1:], (0, 0), sigma)
+    return cv2.cvtColor(ycrcb, cv2.COLOR_YCrCb2RGB)
 
 
 def _checked(painted, height, width):

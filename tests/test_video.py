@@ -242,3 +242,43 @@ def test_an_audio_stream_pyav_refuses_is_one_line(tmp_path, monkeypatch):
     with pytest.raises(Error, match=message) as raised:
         video.transcode(str(source), str(target), unchanged)
     assert "\n" not in str(raised.value) and not target.exists() and leftovers(tmp_path) == []
+
+
+def _stripes(shift, height=32, width=64, period=4):
+    """Red and green stripes `period` px wide in all, moved right by `shift` px: colour finer than yuv420p keeps."""
+    red = ((np.arange(width) - shift) % period) < period // 2
+    image = np.zeros((height, width, 3), np.uint8)
+    image[:, red, 0], image[:, ~red, 1] = 200, 200
+    return image
+
+
+def test_soften_chroma_blurs_the_colour_and_keeps_the_brightness():
+    import cv2
+    stripes = _stripes(0)
+    softened = video.soften_chroma(stripes)
+    luma = lambda image: cv2.cvtColor(image, cv2.COLOR_RGB2YCrCb)[..., 0].astype(np.float32)  # noqa: E731
+    chroma = lambda image: cv2.cvtColor(image, cv2.COLOR_RGB2YCrCb)[..., 1:].astype(np.float32)  # noqa: E731
+    assert np.abs(luma(softened) - luma(stripes)).max() <= 2
+    assert chroma(softened)[:, 8:-8].std(axis=1).mean() < 0.35 * chroma(stripes)[:, 8:-8].std(axis=1).mean()
+    flat = np.full((8, 8, 3), (30, 140, 220), np.uint8)
+    assert np.abs(video.soften_chroma(flat).astype(int) - flat).max() <= 1  # YCrCb and back rounds
+
+
+def test_fine_colour_moving_under_yuv420p_shimmers_less_softened(tmp_path, monkeypatch):
+    """Stripes moving 1 px a frame: each decoded frame, moved back, is compared with the one before it."""
+    source = tmp_path / "clip.mp4"
+    make_clip(source, frames=8, size=(32, 64), audio=None)
+    sent = [_stripes(index) for index in range(8)]
+
+    def stripes(frames):
+        for index, _ in enumerate(frames):
+            yield sent[index]
+
+    def shimmer(target):
+        video.transcode(str(source), str(target), stripes, crf=0)
+        got = read_clip(target)[0].astype(np.float32)[:, :, 8:-8]
+        return np.abs(got[1:, :, :-1] - got[:-1, :, 1:]).mean()
+
+    softened = shimmer(tmp_path / "softened.mp4")
+    monkeypatch.setattr(video, "soften_chroma", lambda rgb: rgb)
+    assert softened < 0.7 * shimmer(tmp_path / "sharp.mp4")
