@@ -20,6 +20,7 @@ from kstyle import presets, samples, video
 from kstyle.beam.paths import FORMATS as IMAGE_FORMATS
 from kstyle.errors import UsageError
 from kstyle.feedforward.options import STRATEGIES, TrainOptions
+from kstyle.feedforward.temporal import DEFAULT_MODE as DEFAULT_TEMPORAL, MODES as TEMPORAL_MODES
 from kstyle.gatys.colors import MODES as COLOR_MODES
 from kstyle.gatys.options import OPTIMIZERS, StylizeOptions
 from kstyle.perceptual.layers import POOLINGS
@@ -248,6 +249,9 @@ BLEND = flags.DEFINE_string("blend", None, "transform, export, beam: which style
 CRF = flags.DEFINE_integer("crf", video.DEFAULT_CRF, "transform: video quality, H.264's constant rate factor "
                            f"from 0 (lossless) to {video.MAX_CRF}; 18 is about visually lossless, each 6 more about "
                            "halves the file.", lower_bound=0, upper_bound=video.MAX_CRF)
+TEMPORAL = flags.DEFINE_enum("temporal", DEFAULT_TEMPORAL, list(TEMPORAL_MODES), "transform: for video, flow (each "
+                             "painted frame averaged with the few before it, carried along the optical flow, so "
+                             "strokes do not flicker) or none (each frame painted on its own).")
 STRENGTH = flags.DEFINE_float("strength", None, "transform, export, beam: from 0 (the photo back) to 1 (the full "
                               "style, the default); in between, the photo and the stylized picture mixed.")
 
@@ -296,7 +300,7 @@ VERB_FLAGS = {
         "seed", "quiet",
     },
     "transform": {"model", "style", "input", "output", "max_size", "list_models", "blend", "strength", "crf",
-                  "quiet"},
+                  "temporal", "quiet"},
     "export": {"model", "export_dir", "export_version", "max_pixels", "max_request_pixels", "max_batch", "format",
                "output", "blend", "strength"},
     "beam": {"model", "input", "output", "max_size", "blend", "strength", "skip_existing", "image_format", "quiet"},

@@ -125,8 +125,9 @@ def _transform_clip(network, source, target, clip, label=""):
             shown.update(done if done == shown.total else min(done, shown.total - 1), [("fps", fps)] if fps else ())
 
     try:
-        written = video.transcode(source, target, lambda frames: stylize_frames(network, frames), crf=flags.CRF.value,
-                                  max_size=flags.MAX_SIZE.value, on_frame=on_frame)
+        written = video.transcode(source, target,
+                                  lambda frames: stylize_frames(network, frames, temporal=flags.TEMPORAL.value),
+                                  crf=flags.CRF.value, max_size=flags.MAX_SIZE.value, on_frame=on_frame)
     except Error as error:
         raise type(error)(error if str(error).startswith(source) else f"{source}: {error}") from None
     finally:

@@ -8,27 +8,34 @@
     ...     show(painted)
 
 Frames are pulled one at a time, so a stream of any length (or none) takes the
-memory of one frame. Each is painted on its own: a network's strokes follow the
-picture, so a frame that barely changes can still flicker.
+memory of a few frames. A network's strokes follow the smallest changes in the
+picture, so frames painted each on its own flicker; by default each painting is
+averaged with the few before it along the optical flow
+(`kstyle.feedforward.temporal`), and `temporal="none"` paints each on its own.
 """
 
 import numpy as np
 
-from kstyle.feedforward import apply
+from kstyle.feedforward import apply, temporal as temporal_module
 
 
-def stylize_frames(network, frames, max_size=None):
+def stylize_frames(network, frames, max_size=None, temporal=temporal_module.DEFAULT_MODE):
     """Yields each frame of `frames` painted, uint8 `[h, w, 3]`, as it is asked for.
 
     Args:
         network: what `apply.load_network` returns (any function from float
             0-255 `[1, h, w, 3]` batches to painted ones).
-        frames: an iterable of RGB frames `[h, w, 3]`, uint8 or float 0-255.
+        frames: an iterable of RGB frames `[h, w, 3]`, uint8 or float 0-255,
+            in order.
         max_size: frames with a longer side are shrunk to it first.
+        temporal: one of `kstyle.feedforward.temporal.MODES`.
 
     Raises:
-        UsageError: a frame smaller than the network accepts.
+        UsageError: a frame smaller than the network accepts, or an unknown
+            `temporal` mode.
         Error: the machine has not the memory to paint a frame.
     """
+    steady = temporal_module.Steadier() if temporal_module.check_mode(temporal) == "flow" else None
     for frame in frames:
-        yield apply.stylize(network, np.asarray(frame, np.float32), max_size)
+        painted = apply.stylize(network, np.asarray(frame, np.float32), max_size)
+        yield painted if steady is None else steady(frame, painted)

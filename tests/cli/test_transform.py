@@ -353,7 +353,7 @@ def test_a_clip_is_painted_frame_by_frame_with_its_timing_rotation_and_sound(tmp
     path, network = model
     output = tmp_path / "out.mp4"
     assert cli.main(["kstyle", "transform", f"--model={path}", f"--input={clip}", f"--output={output}",
-                     "--crf=0"]) == 0
+                     "--crf=0", "--temporal=none"]) == 0
     assert capsys.readouterr().out.strip().endswith(f"wrote {output} (6 frames)")
     source, stamps, _, audio, _, _ = read_clip(clip)
     painted, out_stamps, rotation, out_audio, _, _ = read_clip(output)

@@ -1,0 +1,154 @@
+"""Painting video without flicker: each painted frame averaged with the few before it, carried along the flow.
+
+A network paints each frame on its own, and its strokes follow the smallest
+changes in the picture (a sensor's noise, a pan by a fraction of a pixel), so
+they shimmer from frame to frame. In the `flow` mode each painted frame is
+averaged with the paintings of up to `HISTORY` frames before it, each carried to
+where its pixels are now by the optical flow between the input frames (OpenCV's
+DIS, on the frames halved: the flow is smooth, and a quarter of the pixels cost
+a quarter). Where a carried input frame does not match the current one around a
+pixel (a thing that came into view, a flow that went wrong) its painting counts
+less, down to nothing, so nothing ghosts; older paintings count less too
+(`DECAY`). A frame that matches the one before it nowhere (a cut) starts afresh.
+
+Averaging strokes that do not line up lowers their contrast: a plain average of
+four paintings is visibly softer. So each band of detail (differences of
+Gaussians at `BANDS`) of the average is given back, per channel, the energy it
+has in the frame's own painting: the picture stays as crisp as one painting,
+and what is kept of each stroke is what the frames agree on. Nothing is
+trained, so it works with every network and form (`kstyle.feedforward.apply`).
+What it costs and what it buys is in BENCHMARKS.md ("Video").
+"""
+
+import numpy as np
+
+from kstyle import checks
+
+# `flow` (the default for clips): averaged along the optical flow, as above; `none`: each frame painted on its own.
+MODES = ("flow", "none")
+DEFAULT_MODE = "flow"
+# Earlier paintings averaged with each frame's own, and how much each frame of age lowers one's weight.
+HISTORY = 3
+DECAY = 0.8
+# Grey levels (0-255) of mismatch between a carried input frame and the current one, averaged over a few pixels
+# around each (`REACH`), at which its painting's weight falls to 1/e: sensor noise and resampling stay well
+# under it, a thing that moved in front does not. A frame whose median mismatch is above it is a cut.
+TOLERANCE = 25.0
+REACH = 2.0
+# The Gaussians (sigma, pixels) whose differences split the detail into bands whose energy is restored.
+BANDS = (0.7, 1.4, 2.8)
+_OUTSIDE = 1e4
+
+
+def check_mode(mode):
+    """`mode` if it is one of `MODES`, else a `UsageError` that names them."""
+    return checks.choice("temporal", mode, MODES)
+
+
+class Steadier:
+    """Averages each painted frame with the ones before it, carried along the optical flow (see the module).
+
+    Call it with each input frame and its painting, in order; it keeps what
+    the next frame needs (a few frames' worth of memory, whatever the clip's
+    length).
+
+    Args:
+        history: earlier paintings averaged in (0: each painting as it is).
+        decay: the weight of a painting one frame older, relative.
+        tolerance: see `TOLERANCE`.
+    """
+
+    def __init__(self, history=HISTORY, decay=DECAY, tolerance=TOLERANCE):
+        import cv2
+        self._cv2 = cv2
+        self.history = int(history)
+        self.decay = float(decay)
+        self.tolerance = float(tolerance)
+        self._flow = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
+        self._kept = []  # (painting, grey input, where each pixel of the current frame is in that frame)
+        self._grey = None
+        self._grid = None
+
+    def __call__(self, frame, painting):
+        """Returns the steadied painting, uint8 `[h, w, 3]`, of `frame` (the input) and `painting` (its painting).
+
+        `frame` is resized to the painting's size if it differs (the network
+        may have painted it shrunk).
+        """
+        cv2 = self._cv2
+        painting = np.asarray(painting, np.float32)
+        height, width = painting.shape[:2]
+        frame = np.asarray(frame)
+        if frame.shape[:2] != (height, width):
+            frame = cv2.resize(frame, (width, height), interpolation=cv2.INTER_AREA)
+        grey = cv2.cvtColor(np.ascontiguousarray(frame, np.uint8), cv2.COLOR_RGB2GRAY)
+        if self._grey is None or self._grey.shape != grey.shape:
+            self._kept, self._grid = [], np.stack(np.meshgrid(np.arange(width, dtype=np.float32),
+                                                              np.arange(height, dtype=np.float32)), -1)
+        elif self._kept:
+            # Maps are [h, w, 2] float32 (x, y), which cv2.remap reads whole: three times faster than two planes.
+            there = self._grid + self._backward_flow(grey, self._grey)
+            self._kept = [(old, old_grey, cv2.remap(where, there, None, cv2.INTER_LINEAR,
+                                                     borderMode=cv2.BORDER_REPLICATE))
+                          for old, old_grey, where in self._kept]
+        steadied = self._average(painting, grey.astype(np.float32)) if self._kept else None
+        if steadied is None:  # the first frame, or a cut
+            self._kept, steadied = [], painting
+        if self.history > 0:
+            self._kept = (self._kept + [(painting, grey.astype(np.float32), self._grid)])[-self.history:]
+        self._grey = grey
+        return np.clip(np.rint(steadied), 0, 255).astype(np.uint8)
+
+    def _backward_flow(self, grey, previous):
+        """Where each pixel of `grey` was in `previous` (offsets `[h, w, 2]`), found on both halved."""
+        cv2 = self._cv2
+        height, width = grey.shape
+        if min(height, width) < 32:
+            return self._flow.calc(grey, previous, None)
+        half = (max(1, width // 2), max(1, height // 2))
+        flow = self._flow.calc(cv2.resize(grey, half, interpolation=cv2.INTER_AREA),
+                               cv2.resize(previous, half, interpolation=cv2.INTER_AREA), None)
+        scale = np.array([width / half[0], height / half[1]], np.float32)
+        return cv2.resize(flow, (width, height), interpolation=cv2.INTER_LINEAR) * scale
+
+    def _average(self, painting, grey):
+        """The average with the kept paintings, detail restored; None if the frame matches the last nowhere (a cut)."""
+        cv2 = self._cv2
+        height, width = grey.shape
+        total = np.ones((height, width), np.float32)
+        summed = painting.copy()
+        for age, (old, old_grey, where) in enumerate(reversed(self._kept), 1):
+            # What came from outside the old frame is a mismatch too: its border is far off every grey level.
+            carried = cv2.remap(old_grey, where, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
+                                borderValue=_OUTSIDE)
+            mismatch = cv2.GaussianBlur(cv2.absdiff(carried, grey), (0, 0), REACH)
+            if age == 1 and np.median(mismatch[::4, ::4]) > self.tolerance:
+                return None
+            weight = np.exp(-np.square(mismatch * np.float32(1 / self.tolerance))) * np.float32(self.decay ** age)
+            summed += weight[..., None] * cv2.remap(old, where, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+            total += weight
+        return restore_detail(summed / total[..., None], painting)
+
+
+def restore_detail(average, painting, bands=BANDS):
+    """`average` with each band of its detail scaled, per channel, to the energy of `painting`'s same band.
+
+    Args:
+        average, painting: float32 `[h, w, 3]` on the 0-255 scale.
+        bands: increasing Gaussian sigmas; band i is the difference of the
+            blurs at sigmas i-1 and i (the picture itself before the first).
+    """
+    import cv2
+
+    def split(image):
+        blurred = [image] + [cv2.GaussianBlur(image, (0, 0), sigma) for sigma in bands]
+        return [cv2.subtract(finer, coarser) for finer, coarser in zip(blurred, blurred[1:])], blurred[-1]
+
+    def deviations(image):  # per channel; OpenCV's is several times NumPy's speed on [h, w, 3]
+        return cv2.meanStdDev(image)[1].ravel().astype(np.float32)
+
+    average, painting = np.asarray(average, np.float32), np.asarray(painting, np.float32)
+    detail, restored = split(average)
+    for ours, theirs in zip(detail, split(painting)[0]):
+        restored += ours * (deviations(theirs) / np.maximum(deviations(ours), 1e-3))
+    return restored
