@@ -21,9 +21,12 @@ what a viewer gets. Measures, per clip:
   visible in both frames, of the squared difference between each painted frame
   and the one before warped onto it (RGB in 0-1, averaged over channels),
   averaged over frame pairs; the flow is OpenCV's DIS (medium preset) on the
-  input frames, and a pixel counts as visible where the forward and backward
-  flows agree (Sundaram et al. 2010, as in Ruder et al.'s temporal loss);
-  `still` is the same over the still frames only;
+  full-size input frames, and a pixel counts as visible where the forward and
+  backward flows agree (Sundaram et al. 2010, as in Ruder et al.'s temporal
+  loss); `still` is the same over the still frames only. The `flow` mode finds
+  its own flow with DIS too (on the frames halved), so `farneback` is the same
+  error with another estimator (Farnebäck's, OpenCV's), which the mode never
+  saw: a second opinion;
 * sharpness: the variance of the Laplacian of the grey frames (mean over
   frames), which a blend of frames lowers;
 * style: Gatys' Gram loss (block1_conv1..block5_conv1, the judge's yardstick,
@@ -32,10 +35,11 @@ what a viewer gets. Measures, per clip:
 * frames per second of the whole path (decode, paint, encode).
 
 Rows: the input clip itself (the floor: what the camera and the codec change),
-`none` (each frame painted on its own, today's `kstyle transform`) and
-`blend70` (each painted frame mixed 70/30 with the previous output: a blur that
-a stable mode must beat, not imitate). Writes benchmarks/results/video_stability.json.
-Needs the `bench` extra (opencv-python-headless). Run it alone: it keeps both cores busy.
+`none` (`--temporal=none`: each frame painted on its own), `flow` (`kstyle
+transform`'s default, `kstyle.feedforward.temporal`) and `blend70` (each
+painted frame mixed 70/30 with the previous output: a blur that a stable mode
+must beat, not imitate). Writes benchmarks/results/video_stability.json.
+Run it alone: it keeps both cores busy.
 """
 
 import argparse
@@ -101,17 +105,25 @@ def read_frames(path):
         return [frame.to_ndarray(format="rgb24") for frame in clip.decode(video=0)]
 
 
-def flows(frames):
-    """For each pair (t-1, t): the flow from frame t back to t-1 and the mask of pixels visible in both."""
+def flows(frames, estimator="dis"):
+    """For each pair (t-1, t): the flow from frame t back to t-1 and the mask of pixels visible in both.
+
+    `estimator`: `dis` (OpenCV's DIS, medium preset) or `farneback` (OpenCV's Farnebäck).
+    """
     import cv2
-    dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
+    if estimator == "dis":
+        dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
+        calc = lambda first, second: dis.calc(first, second, None)  # noqa: E731
+    else:
+        calc = lambda first, second: cv2.calcOpticalFlowFarneback(  # noqa: E731
+            first, second, None, pyr_scale=0.5, levels=4, winsize=15, iterations=3, poly_n=5, poly_sigma=1.1, flags=0)
     grey = [cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY) for frame in frames]
     height, width = grey[0].shape
     grid = np.stack(np.meshgrid(np.arange(width), np.arange(height)), -1).astype(np.float32)
     pairs = []
     for before, after in zip(grey, grey[1:]):
-        backward = dis.calc(after, before, None)  # where each pixel of `after` was in `before`
-        forward = dis.calc(before, after, None)
+        backward = calc(after, before)  # where each pixel of `after` was in `before`
+        forward = calc(before, after)
         there = grid + backward
         forward_there = cv2.remap(forward, there[..., 0], there[..., 1], cv2.INTER_LINEAR)
         mismatch = np.sum((backward + forward_there) ** 2, -1)
@@ -131,6 +143,18 @@ def warping_errors(frames, pairs):
         squared = np.mean(((after.astype(np.float32) - warped) / 255.0) ** 2, -1)
         errors.append(float(squared[visible].mean()) if visible.any() else 0.0)
     return errors
+
+
+def change_images(frames, pairs, picks, gain=4):
+    """For each frame index in `picks`: |frame - the frame before, warped onto it| x `gain`, uint8; black where hidden."""
+    import cv2
+    shown = []
+    for index in picks:
+        there, visible = pairs[index - 1]
+        warped = cv2.remap(frames[index - 1].astype(np.float32), there[..., 0], there[..., 1], cv2.INTER_LINEAR)
+        difference = np.abs(frames[index].astype(np.float32) - warped) * gain * visible[..., None]
+        shown.append(np.clip(difference, 0, 255).astype(np.uint8))
+    return shown
 
 
 def sharpness(frames):
@@ -155,7 +179,9 @@ def main():
     parser.add_argument("--size", type=int, default=512, help="the clips' width (16:9)")
     parser.add_argument("--frames", type=int, default=60)
     parser.add_argument("--crf", type=int, default=18)
-    parser.add_argument("--picture", default=None, help="also write a strip of frames (input, none, blend70)")
+    parser.add_argument("--picture", default=None, help="also write a strip of frames (rows: input, none, flow, "
+                        "then what changed from each frame before, moved along the flow, x4: none, flow; columns: "
+                        "two frames of the pan, two of the still end)")
     parser.add_argument("--out", default=os.path.join(ROOT, "benchmarks", "results", "video_stability.json"))
     args = parser.parse_args()
 
@@ -183,7 +209,7 @@ def main():
             source = os.path.join(directory, f"{name}.mp4")
             write_clip(source, made)
             inputs = read_frames(source)
-            pairs = flows(inputs)
+            pairs, other_pairs = flows(inputs), flows(inputs, "farneback")
             rows = {}
 
             def record(mode, frames, seconds=None):
@@ -192,17 +218,19 @@ def main():
                           for frame, photo_frame in list(zip(frames, inputs))[::10]] if mode != "input" else None
                 rows[mode] = {"warping_error": float(np.mean(errors)),
                               "warping_error_still": float(np.mean(errors[moving:])),
+                              "farneback": float(np.mean(warping_errors(frames, other_pairs))),
                               "sharpness": sharpness(frames),
                               "style": float(np.mean(styles)) if styles else None,
                               "fps": len(frames) / seconds if seconds else None}
 
             record("input", inputs)
             painted = {}
-            for mode, wrap in (("none", None), ("blend70", blend70)):
+            for mode, temporal, wrap in (("none", "none", None), ("flow", "flow", None),
+                                         ("blend70", "none", blend70)):
                 target = os.path.join(directory, f"{name}_{mode}.mp4")
 
-                def paint(frames, wrap=wrap):
-                    stylized = frames_module.stylize_frames(network, frames)
+                def paint(frames, temporal=temporal, wrap=wrap):
+                    stylized = frames_module.stylize_frames(network, frames, temporal=temporal)
                     return wrap(stylized) if wrap else stylized
 
                 started = time.perf_counter()
@@ -213,15 +241,16 @@ def main():
             base = rows["none"]
             for mode, row in rows.items():
                 row["ratios_to_none"] = {key: row[key] / base[key] for key in ("warping_error", "warping_error_still",
-                                                                           "sharpness", "style")
+                                                                           "farneback", "sharpness", "style", "fps")
                                          if row.get(key) is not None and base.get(key)}
             results["clips"][name] = rows
             print(name, {mode: {k: (round(v, 5) if isinstance(v, float) else v) for k, v in row.items()}
                          for mode, row in rows.items()}, flush=True)
             if args.picture:
                 picks = [moving // 2, moving // 2 + 1, moving + 2, moving + 3]
-                strips.append(np.concatenate([np.concatenate([frames[i] for i in picks], 1)
-                                              for frames in (inputs, painted["none"], painted["blend70"])], 0))
+                shown = [[frames[i] for i in picks] for frames in (inputs, painted["none"], painted["flow"])]
+                shown += [change_images(painted[mode], pairs, picks) for mode in ("none", "flow")]
+                strips.append(np.concatenate([np.concatenate(row, 1) for row in shown], 0))
     common.report(results, args.out)
     if args.picture:
         from PIL import Image
