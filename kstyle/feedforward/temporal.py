@@ -125,8 +125,9 @@ class Steadier:
             if age == 1 and np.median(mismatch[::4, ::4]) > self.tolerance:
                 return None
             weight = np.exp(-np.square(mismatch * np.float32(1 / self.tolerance))) * np.float32(self.decay ** age)
-            summed += weight[..., None] * cv2.remap(old, where, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-            total += weight
+            carried_painting = cv2.remap(old, where, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+            summed = cv2.add(summed, cv2.multiply(carried_painting, cv2.cvtColor(weight, cv2.COLOR_GRAY2RGB)))
+            total = cv2.add(total, weight)
         return restore_detail(summed / total[..., None], painting)
 
 
@@ -150,5 +151,6 @@ def restore_detail(average, painting, bands=BANDS):
     average, painting = np.asarray(average, np.float32), np.asarray(painting, np.float32)
     detail, restored = split(average)
     for ours, theirs in zip(detail, split(painting)[0]):
-        restored += ours * (deviations(theirs) / np.maximum(deviations(ours), 1e-3))
+        gains = deviations(theirs) / np.maximum(deviations(ours), 1e-3)
+        restored = cv2.add(restored, cv2.transform(ours, np.diag(gains)))  # per channel, in one pass
     return restored
