@@ -150,7 +150,7 @@ def warping_errors(frames, pairs):
 
 
 def change_images(frames, pairs, picks, gain=4):
-    """For each frame index in `picks`: |frame - the frame before, warped onto it| x `gain`, uint8; black where hidden."""
+    """For each frame index in `picks`: |frame - the one before, warped onto it| x `gain`, uint8; black where hidden."""
     import cv2
     shown = []
     for index in picks:

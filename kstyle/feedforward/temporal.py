@@ -37,6 +37,8 @@ TOLERANCE = 25.0
 REACH = 2.0
 # The Gaussians (sigma, pixels) whose differences split the detail into bands whose energy is restored.
 BANDS = (0.7, 1.4, 2.8)
+# Frames with a shorter side are given back as painted: DIS needs 12 px, and a flow needs room to be found.
+MIN_SIDE = 32
 _OUTSIDE = 1e4
 
 
@@ -73,7 +75,8 @@ class Steadier:
         """Returns the steadied painting, uint8 `[h, w, 3]`, of `frame` (the input) and `painting` (its painting).
 
         `frame` is resized to the painting's size if it differs (the network
-        may have painted it shrunk).
+        may have painted it shrunk). Paintings under `MIN_SIDE` are given
+        back as they are.
         """
         cv2 = self._cv2
         painting = np.asarray(painting, np.float32)
@@ -81,6 +84,9 @@ class Steadier:
         frame = np.asarray(frame)
         if frame.shape[:2] != (height, width):
             frame = cv2.resize(frame, (width, height), interpolation=cv2.INTER_AREA)
+        if min(height, width) < MIN_SIDE:
+            self._kept, self._grey = [], None
+            return np.clip(np.rint(painting), 0, 255).astype(np.uint8)
         grey = cv2.cvtColor(np.ascontiguousarray(frame, np.uint8), cv2.COLOR_RGB2GRAY)
         if self._grey is None or self._grey.shape != grey.shape:
             self._kept, self._grid = [], np.stack(np.meshgrid(np.arange(width, dtype=np.float32),
@@ -103,16 +109,14 @@ class Steadier:
         """Where each pixel of `grey` was in `previous` (offsets `[h, w, 2]`), found on both halved."""
         cv2 = self._cv2
         height, width = grey.shape
-        if min(height, width) < 32:
-            return self._flow.calc(grey, previous, None)
-        half = (max(1, width // 2), max(1, height // 2))
+        half = (width // 2, height // 2)
         flow = self._flow.calc(cv2.resize(grey, half, interpolation=cv2.INTER_AREA),
                                cv2.resize(previous, half, interpolation=cv2.INTER_AREA), None)
         scale = np.array([width / half[0], height / half[1]], np.float32)
         return cv2.resize(flow, (width, height), interpolation=cv2.INTER_LINEAR) * scale
 
     def _average(self, painting, grey):
-        """The average with the kept paintings, detail restored; None if the frame matches the last nowhere (a cut)."""
+        """The average with the kept paintings, detail restored; None if the frame matches the last nowhere."""
         cv2 = self._cv2
         height, width = grey.shape
         total = np.ones((height, width), np.float32)

@@ -8,19 +8,20 @@ their frequency ring. This is the same measure made a loss. For each image and
 each frequency above `MIN_FREQUENCY`, the log of its (Hann-windowed) power over
 its ring's level is compared with the photo's at the same frequency: what
 stands above both `FLOOR` and the photo is charged, and the charges are summed,
-so a grating of a few peaks costs as much on a large crop as on a small one. Comparing with the photo lets a railing or a row of windows through (the
-photo has them) and charges only what the network adds.
+so a grating of a few peaks costs as much on a large crop as on a small one.
+Comparing with the photo lets a railing or a row of windows through (the photo
+has them) and charges only what the network adds.
 
 A ring's level is the mean of its log power (a geometric mean, which a few
-peaks move little, unlike the plain mean), held constant in the gradient: let
-through, the gradient hides a peak by raising the noise around it (on a free
-image, 88 % of a grating stayed while its score fell 900-fold). Charges are
-linear in the log ratio: squared, at 3 times today's weight, a network escaped
+peaks move little, unlike the plain mean), held constant in the gradient. Let
+through, the gradient hides a peak by raising the noise around it: on a free
+image, 88 % of a grating was still there when its score had fallen 900-fold
+(held constant, 67 %, nearly all in the borders the Hann window hides). Charges
+are linear in the log ratio: squared (at weight 3), a half-size network escaped
 them by lowering every frequency at once and painted flat pictures within 400
-steps (BENCHMARKS.md). On the
-held-out photos and the networks' pictures, the largest ratio here came within
-0.8-1.2x of `kstyle.periodicity`'s score, whose median baseline is not
-differentiable.
+steps (BENCHMARKS.md). On the held-out photos and the networks' pictures, the
+largest ratio here came within 0.8-1.2x of `kstyle.periodicity`'s score, whose
+median baseline is not differentiable.
 """
 
 import tensorflow as tf

@@ -72,6 +72,14 @@ def test_it_keeps_a_few_frames_whatever_the_clip_length_and_a_new_size_starts_af
     assert len(steady._kept) == 1
 
 
+def test_frames_too_small_for_a_flow_are_given_back_as_painted():
+    steady = Steadier()
+    for size in ((8, 8), (16, 40), (8, 8)):
+        frame = np.random.default_rng(7).integers(0, 256, (*size, 3)).astype(np.uint8)
+        for _ in range(2):
+            np.testing.assert_array_equal(steady(frame, frame.astype(np.float32)), frame)
+
+
 def test_history_0_gives_each_painting_back():
     painting = _strokes(_scene(), np.random.default_rng(5))
     steady = Steadier(history=0)
