@@ -17,10 +17,10 @@ quality `crf` (x264's scale: 0 lossless, 18 about visually lossless, 23 x264's
 own default, 51 worst); yuv420p needs even sides, so an odd row or column is
 scaled away. yuv420p also keeps one colour per 2x2 pixels, and a painting's
 fine colour strokes, sampled on that fixed grid as they move, alias into a
-shimmer: more than half of what flickered in a painted pan (BENCHMARKS.md,
-"Video"). So the colour (not the brightness) is blurred first, just enough to
-leave nothing the grid can alias (`soften_chroma`). Subtitle and data streams
-are left out.
+shimmer: about half of what flickered in a painted clip (BENCHMARKS.md,
+"Video"). So the colour (not the brightness) is blurred first, as a filter
+before that sampling should (`soften_chroma`). Subtitle and data streams are
+left out.
 
 The clip is written to a hidden file beside the output and renamed when it is
 complete. Interrupted (Ctrl-C), the frames painted so far are finished into a
