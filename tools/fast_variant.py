@@ -10,8 +10,9 @@ at half size"). Written to `kstyle/feedforward/models/paintings_fast.keras`,
 which `kstyle.feedforward.shipped.NETWORKS` lists with the suffix `_fast`.
 """
 
-import importlib.util
 import os
+
+import train_shipped_model  # beside this file, so on the path when it is run as a script
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MODELS = os.path.join(ROOT, "kstyle", "feedforward", "models")
@@ -19,10 +20,6 @@ SUFFIX = "_fast"
 
 
 def main():
-    spec = importlib.util.spec_from_file_location(
-        "train_shipped_model", os.path.join(ROOT, "tools", "train_shipped_model.py"))
-    train_shipped_model = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(train_shipped_model)
     target = os.path.join(MODELS, "paintings_fast.keras")
     train_shipped_model.install(os.path.join(MODELS, "paintings.keras"), target, SUFFIX, shrink=2)
     print(f"wrote {target} ({os.path.getsize(target) / 1e6:.2f} MB)")

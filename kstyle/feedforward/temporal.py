@@ -97,11 +97,12 @@ class Steadier:
             self._kept = [(old, old_grey, cv2.remap(where, there, None, cv2.INTER_LINEAR,
                                                      borderMode=cv2.BORDER_REPLICATE))
                           for old, old_grey, where in self._kept]
-        steadied = self._average(painting, grey.astype(np.float32)) if self._kept else None
+        level = grey.astype(np.float32)
+        steadied = self._average(painting, level) if self._kept else None
         if steadied is None:  # the first frame, or a cut
             self._kept, steadied = [], painting
         if self.history > 0:
-            self._kept = (self._kept + [(painting, grey.astype(np.float32), self._grid)])[-self.history:]
+            self._kept = (self._kept + [(painting, level, self._grid)])[-self.history:]
         self._grey = grey
         return np.clip(np.rint(steadied), 0, 255).astype(np.uint8)
 
@@ -118,8 +119,7 @@ class Steadier:
     def _average(self, painting, grey):
         """The average with the kept paintings, detail restored; None if the frame matches the last nowhere."""
         cv2 = self._cv2
-        height, width = grey.shape
-        total = np.ones((height, width), np.float32)
+        total = np.ones_like(grey)
         summed = painting.copy()
         for age, (old, old_grey, where) in enumerate(reversed(self._kept), 1):
             # What came from outside the old frame is a mismatch too: its border is far off every grey level.
