@@ -20,7 +20,7 @@ from kstyle.feedforward import apply, temporal as temporal_module
 
 
 def stylize_frames(network, frames, max_size=None, temporal=temporal_module.DEFAULT_MODE):
-    """Yields each frame of `frames` painted, uint8 `[h, w, 3]`, as it is asked for.
+    """Each frame of `frames` painted, uint8 `[h, w, 3]`, as it is asked for (a generator).
 
     Args:
         network: what `apply.load_network` returns (any function from float
@@ -31,11 +31,15 @@ def stylize_frames(network, frames, max_size=None, temporal=temporal_module.DEFA
         temporal: one of `kstyle.feedforward.temporal.MODES`.
 
     Raises:
-        UsageError: a frame smaller than the network accepts, or an unknown
-            `temporal` mode.
+        UsageError: an unknown `temporal` mode (at once, before any frame is
+            read), or a frame smaller than the network accepts (as it comes).
         Error: the machine has not the memory to paint a frame.
     """
     steady = temporal_module.Steadier() if temporal_module.check_mode(temporal) == "flow" else None
+    return _painted(network, frames, max_size, steady)
+
+
+def _painted(network, frames, max_size, steady):
     for frame in frames:
         painted = apply.stylize(network, np.asarray(frame, np.float32), max_size)
         yield painted if steady is None else steady(frame, painted)

@@ -52,4 +52,4 @@ def test_by_default_frames_are_steadied_along_the_flow_and_a_bad_mode_is_refused
     change = lambda frames: np.mean(np.abs(np.diff(np.asarray(frames, np.float32), axis=0)[1:]))  # noqa: E731
     assert change(steady) < 0.7 * change(plain)
     with pytest.raises(UsageError, match="temporal must be one of flow, none, got 'smooth'"):
-        next(frames_module.stylize_frames(doubled, still, temporal="smooth"))
+        frames_module.stylize_frames(doubled, still, temporal="smooth")  # refused before a frame is asked for

@@ -36,20 +36,22 @@ def test_a_still_shot_stops_flickering_and_stays_as_crisp():
     flicker = lambda frames: np.mean(np.square(np.diff(np.asarray(frames, np.float32), axis=0)))  # noqa: E731
     assert flicker(steadied[4:]) < 0.5 * flicker(paintings[4:])
     sharpness = np.mean([_laplacian_variance(image) for image in steadied[4:]])
-    # Band energies are restored, not the Laplacian's: on this noise-like texture it comes out 15 % above.
+    # The levels' energies are restored, not the Laplacian's: on this noise-like texture it comes out 10-15 % above.
     assert 0.9 < sharpness / np.mean([_laplacian_variance(image) for image in paintings[4:]]) < 1.25
 
 
-def test_what_moves_is_followed_not_smeared():
+@pytest.mark.parametrize("height, width", [(96, 128), (95, 127)])  # odd sides: halved, then carried back exactly
+def test_what_moves_is_followed_not_smeared(height, width):
     """A pan of 3 px a frame, painted by a network whose picture follows the scene: nothing to average away."""
-    scene = _scene(96, 200)
-    frames = [np.ascontiguousarray(scene[:, 3 * index: 3 * index + 128]) for index in range(8)]
+    scene = _scene(height, 200)
+    frames = [np.ascontiguousarray(scene[:, 3 * index: 3 * index + width]) for index in range(8)]
     paint = lambda frame: 255 - frame.astype(np.float32)  # noqa: E731
     steady = Steadier()
     for frame in frames:
         steadied = steady(frame, paint(frame))
     inner = (slice(8, -8), slice(8, -8))
-    assert np.mean(np.abs(steadied[inner] - paint(frames[-1])[inner])) < 3
+    # Carried half a pixel off (the halved map scaled without its centres), this comes out near 2.
+    assert np.mean(np.abs(steadied[inner] - paint(frames[-1])[inner])) < 1
 
 
 def test_a_cut_starts_afresh_without_a_ghost():
@@ -87,19 +89,35 @@ def test_history_0_gives_each_painting_back():
         np.testing.assert_array_equal(steady(_scene(), painting), np.rint(painting).astype(np.uint8))
 
 
-def test_restore_detail_gives_each_band_its_energy_back():
+def _levels(image, levels=temporal.LEVELS):
+    """The Laplacian pyramid's detail levels of `image`, and what is coarser than them."""
+    detail = []
+    for _ in range(levels):
+        smaller = cv2.pyrDown(image)
+        detail.append(image - cv2.pyrUp(smaller, dstsize=image.shape[1::-1]))
+        image = smaller
+    return detail, image
+
+
+def test_restore_detail_gives_each_level_its_energy_back():
     rng = np.random.default_rng(6)
     painting = _strokes(_scene(), rng)
     average = np.mean([_strokes(_scene(), rng) for _ in range(4)], axis=0).astype(np.float32)
     restored = restore_detail(average, painting)
-    finest = lambda image: image - cv2.GaussianBlur(image, (0, 0), temporal.BANDS[0])  # noqa: E731
-    # The bands of a sum are not quite the sums' bands (Gaussians are not ideal filters): a few % apart.
-    np.testing.assert_allclose(finest(restored).std(axis=(0, 1)), finest(painting).std(axis=(0, 1)), rtol=0.05)
-    assert finest(average).std() < 0.7 * finest(painting).std()
-    # What is coarser than every band stays the average's (the bands leak a little into it).
-    coarse = lambda image: cv2.GaussianBlur(image, (0, 0), 2 * temporal.BANDS[-1])  # noqa: E731
-    kept = np.mean(np.abs(coarse(restored) - coarse(average)))
-    assert kept < 0.3 * np.mean(np.abs(coarse(painting) - coarse(average)))
+    (average_detail, average_rest), painting_detail = _levels(average), _levels(painting)[0]
+    restored_detail = _levels(restored)[0]
+    assert average_detail[0].std() < 0.7 * painting_detail[0].std()
+    # The reference: what is coarser than every level stays the average's; the average's levels, each times the
+    # painting's energy over its own, are summed back up on it.
+    expected = average_rest
+    for ours, theirs in reversed(list(zip(average_detail, painting_detail))):
+        expected = cv2.pyrUp(expected, dstsize=ours.shape[1::-1]) + ours * (
+            theirs.std(axis=(0, 1)) / ours.std(axis=(0, 1)))
+    np.testing.assert_allclose(restored, expected, atol=0.05)
+    # Split again, its levels' energies are the painting's to within a few % (a pyramid's levels are not
+    # orthogonal: pyrDown undoes pyrUp only roughly).
+    for ours, theirs in zip(restored_detail, painting_detail):
+        np.testing.assert_allclose(ours.std(axis=(0, 1)), theirs.std(axis=(0, 1)), rtol=0.06)
 
 
 def test_modes_are_checked():
