@@ -32,7 +32,8 @@ what a viewer gets. Measures, per clip:
 * style: Gatys' Gram loss (block1_conv1..block5_conv1, the judge's yardstick,
   `judge_networks.yardstick`) of every 10th frame against the painting at the
   frame's size;
-* frames per second of the whole path (decode, paint, encode).
+* frames per second of the whole path (decode, paint, encode): the median of
+  `--repeats` runs of each mode, the modes taken in turn.
 
 Rows: the input clip itself (the floor: what the camera and the codec change),
 `none` (`--temporal=none`: each frame painted on its own), `flow` (`kstyle
@@ -226,6 +227,8 @@ def main():
     parser.add_argument("--size", type=int, default=512, help="the clips' width (16:9)")
     parser.add_argument("--frames", type=int, default=60)
     parser.add_argument("--crf", type=int, default=18)
+    parser.add_argument("--repeats", type=int, default=3, help="runs of each mode timed (the median is kept); "
+                        "a single run's frames per second wander by up to 30 %% on a shared machine")
     parser.add_argument("--picture", default=None, help="also write a strip of frames (rows: input, none, flow, "
                         "then what changed from each frame before, moved along the flow, x4: none, flow; columns: "
                         "two frames of the pan, two of the still end)")
@@ -273,20 +276,21 @@ def main():
                               "fps": len(frames) / seconds if seconds else None}
 
             record("input", inputs)
+            modes = (("none", "none", None), ("flow", "flow", None), ("blend70", "none", blend70))
+            seconds = {mode: [] for mode, _, _ in modes}
+            for _ in range(args.repeats):  # the modes in turn, so that the machine's drifts fall on all alike
+                for mode, temporal, wrap in modes:
+                    def paint(frames, temporal=temporal, wrap=wrap):
+                        stylized = frames_module.stylize_frames(network, frames, temporal=temporal)
+                        return wrap(stylized) if wrap else stylized
+
+                    started = time.perf_counter()
+                    video.transcode(source, os.path.join(directory, f"{name}_{mode}.mp4"), paint, crf=args.crf)
+                    seconds[mode].append(time.perf_counter() - started)
             painted = {}
-            for mode, temporal, wrap in (("none", "none", None), ("flow", "flow", None),
-                                         ("blend70", "none", blend70)):
-                target = os.path.join(directory, f"{name}_{mode}.mp4")
-
-                def paint(frames, temporal=temporal, wrap=wrap):
-                    stylized = frames_module.stylize_frames(network, frames, temporal=temporal)
-                    return wrap(stylized) if wrap else stylized
-
-                started = time.perf_counter()
-                video.transcode(source, target, paint, crf=args.crf)
-                seconds = time.perf_counter() - started
-                painted[mode] = read_frames(target)
-                record(mode, painted[mode], seconds)
+            for mode, _, _ in modes:
+                painted[mode] = read_frames(os.path.join(directory, f"{name}_{mode}.mp4"))
+                record(mode, painted[mode], float(np.median(seconds[mode])))
             base = rows["none"]
             for mode, row in rows.items():
                 row["ratios_to_none"] = {key: row[key] / base[key] for key in ("warping_error", "warping_error_still",
