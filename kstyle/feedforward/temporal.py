@@ -36,8 +36,9 @@ DEFAULT_MODE = "flow"
 HISTORY = 2
 DECAY = 0.8
 # Grey levels (0-255) of mismatch between a carried input frame and the current one, averaged over a few pixels
-# around each (`REACH`, in full-size pixels), at which its painting's weight falls to 1/e: sensor noise and resampling stay well
-# under it, a thing that moved in front does not. A frame whose median mismatch is above it is a cut.
+# around each (`REACH`, in full-size pixels), at which its painting's weight falls to 1/e: sensor noise and
+# resampling stay well under it, a thing that moved in front does not. A frame whose median mismatch is above it
+# is a cut.
 TOLERANCE = 25.0
 REACH = 2.0
 # Levels of the Laplacian pyramid whose energies are restored: periods of about 2-4, 4-8 and 8-16 px.
@@ -75,8 +76,9 @@ class Steadier:
         # (painting, its input frame halved and grey, where each halved pixel of the current frame is in that one)
         self._kept = []
         self._grey = None
-        self._grid = None
-        self._size = None
+        self._grid = None  # each halved pixel's own place
+        self._size = None  # the full size, and how much larger than the halved one it is
+        self._scale = None
 
     def __call__(self, frame, painting):
         """Returns the steadied painting, uint8 `[h, w, 3]`, of `frame` (the input) and `painting` (its painting).
