@@ -202,6 +202,18 @@ def sharpness(frames):
                           for frame in frames]))
 
 
+def measures(frames, inputs, moving, pairs, other_pairs, measure=None):
+    """A painted clip's row: warping errors (whole, still end, Farnebäck's), sharpness, and style (with `measure`)."""
+    errors = warping_errors(frames, pairs)
+    styles = [measure(frame.astype(np.float32), source.astype(np.float32))[0]
+              for frame, source in list(zip(frames, inputs))[::10]] if measure else None
+    return {"warping_error": float(np.mean(errors)),
+            "warping_error_still": float(np.mean(errors[moving:])),
+            "farneback": float(np.mean(warping_errors(frames, other_pairs))),
+            "sharpness": sharpness(frames),
+            "style": float(np.mean(styles)) if styles else None}
+
+
 def blend70(frames):
     """Each output 70 % the painted frame and 30 % the previous output, rounded."""
     return smoothed(frames, 0.3, rounded=True)
@@ -222,15 +234,7 @@ def peer_rows(args, directory, name, source, inputs, moving, pairs, other_pairs,
         target = os.path.join(directory, f"{name}_peer_{smooth:g}.mp4")
         video.transcode(source, target, lambda frames, smooth=smooth: smoothed(
             (painted[index] for index, _ in enumerate(frames)), smooth), crf=args.crf)
-        frames = read_frames(target)
-        errors = warping_errors(frames, pairs)
-        rows[f"{smooth:g}"] = {
-            "warping_error": float(np.mean(errors)),
-            "warping_error_still": float(np.mean(errors[moving:])),
-            "farneback": float(np.mean(warping_errors(frames, other_pairs))),
-            "sharpness": sharpness(frames),
-            "style": float(np.mean([measure(frame.astype(np.float32), source_frame.astype(np.float32))[0]
-                                    for frame, source_frame in list(zip(frames, inputs))[::10]]))}
+        rows[f"{smooth:g}"] = measures(read_frames(target), inputs, moving, pairs, other_pairs, measure)
     base = rows[next(iter(rows))]
     for row in rows.values():
         row["ratios_to_smooth_0"] = {key: row[key] / base[key] for key in base if key != "ratios_to_smooth_0"}
@@ -284,14 +288,8 @@ def main():
             rows = {}
 
             def record(mode, frames, seconds=None):
-                errors = warping_errors(frames, pairs)
-                styles = [measure(frame.astype(np.float32), photo_frame.astype(np.float32))[0]
-                          for frame, photo_frame in list(zip(frames, inputs))[::10]] if mode != "input" else None
-                rows[mode] = {"warping_error": float(np.mean(errors)),
-                              "warping_error_still": float(np.mean(errors[moving:])),
-                              "farneback": float(np.mean(warping_errors(frames, other_pairs))),
-                              "sharpness": sharpness(frames),
-                              "style": float(np.mean(styles)) if styles else None,
+                rows[mode] = {**measures(frames, inputs, moving, pairs, other_pairs,
+                                         measure if mode != "input" else None),
                               "fps": len(frames) / seconds if seconds else None}
 
             record("input", inputs)
