@@ -99,7 +99,7 @@ class Steadier:
         # The flow, and how well each carried frame matches, are found on the frames halved: both are smooth.
         grey = cv2.resize(cv2.cvtColor(np.ascontiguousarray(frame, np.uint8), cv2.COLOR_RGB2GRAY),
                           (width // 2, height // 2), interpolation=cv2.INTER_AREA)
-        if self._grey is None or self._grey.shape != grey.shape or self._size != (height, width):
+        if self._grey is None or self._size != (height, width):
             self._kept, self._size = [], (height, width)
             self._scale = np.float32([width / grey.shape[1], height / grey.shape[0]])
             self._grid = np.stack(np.meshgrid(np.arange(grey.shape[1], dtype=np.float32),
